@@ -1,0 +1,65 @@
+"""Input errors: one exception type, always with a place to point at.
+
+Everything a user can get wrong (syntax, unknown names, sizes, leg counts,
+rules whose sides disagree) raises `InputError`.  The command line prints it as
+
+    FILE:LINE:COL: error: message
+        the source line
+              ^
+
+and exits with code 2; the REPL prints the same and carries on.  Nothing else
+may escape to the user as a traceback.
+"""
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """A mistake in the user's input, located at (line, column), 1-based."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 source: str | None = None, filename: str | None = None,
+                 width: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source = source  # the whole text, or None
+        self.filename = filename
+        self.width = max(1, width)
+
+    def located(self, source: str | None = None, filename: str | None = None,
+                line_offset: int = 0) -> "InputError":
+        """Fill in the text and file name where the raiser did not know them."""
+        if self.source is None and source is not None:
+            self.source = source
+        if self.filename is None and filename is not None:
+            self.filename = filename
+        if line_offset and self.line is not None:
+            self.line += line_offset
+        return self
+
+    def format(self) -> str:
+        where = self.filename or "<input>"
+        if self.line is None:
+            return f"{where}: error: {self.message}"
+        col = self.column or 1
+        head = f"{where}:{self.line}:{col}: error: {self.message}"
+        if not self.source:
+            return head
+        lines = self.source.splitlines()
+        if not 1 <= self.line <= len(lines):
+            return head
+        text = lines[self.line - 1].expandtabs(1)
+        caret = " " * (col - 1) + "^" * min(self.width, max(1, len(text) - col + 1))
+        return f"{head}\n    {text}\n    {caret}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class UsageError(Exception):
+    """A command-line mistake (missing file, bad option): exit code 2."""
+
+
+class BudgetExceeded(Exception):
+    """A step or time budget ran out; reported, never silent."""
