@@ -1,0 +1,154 @@
+"""A rule side made concrete: pattern atoms + a binding -> a `Diagram`.
+
+One function serves two masters: the engine builds every rewrite's right-hand
+side with it, and the rule checker builds *both* sides of a rule with it (under
+random kinds and group lengths) to compare them numerically.  Keeping the two on
+one code path means a rule is checked exactly as it will be applied.
+
+Leg keys: an index is keyed by its name, the k-th leg of a group `*t` by the
+pair `("t", k)`; free legs of the result are named `a` and `t.0, t.1, ...`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Union
+
+from .diagram import BOUNDARY, DeltaNode, Diagram, Port, TensorNode
+from .kinds import Decl
+from .pattern import DELTA, Atom, Side, Slot
+
+LegKey = Union[str, tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a match fixed: tensors, group lengths (with leg sizes), index sizes.
+
+    `decls` maps pattern variables (and concrete head names) to declarations;
+    `groups` maps a group to the sizes of its legs (its length is their count);
+    `indices` maps index names to sizes.  `delta_size` is the size of the deltas
+    the left side matched: the only size a zero-leg delta on the right (a loop,
+    e.g. `δ[k] δ[k] => δ[]`) can take.
+    """
+
+    decls: dict[str, Decl] = field(default_factory=dict)
+    groups: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    indices: dict[str, Any] = field(default_factory=dict)
+    delta_size: Any = None
+
+
+def leg_name(key: LegKey) -> str:
+    return key if isinstance(key, str) else f"{key[0]}.{key[1]}"
+
+
+def expand_slot(slot: Slot, lengths: dict[str, int]) -> list[LegKey]:
+    """The leg keys of one argument slot, groups expanded leg by leg."""
+    if not slot.group:
+        return [slot.name]
+    return [(g, k) for g in slot.names for k in range(lengths[g])]
+
+
+def expand_names(names: Iterable[str], groups: Iterable[str], lengths: dict[str, int]) -> list[LegKey]:
+    gs = set(groups)
+    out: list[LegKey] = []
+    for n in names:
+        out.extend([(n, k) for k in range(lengths[n])] if n in gs else [n])
+    return out
+
+
+def side_groups(side: Side) -> set[str]:
+    return {n for a in side.atoms for s in a.args if s.group for n in s.names}
+
+
+def delta_legsets(atom: Atom, lengths: dict[str, int]) -> list[list[LegKey]]:
+    """The deltas one δ atom stands for (pattern.py: groups in separate slots zip)."""
+    group_slots = [s for s in atom.args if s.group]
+    if len(group_slots) >= 2 and all(len(s.names) == 1 for s in group_slots):
+        if len(group_slots) != len(atom.args):
+            raise ValueError("a delta zipping groups cannot also take single indices")
+        n = {lengths[s.name] for s in group_slots}
+        if len(n) != 1:
+            raise ValueError("groups zipped on one delta must have one length")
+        return [[(s.name, k) for s in group_slots] for k in range(n.pop())]
+    return [[key for s in atom.args for key in expand_slot(s, lengths)]]
+
+
+def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = None,
+                boundary: tuple[str, ...] | None = None) -> Diagram:
+    """Build `side` under `binding`; free legs follow `boundary` (default: the side's).
+
+    Two-leg deltas become wires and zero-leg ones scalars (`Diagram.settle_delta`),
+    so a right side `δ[*t, *s]` is one bare wire per position.  Delta sizes come
+    from the legs they touch: the binding's sizes, or a tensor port they wire to.
+    """
+    decls = {**(decls or {}), **binding.decls}
+    lengths = {g: len(s) for g, s in binding.groups.items()}
+    groups = side_groups(side) | set(binding.groups)
+    names = side.boundary if boundary is None else boundary
+    d = Diagram(side.coeff)
+
+    size: dict[LegKey, Any] = dict(binding.indices)
+    for g, sizes in binding.groups.items():
+        for k, s in enumerate(sizes):
+            size[(g, k)] = s
+    occ: dict[LegKey, list[Port]] = {}
+    deltas: list[tuple[int, list[LegKey]]] = []
+
+    for atom in side.atoms:
+        if atom.head == DELTA:
+            for legs in delta_legsets(atom, lengths):
+                deltas.append((-1, legs))
+            continue
+        if atom.head not in decls:
+            raise ValueError(f"no declaration bound for {atom.head!r}")
+        node = TensorNode(decls[atom.head], atom.conj, atom.op)
+        legs = [key for s in atom.args for key in expand_slot(s, lengths)]
+        if len(legs) != node.arity:
+            raise ValueError(f"{node.title} has {node.arity} legs, the pattern gives {len(legs)}")
+        v = d.add_node(node)
+        for i, key in enumerate(legs):
+            occ.setdefault(key, []).append((v, i))
+            size.setdefault(key, node.sizes[i])
+
+    # Delta sizes: from a leg of known size, propagating along delta-only chains.
+    dsize: list[Any] = [None] * len(deltas)
+    changed = True
+    while changed:
+        changed = False
+        for n, (_, legs) in enumerate(deltas):
+            if dsize[n] is None:
+                known = [size[k] for k in legs if k in size]
+                if known:
+                    dsize[n] = known[0]
+                    changed = True
+            if dsize[n] is not None:
+                for k in legs:
+                    if k not in size:
+                        size[k] = dsize[n]
+                        changed = True
+    ids = []
+    for n, (_, legs) in enumerate(deltas):
+        s = dsize[n] if legs else binding.delta_size
+        if s is None:
+            raise ValueError("cannot tell the size of a delta in the rule side")
+        v = d.add_node(DeltaNode(s, len(legs)))
+        ids.append(v)
+        for i, key in enumerate(legs):
+            occ.setdefault(key, []).append((v, i))
+
+    for key in expand_names(names, groups, lengths):
+        occ.setdefault(key, []).append(d.add_free(leg_name(key), size.get(key)))
+
+    for key, ports in occ.items():
+        if len(ports) == 2:
+            d.connect(*ports)
+        elif len(ports) >= 3:  # a hyperedge: all meet at one delta
+            v = d.add_node(DeltaNode(size[key], len(ports)))
+            ids.append(v)
+            for i, p in enumerate(ports):
+                d.connect(p, (v, i))
+        else:
+            raise ValueError(f"index {leg_name(key)} occurs once and is not on the boundary")
+    for v in ids:
+        d.settle_delta(v)
+    return d

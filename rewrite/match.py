@@ -1,0 +1,345 @@
+"""Port-directed anchored matching of a rule side in a diagram.
+
+A match starts at one host node (the anchor) and extends along wires: once an
+atom is bound, every index it shares with a later atom names a host port, and
+`d.link` of that port is the *only* place the later atom can sit.  So a match
+costs O(pattern size) per anchor, and the engine can afford to try every rule
+at every node it touches.  The search branches only where the notation says
+ports are interchangeable (deltas, symmetric tensors) and where a group on a
+delta could take different legs.
+
+Why hand-written rather than networkx's (sub)graph isomorphism: the host is a
+*port* graph with ordered ports, leg groups of unknown length, wrappers
+(conj/inv/diag) and kinds to check, and we need anchored, one-candidate-per-wire
+extension to keep rewriting linear in the diagram size; a generic VF2 search is
+neither anchored nor port-aware.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import permutations
+from typing import Any, Iterable, Iterator, Union
+
+from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
+from .instantiate import Binding, LegKey, expand_names, side_groups
+from .kinds import Decl, Kind
+from .pattern import DELTA, Atom, Rule, Side
+
+Outer = Union[Port, tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a rule side sits in a host diagram, and what it bound.
+
+    `nodes[a]` is the host node of atom a; `remove` the matched nodes; `outer[k]`
+    the host port across boundary leg k (or `("leg", j)` when that wire comes
+    back into the region as leg j); `cut` the host wire a bare-wire side matched.
+    """
+
+    rule: Rule
+    nodes: tuple[int, ...]
+    binding: Binding
+    remove: frozenset[int]
+    outer: tuple[Outer, ...]
+    cut: tuple[tuple[Port, Port], ...] = ()
+    ports: dict[LegKey, tuple[Port, ...]] = field(default_factory=dict, compare=False)
+
+    @property
+    def groups(self) -> dict[str, int]:
+        return {g: len(s) for g, s in self.binding.groups.items()}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A rule side prepared for matching: one atom order per possible anchor atom."""
+
+    rule: Rule
+    side: Side
+    internal: frozenset[str]
+    orders: tuple[tuple[int, ...], ...]
+    bare_wire: bool
+    groups: frozenset[str]
+
+    @property
+    def atoms(self) -> tuple[Atom, ...]:
+        return self.side.atoms
+
+    def anchor_rank(self, a: int) -> int:
+        """Preference for the anchor atom: concrete tensor, restrictive variable, delta."""
+        atom = self.atoms[a]
+        if atom.head == DELTA:
+            return 3
+        if atom.head not in self.rule.params:
+            return 0
+        return 2 if self.rule.params[atom.head].kind is Kind.GENERIC else 1
+
+    @property
+    def best_anchor(self) -> int:
+        return min(range(len(self.atoms)), key=self.anchor_rank)
+
+
+def _names(atom: Atom) -> list[str]:
+    return [n for s in atom.args for n in s.names]
+
+
+def compile_side(rule: Rule, side: Side | None = None) -> Compiled:
+    side = rule.lhs if side is None else side
+    count: dict[str, int] = {}
+    for atom in side.atoms:
+        for n in _names(atom):
+            count[n] = count.get(n, 0) + 1
+    bad = [n for n, c in count.items() if c > 2]
+    if bad:
+        raise ValueError(f"rule {rule.name}: index {bad[0]} occurs more than twice in a pattern")
+    for atom in side.atoms:
+        if atom.head == DELTA:
+            gs = [s for s in atom.args if s.group]
+            if len(gs) >= 2 or any(len(s.names) > 1 for s in gs):
+                raise ValueError(f"rule {rule.name}: a left side cannot zip or join groups on a delta")
+    internal = frozenset(n for n, c in count.items() if c == 2)
+    orders = []
+    for a in range(len(side.atoms)):
+        order = [a]
+        rest = [b for b in range(len(side.atoms)) if b != a]
+        while rest:
+            seen = {n for b in order for n in _names(side.atoms[b])}
+            nxt = next((b for b in rest if seen & set(_names(side.atoms[b]))), rest[0])
+            order.append(nxt)
+            rest.remove(nxt)
+        orders.append(tuple(order))
+    bare = (len(side.atoms) == 1 and side.atoms[0].head == DELTA
+            and len(side.atoms[0].args) == 2 and not any(s.group for s in side.atoms[0].args)
+            and len(internal) == 0)
+    return Compiled(rule, side, internal, tuple(orders), bare, frozenset(side_groups(side)))
+
+
+# ----------------------------------------------------------------- compatibility
+
+
+def fits(c: Compiled, a: int, node: Any) -> bool:
+    """Cheap test: may atom a of `c` sit on host node `node` at all?"""
+    atom = c.atoms[a]
+    if atom.head == DELTA:
+        return isinstance(node, DeltaNode)
+    if not isinstance(node, TensorNode) or node.conj != atom.conj or node.op != atom.op:
+        return False
+    var = c.rule.params.get(atom.head)
+    if var is None:
+        want = c.rule.decls.get(atom.head)
+        return want is not None and node.decl.key == want.key
+    return node.decl.is_a(var.kind) and (node.decl.real or not var.real)
+
+
+# ------------------------------------------------------------------- the search
+
+
+@dataclass
+class _State:
+    nodes: dict[int, int]
+    used: frozenset[int]
+    vars: dict[str, Decl]
+    glen: dict[str, int]
+    first: dict[LegKey, Port]  # internal legs: the first occurrence's port
+    bport: dict[LegKey, Port]  # boundary legs: their port
+
+    def fork(self) -> "_State":
+        return _State(dict(self.nodes), self.used, dict(self.vars), dict(self.glen),
+                      dict(self.first), dict(self.bport))
+
+
+def _record(c: Compiled, d: Diagram, st: _State, key: LegKey, p: Port) -> bool:
+    name = key if isinstance(key, str) else key[0]
+    if name in c.internal:
+        q = st.first.get(key)
+        if q is None:
+            st.first[key] = p
+            return True
+        return d.link.get(q) == p
+    st.bport[key] = p
+    return True
+
+
+def _keys(slots, st: _State) -> tuple[list[LegKey | None], str | None] | None:
+    """Leg keys of slots with known lengths; None marks the one unknown group."""
+    keys: list[LegKey | None] = []
+    unknown = None
+    for s in slots:
+        for n in s.names:
+            if not s.group:
+                keys.append(n)
+            elif n in st.glen:
+                keys.extend((n, k) for k in range(st.glen[n]))
+            elif unknown is None:
+                unknown = n
+                keys.append(None)
+            else:
+                return None
+    return keys, unknown
+
+
+def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node: TensorNode) -> Iterator[_State]:
+    if atom.split is None:
+        segments = [(atom.args, 0, node.arity)]
+    else:
+        segments = [(atom.args[: atom.split], 0, node.split),
+                    (atom.args[atom.split:], node.split, node.arity)]
+    st = st.fork()
+    for slots, lo, hi in segments:
+        got = _keys(slots, st)
+        if got is None:
+            return
+        keys, unknown = got
+        known = len(keys) - (unknown is not None)
+        if unknown is None:
+            if known != hi - lo:
+                return
+        else:
+            n = hi - lo - known
+            if n < 0:
+                return
+            st.glen[unknown] = n
+            i = keys.index(None)
+            keys[i:i + 1] = [(unknown, k) for k in range(n)]
+        for off, key in enumerate(keys):
+            if not _record(c, d, st, key, (v, lo + off)):
+                return
+    yield st
+
+
+def _bind_unordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, arity: int) -> Iterator[_State]:
+    got = _keys(atom.args, st)
+    if got is None:
+        return
+    keys, unknown = got
+    fixed = [k for k in keys if k is not None]
+    if len(fixed) > arity or (unknown is None and len(fixed) != arity):
+        return
+
+    def go(i: int, st: _State, free: tuple[int, ...]) -> Iterator[_State]:
+        if i == len(fixed):
+            st = st.fork()
+            if unknown is not None:
+                st.glen[unknown] = len(free)
+                for k, port in enumerate(free):
+                    if not _record(c, d, st, (unknown, k), (v, port)):
+                        return
+            yield st
+            return
+        key = fixed[i]
+        partner = st.first.get(key)
+        if partner is not None:
+            q = d.link.get(partner)
+            choices = [q[1]] if q is not None and q[0] == v and q[1] in free else []
+        else:
+            choices = list(free)
+        for port in choices:
+            s2 = st.fork()
+            if _record(c, d, s2, key, (v, port)):
+                yield from go(i + 1, s2, tuple(x for x in free if x != port))
+
+    yield from go(0, st, tuple(range(arity)))
+
+
+def _bind(c: Compiled, d: Diagram, st: _State, a: int, v: int) -> Iterator[_State]:
+    node = d.nodes[v]
+    if v in st.used or not fits(c, a, node):
+        return
+    atom = c.atoms[a]
+    if isinstance(node, TensorNode):
+        var = atom.head
+        if var in st.vars and st.vars[var].key != node.decl.key:
+            return
+        st = st.fork()
+        st.vars[var] = node.decl
+    else:
+        st = st.fork()
+    st.nodes[a] = v
+    st.used = st.used | {v}
+    if isinstance(node, TensorNode) and not node.symmetric_ports:
+        yield from _bind_ordered(c, d, st, atom, v, node)
+    else:
+        yield from _bind_unordered(c, d, st, atom, v, node.arity)
+
+
+def _candidates(c: Compiled, d: Diagram, st: _State, a: int) -> Iterable[int]:
+    """The one node a wire points to, or every node for a disconnected atom."""
+    for s in c.atoms[a].args:
+        for n in s.names:
+            key: LegKey = (n, 0) if s.group else n
+            p = st.first.get(key)
+            if p is not None:
+                q = d.link.get(p)
+                return [] if q is None or q[0] == BOUNDARY else [q[0]]
+    return list(d.nodes)
+
+
+def _finish(c: Compiled, d: Diagram, st: _State) -> Match:
+    side = c.side
+    remove = frozenset(st.nodes.values())
+    groups = {}
+    ports: dict[LegKey, tuple[Port, ...]] = {}
+    for key, p in list(st.first.items()) + list(st.bport.items()):
+        ports.setdefault(key, ())
+        ports[key] = ports[key] + (p,)
+    for g in c.groups:
+        groups[g] = tuple(d.port_size(ports[(g, k)][0]) for k in range(st.glen.get(g, 0)))
+    indices = {k: d.port_size(ps[0]) for k, ps in ports.items() if isinstance(k, str)}
+    delta_size = next((d.nodes[v].size for v in st.nodes.values()
+                       if isinstance(d.nodes[v], DeltaNode)), None)
+    decls = {**{h: dc for h, dc in c.rule.decls.items()}, **st.vars}
+    legs = expand_names(side.boundary, c.groups, st.glen)
+    where = {st.bport[k]: j for j, k in enumerate(legs)}
+    outer: list[Outer] = []
+    for k in legs:
+        q = d.link[st.bport[k]]
+        outer.append(("leg", where[q]) if q[0] in remove else q)
+    return Match(c.rule, tuple(st.nodes[a] for a in range(len(side.atoms))),
+                 Binding(decls, groups, indices, delta_size), remove, tuple(outer), (), ports)
+
+
+def _search(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) -> Iterator[Match]:
+    def go(i: int, st: _State) -> Iterator[Match]:
+        if i == len(order):
+            yield _finish(c, d, st)
+            return
+        a = order[i]
+        for v in ([anchor] if i == 0 else _candidates(c, d, st, a)):
+            for st2 in _bind(c, d, st, a, v):
+                yield from go(i + 1, st2)
+
+    yield from go(0, _State({}, frozenset(), {}, {}, {}, {}))
+
+
+def find_matches(pattern: Union[Rule, Compiled], d: Diagram,
+                 anchors: Iterable[int] | None = None) -> Iterator[Match]:
+    """Every match of the pattern (a rule's left side) whose atoms include an anchor.
+
+    With `anchors=None` every node is an anchor; a match may be found once per
+    anchor it contains.  A bare-wire side (`δ[a, c]`) is never found here: it
+    matches any wire, so it is applied only on request (`match_wire`).
+    """
+    c = pattern if isinstance(pattern, Compiled) else compile_side(pattern)
+    if c.bare_wire or not c.atoms:
+        return
+    for v in (d.nodes if anchors is None else anchors):
+        node = d.nodes.get(v)
+        if node is None or isinstance(node, BubbleNode):
+            continue
+        for a in range(len(c.atoms)):
+            if fits(c, a, node):
+                yield from _search(c, d, c.orders[a], v)
+
+
+def match_wire(pattern: Union[Rule, Compiled], d: Diagram, port: Port) -> Match:
+    """The bare-wire side `δ[a, c]` matched on the host wire at `port`."""
+    c = pattern if isinstance(pattern, Compiled) else compile_side(pattern)
+    if not c.bare_wire:
+        raise ValueError(f"rule {c.rule.name} does not match a bare wire")
+    q = d.link[port]
+    a, b = (s.name for s in c.atoms[0].args)
+    size = d.port_size(port)
+    at = {a: port, b: q}
+    return Match(c.rule, (), Binding(dict(c.rule.decls), {}, {a: size, b: size}, size),
+                 frozenset(), tuple(at[n] for n in c.side.boundary), ((port, q),),
+                 {a: (port,), b: (q,)})
