@@ -1,0 +1,481 @@
+"""Numeric evaluation of diagrams, and comparison by random instances.
+
+A diagram is contracted the way it is drawn: every wire is one index, and a
+delta (copy tensor) is never materialised - all ports around a connected group
+of deltas share one index, a hyperedge, which cotengra contracts natively.  So
+a 10,000-site chain costs what its tensors cost, not what an explicit
+10,000-index einsum would (numpy's einsum stops at 52 letters anyway).
+
+Paths come from cotengra: its `auto` preset (optimal or a short hyper-search)
+for networks of up to `AUTO_LIMIT` inputs, greedy beyond, where the search
+itself would cost more than it saves.  The largest intermediate is known from
+the contraction tree before anything is allocated; past `max_elements` the
+evaluation is refused with `TooLarge`, never a MemoryError.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
+from .errors import InputError
+from .kinds import Decl
+from .sample import Instance, array_of, sample_instance
+
+#: Refuse contractions whose largest intermediate has more elements than this
+#: (2**27 complex128 elements are 2 GiB).
+MAX_ELEMENTS = 2 ** 27
+#: Networks with at most this many inputs get cotengra's `auto` search.
+AUTO_LIMIT = 200
+#: Tolerances of `allclose_rel` (see there).
+RTOL = 1e-8
+ATOL = 1e-10
+
+
+class TooLarge(InputError):
+    """A contraction whose largest intermediate would not fit the memory limit."""
+
+    def __init__(self, width: float, limit: int) -> None:
+        super().__init__(
+            f"too large to evaluate numerically: the contraction width is {width:.1f} "
+            f"(largest intermediate 2**{width:.1f} elements), over the limit "
+            f"2**{math.log2(limit):.1f}; try smaller sizes")
+        self.width = width
+        self.limit = limit
+
+
+# ---------------------------------------------------------------- network build
+
+
+@dataclass
+class Network:
+    """One diagram as cotengra input: arrays, their index tuples, output, sizes.
+
+    `factor` collects closed delta components (each the scalar of its size)
+    and the diagram's own scalar.
+    """
+
+    arrays: list[np.ndarray] = field(default_factory=list)
+    inputs: list[tuple[Hashable, ...]] = field(default_factory=list)
+    output: tuple[Hashable, ...] = ()
+    size_dict: dict[Hashable, int] = field(default_factory=dict)
+    factor: complex = 1.0
+
+
+class _UnionFind:
+    """Ports joined by wires and by deltas; each class is one index (hand-written:
+    a dict-based union-find is a dozen lines and faster here than networkx
+    components, which would need the graph built first)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:
+            parent[x], x = root, parent.get(x, x)
+        return root
+
+    def union(self, a: Any, b: Any) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def _node_array(node: Any, inst: Instance, max_elements: int) -> np.ndarray:
+    if isinstance(node, TensorNode):
+        return array_of(node, inst)
+    if isinstance(node, BubbleNode):
+        return bubble_array(node, inst, max_elements)
+    raise TypeError(f"not an array node: {node!r}")
+
+
+def build_network(d: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) -> Network:
+    """The cotengra network of one diagram (bubbles evaluated, deltas as hyperedges)."""
+    uf = _UnionFind()
+    for p, q in d.link.items():
+        uf.union(p, q)
+    for v, node in d.nodes.items():
+        if isinstance(node, DeltaNode):
+            for i in range(1, node.arity):
+                uf.union((v, 0), (v, i))
+            if node.arity == 0:  # not stored by the invariant, but harmless
+                uf.find((v, 0))
+
+    net = Network()
+    net.factor = inst.value(d.scalar)
+    size_of: dict[Any, int] = {}
+
+    def note_size(idx: Any, n: int, where: str) -> None:
+        old = size_of.get(idx)
+        if old is None:
+            size_of[idx] = n
+        elif old != n:
+            raise InputError(f"inconsistent sizes on one wire: {old} and {n} ({where})")
+
+    # Tensors and bubbles: one input each, indices = classes of their ports.
+    has_input: set[Any] = set()
+    for v, node in d.nodes.items():
+        if isinstance(node, DeltaNode):
+            continue
+        a = _node_array(node, inst, max_elements)
+        if a.ndim != node.arity:
+            raise InputError(f"{node.title} has {a.ndim} axes in this instance, "
+                             f"but {node.arity} legs in the diagram")
+        ix = tuple(uf.find((v, i)) for i in range(node.arity))
+        for idx, n in zip(ix, a.shape):
+            note_size(idx, n, node.title)
+            has_input.add(idx)
+        net.arrays.append(a)
+        net.inputs.append(ix)
+
+    # Delta sizes (a delta may be the only thing fixing a class's size).
+    for v, node in d.nodes.items():
+        if isinstance(node, DeltaNode) and node.arity:
+            note_size(uf.find((v, 0)), inst.size(node.size), "δ")
+
+    # Free legs: the class's index goes to the output; a second free leg on the
+    # same class gets its own index tied by an identity (outputs cannot repeat).
+    output: list[Any] = []
+    used: set[Any] = set()
+    for k in range(len(d.free)):
+        port: Port = (BOUNDARY, k)
+        n = inst.size(d.free_sizes[k])
+        idx = uf.find(port)
+        note_size(idx, n, f"free leg {d.free[k]}")
+        if idx not in has_input:
+            # Nothing but deltas and free legs here: a copy tensor, i.e. ones.
+            net.arrays.append(np.ones(n))
+            net.inputs.append((idx,))
+            has_input.add(idx)
+        if idx in used:
+            fresh = ("free", k)
+            net.arrays.append(np.eye(n))
+            net.inputs.append((idx, fresh))
+            size_of[fresh] = n
+            output.append(fresh)
+        else:
+            used.add(idx)
+            output.append(idx)
+    net.output = tuple(output)
+
+    # Closed delta components: every port is a delta's, none reaches a tensor.
+    seen: set[Any] = set()
+    for v, node in d.nodes.items():
+        if isinstance(node, DeltaNode) and node.arity:
+            idx = uf.find((v, 0))
+            if idx not in has_input and idx not in seen:
+                seen.add(idx)
+                net.factor *= size_of[idx]
+    net.size_dict = size_of
+    return net
+
+
+# ------------------------------------------------------------------ contraction
+
+
+def _optimizer(n_inputs: int, optimize: Any) -> Any:
+    if optimize is not None:
+        return optimize
+    return "auto" if n_inputs <= AUTO_LIMIT else "greedy"
+
+
+def _tree(net: Network, optimize: Any = None):
+    import cotengra as ctg
+
+    with warnings.catch_warnings():
+        # cotengra warns once that optional optimisers (kahypar, ...) are missing.
+        warnings.simplefilter("ignore")
+        return ctg.array_contract_tree(net.inputs, net.output, size_dict=net.size_dict,
+                                       optimize=_optimizer(len(net.inputs), optimize))
+
+
+def _width(tree: Any, net: Network) -> float:
+    largest = max([tree.max_size()] + [a.size for a in net.arrays] + [1])
+    return math.log2(largest) if largest > 0 else 0.0
+
+
+def contraction_plan(d: Diagram, inst: Instance, optimize: Any = None
+                     ) -> tuple[Any, float, float]:
+    """(cotengra ContractionTree, flops, width) of one diagram, nothing contracted.
+
+    flops is cotengra's `contraction_cost` (scalar multiply-adds summed over
+    the tree); width is log2 of the largest intermediate.  For a `cost`
+    command; bubbles inside are evaluated, since their arrays are inputs here.
+    """
+    net = build_network(d, inst)
+    if not net.inputs:
+        return None, 0.0, 0.0
+    tree = _tree(net, optimize)
+    return tree, float(tree.contraction_cost()), _width(tree, net)
+
+
+def contract_network(net: Network, max_elements: int = MAX_ELEMENTS, optimize: Any = None
+                     ) -> np.ndarray:
+    if not net.inputs:
+        return np.asarray(net.factor if net.factor.imag else net.factor.real)
+    tree = _tree(net, optimize)
+    width = _width(tree, net)
+    if tree.max_size() > max_elements:
+        raise TooLarge(width, max_elements)
+    out = np.asarray(tree.contract(net.arrays))
+    if net.factor != 1:
+        f = net.factor if net.factor.imag else net.factor.real
+        out = out * f
+    return out
+
+
+# --------------------------------------------------------------------- bubbles
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU, tanh approximation (Hendrycks & Gimpel), as in GPT-2 and PyTorch's
+    `approximate="tanh"`: numpy only, and analytic, so complex inputs work."""
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0); on complex entries, a gate on the real part (x where Re x > 0)."""
+    if np.iscomplexobj(x):
+        return np.where(x.real > 0, x, 0)
+    return np.maximum(x, 0)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    # Shifting by a constant along the axis leaves softmax unchanged; the real
+    # maximum keeps exp from overflowing.
+    e = np.exp(x - np.max(x.real, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+FUNCTIONS = {
+    "relu": _relu,
+    "gelu": _gelu,
+    "exp": np.exp,
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "sum": lambda x: x,
+}
+
+
+def bubble_array(node: BubbleNode, inst: Instance, max_elements: int = MAX_ELEMENTS) -> np.ndarray:
+    """The array of a bubble: its inside evaluated, `fn` applied elementwise, conj."""
+    x = evaluate(node.inside, inst, max_elements=max_elements)
+    if node.fn == "softmax":
+        if node.axis is None:
+            raise InputError("softmax needs the index it normalises along")
+        y = _softmax(x, node.axis)
+    elif node.fn in FUNCTIONS:
+        y = FUNCTIONS[node.fn](x)
+    else:
+        raise InputError(f"no numeric meaning for the function {node.fn}")
+    return np.conj(y) if node.conj else y
+
+
+# -------------------------------------------------------------------- evaluate
+
+
+def evaluate(x: Diagram | Sum, inst: Instance, *, max_elements: int = MAX_ELEMENTS,
+             optimize: Any = None) -> np.ndarray:
+    """The tensor a diagram or sum stands for, axes in its free-leg order.
+
+    Raises `TooLarge` (an InputError) instead of allocating past
+    `max_elements`; `optimize` overrides the path finder (a cotengra preset or
+    optimiser).
+    """
+    if isinstance(x, Diagram):
+        return contract_network(build_network(x, inst, max_elements), max_elements, optimize)
+    if not x.terms:
+        return np.zeros(tuple(inst.size(s) for s in x.sizes))
+    total = None
+    for t in x.terms:
+        if list(t.free) != list(x.free) and sorted(t.free) == sorted(x.free):
+            t = t.with_free(list(x.free))
+        a = evaluate(t, inst, max_elements=max_elements, optimize=optimize)
+        total = a if total is None else total + a
+    return total
+
+
+# ------------------------------------------------------------------ comparison
+
+
+def allclose_rel(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> tuple[bool, float]:
+    """(close?, largest absolute difference) with a tolerance relative to the norms.
+
+    Close means max|a - b| <= rtol * max(|a|max, |b|max) + atol.  Relative to
+    the largest entry rather than entrywise, because a contraction's rounding
+    error scales with the magnitudes summed, not with the (possibly tiny)
+    entry it lands in; rtol = 1e-8 leaves eight orders of magnitude above
+    float64 rounding for sums of thousands of terms, and atol keeps two zero
+    tensors that are zero up to rounding equal.  Shapes must agree (else False, inf).
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False, math.inf
+    if a.size == 0:
+        return True, 0.0
+    diff = float(np.max(np.abs(a - b)))
+    if not math.isfinite(diff):
+        same = bool(np.array_equal(a, b, equal_nan=True))
+        return same, 0.0 if same else math.inf
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    return diff <= rtol * scale + atol, diff
+
+
+def _fmt_number(z: complex) -> str:
+    z = complex(z)
+    if abs(z.imag) <= 1e-12 * max(1.0, abs(z.real)):
+        return f"{z.real:.6g}"
+    return f"{z.real:.6g}{z.imag:+.6g}i"
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An instance on which two sides differ; `seed` (with the same decls,
+    constraints and these sizes as `fixed_sizes`) rebuilds it."""
+
+    sizes: dict[str, int] = field(hash=False)
+    seed: int
+    difference: float
+    left: complex | None = None   # the two values, when the sides are scalars
+    right: complex | None = None
+    reason: str = ""               # e.g. "shapes differ: (2, 3) vs (3, 2)"
+
+    def format(self) -> str:
+        sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
+        parts = [f"sizes {sizes}" if sizes else "no symbolic sizes", f"seed {self.seed}"]
+        if self.reason:
+            parts.append(self.reason)
+        else:
+            parts.append(f"largest difference {self.difference:.3g}")
+        if self.left is not None and self.right is not None:
+            parts.append(f"left {_fmt_number(self.left)}, right {_fmt_number(self.right)}")
+        return "; ".join(parts)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _as_sum(x: Diagram | Sum) -> Sum:
+    return Sum.of(x) if isinstance(x, Diagram) else x
+
+
+def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
+    """Every declaration used by tensor nodes, inside bubbles too."""
+    out: dict[str, Decl] = {}
+
+    def walk(s: Sum) -> None:
+        for t in s.terms:
+            for node in t.nodes.values():
+                if isinstance(node, TensorNode):
+                    old = out.setdefault(node.decl.name, node.decl)
+                    if old != node.decl:
+                        raise InputError(f"two different declarations are named {node.decl.name}")
+                elif isinstance(node, BubbleNode):
+                    walk(node.inside)
+
+    for x in xs:
+        walk(_as_sum(x))
+    return out
+
+
+def collect_symbols(*xs: Diagram | Sum) -> set[sympy.Symbol]:
+    """Size symbols anywhere: scalars, free legs, deltas, bubbles, declarations."""
+    out: set[sympy.Symbol] = set()
+
+    def sym(e: Any) -> None:
+        if isinstance(e, sympy.Basic):
+            out.update(e.free_symbols)
+
+    def walk(s: Sum) -> None:
+        for e in s.sizes:
+            sym(e)
+        for t in s.terms:
+            sym(t.scalar)
+            for e in t.free_sizes:
+                sym(e)
+            for node in t.nodes.values():
+                if isinstance(node, TensorNode):
+                    for e in node.decl.sizes:
+                        sym(e)
+                elif isinstance(node, DeltaNode):
+                    sym(node.size)
+                elif isinstance(node, BubbleNode):
+                    walk(node.inside)
+
+    for x in xs:
+        walk(_as_sum(x))
+    return out
+
+
+def leg_matching(left: Sum, right: Sum) -> list[int] | None:
+    """Axis k of the left side pairs with axis perm[k] of the right side.
+
+    By name when both sides name the same set of free legs, else by position
+    (LANGUAGE.md §8); None when the numbers of legs differ.
+    """
+    lf, rf = list(left.free), list(right.free)
+    if len(lf) != len(rf):
+        return None
+    if set(lf) == set(rf) and len(set(lf)) == len(lf):
+        pos = {name: k for k, name in enumerate(rf)}
+        return [pos[name] for name in lf]
+    return list(range(len(lf)))
+
+
+def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
+            constraints: Iterable = (), trials: int = 3, seed: int = 0,
+            max_elements: int = MAX_ELEMENTS) -> Counterexample | None:
+    """The first of `trials` random instances on which the sides differ, or None.
+
+    Trial t uses seed `seed + t` (sizes and arrays both follow from it).  If a
+    trial is too large to contract, it is retried with every size at its
+    smallest (2) before giving up with `TooLarge`.
+    """
+    left, right = _as_sum(left), _as_sum(right)
+    perm = leg_matching(left, right)
+    if perm is None:
+        raise InputError(
+            f"cannot compare: the left side has {len(left.free)} free legs "
+            f"[{', '.join(left.free)}] and the right side {len(right.free)} "
+            f"[{', '.join(right.free)}]")
+    if decls is None:
+        decls = collect_decls(left, right)
+    constraints = list(constraints)
+    symbols = collect_symbols(left, right)
+    for t in range(trials):
+        s = seed + t
+        inst = sample_instance(decls.values(), s, constraints, symbols=symbols)
+        try:
+            a = evaluate(left, inst, max_elements=max_elements)
+            b = evaluate(right, inst, max_elements=max_elements)
+        except TooLarge:
+            smallest = {str(k): 2 for k in inst.sizes}
+            inst = sample_instance(decls.values(), s, constraints, fixed_sizes=smallest,
+                                   symbols=symbols)
+            a = evaluate(left, inst, max_elements=max_elements)
+            b = evaluate(right, inst, max_elements=max_elements)
+        b = np.transpose(b, perm) if b.ndim else b
+        sizes = {str(k): v for k, v in inst.sizes.items()}
+        if a.shape != b.shape:
+            return Counterexample(sizes, s, math.inf,
+                                  reason=f"shapes differ: left {a.shape}, right {b.shape}")
+        ok, diff = allclose_rel(a, b)
+        if not ok:
+            scalar = a.ndim == 0
+            return Counterexample(sizes, s, diff,
+                                  complex(a) if scalar else None,
+                                  complex(b) if scalar else None)
+    return None

@@ -1,0 +1,389 @@
+"""Random instances that honour every kind.
+
+A numeric check is only as honest as its instances: an isometry must really be
+an isometry (and, unless square, really *not* a unitary), an invertible tensor
+must be well conditioned so that `X inv(X) = I` holds to float64 accuracy, and
+symbolic sizes must satisfy what the declarations imply.  This module is the
+one place where a kind turns into numbers.
+
+Reproducibility is by construction rather than by drawing order: every symbolic
+size and every array comes from its own random stream, keyed by the seed and
+the *name* of the size or tensor.  So an instance depends only on
+(seed, the sizes, the declarations): adding an unrelated tensor to a program
+does not change the others, and `sample_instance(decls, seed,
+fixed_sizes=counterexample.sizes)` rebuilds a counterexample exactly.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from .diagram import TensorNode
+from .errors import InputError
+from .kinds import Decl, Kind
+
+#: Symbolic sizes are drawn from this range (inclusive).  Small sizes keep
+#: every check cheap; avoiding 1 keeps a size-1 leg from hiding a transposition.
+SIZE_RANGE = (2, 4)
+#: Random attempts before the exhaustive search (or the error) takes over.
+RANDOM_TRIES = 200
+#: Up to this many free symbols, an unsatisfiable system is proved so by
+#: enumerating every assignment in SIZE_RANGE (3**8 = 6561 candidates).
+EXHAUSTIVE_SYMBOLS = 8
+#: Singular values of sampled invertibles lie in this range: condition <= 4.
+SINGULAR_RANGE = (0.5, 2.0)
+
+
+def _stream(seed: int, *words: Any) -> np.random.Generator:
+    """A random generator keyed by the seed and some names (stable across runs).
+
+    `hash()` of a str is salted per process, so names go through crc32.
+    """
+    key = [int(seed) & 0xFFFFFFFF]
+    for w in words:
+        key.append(zlib.crc32(str(w).encode("utf-8")) if not isinstance(w, int) else w & 0xFFFFFFFF)
+    return np.random.default_rng(key)
+
+
+def _prod(xs: Iterable[int]) -> int:
+    return math.prod(int(x) for x in xs)
+
+
+# ------------------------------------------------------------------------ instance
+
+
+@dataclass
+class Instance:
+    """Concrete sizes and arrays for one numeric trial.
+
+    `arrays` is keyed by how a tensor is written without `conj`: the
+    declaration's name for the tensor itself, `inv(X)` for an invertible's
+    inverse, `diag(D)` for a diagonal tensor's vector.  Declarations met later
+    (say inside a bubble) are sampled on demand from the same keyed streams, so
+    the instance stays reproducible from its seed and sizes.
+    """
+
+    seed: int
+    sizes: dict[sympy.Symbol, int]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    decls: dict[str, Decl] = field(default_factory=dict)
+    # size expression -> int; sympy evaluation is slow and a 10,000-site chain
+    # asks for the same few sizes tens of thousands of times.
+    _size_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def sizes_by_name(self) -> dict[str, int]:
+        return {str(s): v for s, v in self.sizes.items()}
+
+    def size(self, expr: Any) -> int:
+        """The integer value of a size expression (`n*m`, `2`, ...) here."""
+        if isinstance(expr, int):
+            return expr
+        v = self._size_cache.get(expr)
+        if v is None:
+            z = self.value(expr)
+            v = int(round(z.real))
+            if z.imag != 0 or v != z.real or v < 1:
+                raise InputError(f"the size {expr} is {z} here, not a positive integer")
+            self._size_cache[expr] = v
+        return v
+
+    def value(self, expr: Any) -> complex:
+        """A sympy scalar (sizes, fractions, I, sqrt, ...) evaluated with these sizes."""
+        e = sympy.sympify(expr)
+        by_name = self.sizes_by_name
+        subs = {}
+        for s in e.free_symbols:
+            if str(s) not in by_name:
+                raise InputError(f"the size {s} has no value in this instance "
+                                 f"(known: {', '.join(sorted(by_name)) or 'none'})")
+            subs[s] = by_name[str(s)]
+        v = complex(sympy.N(e.xreplace(subs)))
+        return v
+
+    def array(self, key: str) -> np.ndarray:
+        """The array stored under `key` (a name, `inv(X)` or `diag(D)`)."""
+        if key not in self.arrays:
+            raise InputError(f"no array for {key} in this instance")
+        return self.arrays[key]
+
+    def ensure(self, decl: Decl) -> None:
+        """Sample `decl` into this instance if it is not there yet."""
+        known = self.decls.get(decl.name)
+        if known is not None:
+            if known != decl:
+                raise InputError(f"two different declarations are named {decl.name}")
+            return
+        self.decls[decl.name] = decl
+        self.arrays.update(_sample_arrays(decl, self))
+
+
+def array_of(node: TensorNode, inst: Instance) -> np.ndarray:
+    """The array of one tensor node: its op (`inv`, `diag`) applied, conjugated if asked."""
+    inst.ensure(node.decl)
+    key = node.decl.name if not node.op else f"{node.op}({node.decl.name})"
+    a = inst.array(key)
+    return a.conj() if node.conj and not node.decl.real else a
+
+
+# ----------------------------------------------------------------- size sampling
+
+
+def _implied_constraints(decl: Decl) -> list[tuple[str, Callable[[Callable[[Any], int]], bool]]]:
+    """(description, test) pairs for what a declaration demands of its sizes."""
+    out: list[tuple[str, Callable[[Callable[[Any], int]], bool]]] = []
+    wide, tip = decl.sizes[: decl.split], decl.sizes[decl.split:]
+    show = lambda xs: "*".join(f"({s})" if len(xs) > 1 else str(s) for s in xs) or "1"  # noqa: E731
+    if decl.builtin == "fuse":
+        return out
+    if decl.kind is Kind.ISOMETRY:
+        out.append((f"{decl.name}: tip {show(tip)} <= wide {show(wide)}",
+                    lambda v: _prod(map(v, tip)) <= _prod(map(v, wide))))
+    elif decl.kind is Kind.UNITARY:
+        out.append((f"{decl.name}: tip {show(tip)} == wide {show(wide)}",
+                    lambda v: _prod(map(v, tip)) == _prod(map(v, wide))))
+    elif decl.kind is Kind.INVERTIBLE:
+        r, c = _rows_cols(decl)
+        rows, cols = decl.sizes[:r], decl.sizes[r:]
+        out.append((f"{decl.name}: rows {show(rows)} == columns {show(cols)}",
+                    lambda v: _prod(map(v, rows)) == _prod(map(v, cols))))
+    elif decl.kind in (Kind.SYMMETRIC, Kind.DIAGONAL) and decl.arity > 1:
+        sizes = decl.sizes
+        out.append((f"{decl.name}: all legs of one size",
+                    lambda v: len({v(s) for s in sizes}) == 1))
+    return out
+
+
+def _rows_cols(decl: Decl) -> tuple[int, int]:
+    """Row legs of an invertible: the legs before `->`, or the first half without one."""
+    r = decl.split if 0 < decl.split < decl.arity else decl.arity // 2
+    return r, decl.arity - r
+
+
+def _symbols_of(exprs: Iterable[Any]) -> set[sympy.Symbol]:
+    out: set[sympy.Symbol] = set()
+    for e in exprs:
+        out |= sympy.sympify(e).free_symbols
+    return out
+
+
+def _relation_test(rel: Any) -> tuple[str, Callable[[Callable[[Any], int]], bool]]:
+    """A user constraint: a sympy relation (`n <= m`, `Eq(n, 2*k)`) or a callable."""
+    if callable(rel) and not isinstance(rel, sympy.Basic):
+        return (getattr(rel, "__name__", "constraint"),
+                lambda v, f=rel: bool(f(v)))
+    r = sympy.sympify(rel)
+
+    def test(v: Callable[[Any], int], r=r) -> bool:
+        val = r.xreplace({s: v(s) for s in r.free_symbols})
+        if val not in (sympy.true, sympy.false):
+            raise InputError(f"constraint {rel} is not a yes/no relation of sizes")
+        return bool(val)
+
+    return str(r), test
+
+
+def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
+                 tests: list[tuple[str, Callable]], fixed: Mapping[str, int] | None = None
+                 ) -> dict[sympy.Symbol, int]:
+    """Values in SIZE_RANGE for `symbols` passing every test, or an InputError.
+
+    Rejection sampling with per-symbol streams, then (for few symbols) an
+    exhaustive sweep, so "cannot be met" is a fact, not a give-up.
+    """
+    fixed = dict(fixed or {})
+    syms = sorted(set(symbols), key=str)
+    free = [s for s in syms if str(s) not in fixed]
+    lo, hi = SIZE_RANGE
+
+    def passes(assign: dict[str, int]) -> bool:
+        cache: dict[Any, int] = {}
+
+        def v(e: Any) -> int:
+            if isinstance(e, int):
+                return e
+            if e not in cache:
+                x = sympy.sympify(e)
+                cache[e] = int(x.xreplace({s: assign[str(s)] for s in x.free_symbols}))
+            return cache[e]
+
+        return all(t(v) for _, t in tests)
+
+    def result(assign: dict[str, int]) -> dict[sympy.Symbol, int]:
+        return {s: assign[str(s)] for s in syms}
+
+    base = {str(k): int(v) for k, v in fixed.items()}
+    for attempt in range(RANDOM_TRIES if free else 1):
+        assign = dict(base)
+        for s in free:
+            assign[str(s)] = int(_stream(seed, "size", attempt, str(s)).integers(lo, hi + 1))
+        if passes(assign):
+            return result(assign)
+    what = "; ".join(d for d, _ in tests) or "none"
+    if len(free) <= EXHAUSTIVE_SYMBOLS:
+        for values in itertools.product(range(lo, hi + 1), repeat=len(free)):
+            assign = dict(base)
+            assign.update({str(s): x for s, x in zip(free, values)})
+            if passes(assign):
+                return result(assign)
+        fixed_note = f" (fixed: {', '.join(f'{k}={v}' for k, v in sorted(base.items()))})" if base else ""
+        raise InputError(f"the size constraints cannot be met with sizes {lo}–{hi}{fixed_note}: {what}")
+    raise InputError(f"no sizes in {lo}–{hi} met the size constraints after {RANDOM_TRIES} "
+                     f"random tries: {what}")
+
+
+# ---------------------------------------------------------------- array sampling
+
+
+def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], real: bool) -> np.ndarray:
+    if real:
+        return rng.standard_normal(shape)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
+
+
+def _orthonormalise(g: np.ndarray) -> np.ndarray:
+    """Q of the QR of a (stack of) Gaussian matrices: orthonormal columns, Haar-like.
+
+    R's diagonal phases are moved into Q so the distribution does not depend on
+    numpy's sign convention.  Works on stacks, so a long chain of isometries is
+    one LAPACK call instead of thousands.
+    """
+    q, r = np.linalg.qr(g)
+    d = np.diagonal(r, axis1=-2, axis2=-1)
+    a = np.abs(d)
+    phases = np.where(a > 0, d / np.where(a > 0, a, 1), 1)
+    return q * phases[..., None, :]
+
+
+def _isometry_matrix(rng: np.random.Generator, rows: int, cols: int, real: bool) -> np.ndarray:
+    """A rows x cols matrix with orthonormal columns (rows >= cols)."""
+    return _orthonormalise(_gaussian(rng, (rows, cols), real))
+
+
+def _fuse_array(parts: list[int]) -> np.ndarray:
+    """F[p1..pk, w] = 1 iff w is the row-major index of (p1..pk): a reshaped identity."""
+    whole = _prod(parts)
+    return np.eye(whole).reshape(tuple(parts) + (whole,))
+
+
+def _symmetrised(a: np.ndarray) -> np.ndarray:
+    """The average over every permutation of the legs (all of one size)."""
+    perms = list(itertools.permutations(range(a.ndim)))
+    return sum(np.transpose(a, p) for p in perms) / len(perms)
+
+
+def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
+    """Arrays for one declaration, from its own stream (seed, name)."""
+    shape = tuple(inst.size(s) for s in decl.sizes)
+    real = decl.real
+    rng = _stream(inst.seed, "tensor", decl.name)
+    if decl.builtin == "fuse":
+        return {decl.name: _fuse_array(list(shape[:-1]))}
+    kind = decl.kind
+    if kind in (Kind.ISOMETRY, Kind.UNITARY):
+        wide, tip = _prod(shape[: decl.split]), _prod(shape[decl.split:])
+        if tip > wide:
+            raise InputError(f"isometry {decl.name} has tip size {tip} larger than its wide size {wide}")
+        if kind is Kind.UNITARY and tip != wide:
+            raise InputError(f"unitary {decl.name} has sides of sizes {wide} and {tip}")
+        return {decl.name: _isometry_matrix(rng, wide, tip, real).reshape(shape)}
+    if kind is Kind.INVERTIBLE:
+        r, _ = _rows_cols(decl)
+        rows, cols = _prod(shape[:r]), _prod(shape[r:])
+        if rows != cols:
+            raise InputError(f"invertible {decl.name} has {rows} rows and {cols} columns")
+        u = _isometry_matrix(rng, rows, rows, real)
+        v = _isometry_matrix(rng, rows, rows, real)
+        s = rng.uniform(*SINGULAR_RANGE, size=rows)
+        m = (u * s) @ v
+        inv = np.linalg.inv(m)
+        # inv(X) has X's column legs then its row legs (TensorNode.sizes for op="inv").
+        return {decl.name: m.reshape(shape),
+                f"inv({decl.name})": inv.reshape(shape[r:] + shape[:r])}
+    if kind is Kind.DIAGONAL:
+        n = shape[0] if shape else 1
+        d = _gaussian(rng, (n,), real)
+        t = np.zeros(shape, dtype=d.dtype)
+        idx = np.arange(n)
+        t[(idx,) * len(shape)] = d
+        return {decl.name: t, f"diag({decl.name})": d}
+    a = _gaussian(rng, shape, real)
+    if kind is Kind.SYMMETRIC:
+        a = _symmetrised(a)
+    return {decl.name: a}
+
+
+# ----------------------------------------------------------------------- public
+
+
+def implied_tests(decls: Iterable[Decl]) -> list[tuple[str, Callable]]:
+    """Every size constraint the declarations imply, as (description, test)."""
+    return [t for d in decls for t in _implied_constraints(d)]
+
+
+def sample_instance(decls: Iterable[Decl], seed: int, constraints: Iterable = (),
+                    fixed_sizes: Mapping[Any, int] | None = None,
+                    symbols: Iterable[sympy.Symbol] = ()) -> Instance:
+    """A random instance of `decls`: sizes in 2–4 meeting every constraint, arrays by kind.
+
+    `constraints` are extra sympy relations between sizes (`n <= m`,
+    `Eq(n, 2*k)`) or callables taking a size evaluator; `fixed_sizes` pins some
+    sizes (keys: symbols or their names); `symbols` adds sizes used outside the
+    declarations (in scalars, say).  Raises InputError when the constraints
+    cannot be met.
+    """
+    decls = list(decls)
+    by_name: dict[str, Decl] = {}
+    for d in decls:
+        if d.name in by_name and by_name[d.name] != d:
+            raise InputError(f"two different declarations are named {d.name}")
+        by_name[d.name] = d
+    constraints = list(constraints)
+    tests = implied_tests(by_name.values()) + [_relation_test(c) for c in constraints]
+    syms = _symbols_of(s for d in by_name.values() for s in d.sizes)
+    syms |= set(symbols)
+    for c in constraints:
+        if isinstance(c, sympy.Basic):
+            syms |= c.free_symbols
+    fixed = {str(k): int(v) for k, v in (fixed_sizes or {}).items()}
+    for name in fixed:
+        if name not in {str(s) for s in syms}:
+            syms.add(sympy.Symbol(name, positive=True, integer=True))
+    sizes = sample_sizes(syms, seed, tests, fixed)
+    inst = Instance(seed=seed, sizes=sizes)
+    _sample_isometries_batched(list(by_name.values()), inst)
+    for d in by_name.values():
+        inst.ensure(d)
+    return inst
+
+
+def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:
+    """Sample many isometries with one stacked QR per shape.
+
+    Each Gaussian still comes from its tensor's own stream and QR is computed
+    matrix by matrix inside LAPACK, so the arrays equal what `ensure` would
+    give one at a time; only the Python overhead is shared.
+    """
+    groups: dict[tuple, list[Decl]] = {}
+    for d in decls:
+        if d.builtin or d.kind not in (Kind.ISOMETRY, Kind.UNITARY) or d.name in inst.decls:
+            continue
+        shape = tuple(inst.size(s) for s in d.sizes)
+        groups.setdefault((shape, d.split, d.real), []).append(d)
+    for (shape, split, real), ds in groups.items():
+        if len(ds) < 2:
+            continue
+        wide, tip = _prod(shape[:split]), _prod(shape[split:])
+        if tip > wide or (ds[0].kind is Kind.UNITARY and tip != wide):
+            continue  # `ensure` raises the precise error
+        g = np.stack([_gaussian(_stream(inst.seed, "tensor", d.name), (wide, tip), real) for d in ds])
+        qs = _orthonormalise(g)
+        for d, q in zip(ds, qs):
+            inst.decls[d.name] = d
+            inst.arrays[d.name] = q.reshape(shape)
