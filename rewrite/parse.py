@@ -1,0 +1,378 @@
+"""Text to syntax tree, with syntax errors a person can act on.
+
+The grammar (`grammar/tn.lark`, shipped as `rewrite.grammar`) is LALR(1) with
+lark's contextual lexer; it is loaded once, lazily, and kept in a module global
+(lark's own `cache=True` wants a file path, which a package resource need not
+have).  A tiny post-lexer drops line breaks while a bracket is open, which is
+what lets a statement continue onto the next line.
+
+Lark's exceptions never escape: they are translated into `InputError` with a
+message keyed on what the parser expected ("missing ']'", "expected an index
+name", "unexpected ')'", "unterminated string").
+"""
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any, Iterator
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as S
+from .errors import InputError
+
+_OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
+_CLOSE = {"RPAR", "RSQB"}
+_CHAR = {"LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]"}
+_PARSER: Lark | None = None
+
+
+class _Continuation:
+    """Post-lexer: a line break inside brackets is whitespace, not a statement end."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        for tok in stream:
+            t = tok.type
+            if t in _OPEN:
+                depth += 1
+            elif t in _CLOSE:
+                depth = max(0, depth - 1)
+            elif t == "_NL" and depth:
+                continue
+            yield tok
+
+
+def grammar_text() -> str:
+    return (resources.files("rewrite.grammar") / "tn.lark").read_text(encoding="utf-8")
+
+
+def parser() -> Lark:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark(grammar_text(), parser="lalr", lexer="contextual",
+                       propagate_positions=False, maybe_placeholders=False,
+                       postlex=_Continuation(), transformer=_TRANSFORMER)
+    return _PARSER
+
+
+# ------------------------------------------------------------------ tree -> syntax
+
+
+def _first(x: Any) -> Any:
+    if isinstance(x, (Token, S.Located)):
+        return x
+    if isinstance(x, (tuple, list)):
+        for y in x:
+            f = _first(y)
+            if f is not None:
+                return f
+    return None
+
+
+def _last(x: Any) -> Any:
+    if isinstance(x, (Token, S.Located)):
+        return x
+    if isinstance(x, (tuple, list)):
+        for y in reversed(x):
+            f = _last(y)
+            if f is not None:
+                return f
+    return None
+
+
+def _span(items: Any) -> dict[str, int]:
+    """Position of a node from its first and last located child.
+
+    Positions are computed here rather than by lark's `propagate_positions`,
+    which costs more than the whole parse on long expressions (an MPS of
+    10,000 tensors) and is useless to an inline transformer anyway.
+    """
+    a, b = _first(items), _last(items)
+    if a is None:
+        return {}
+    return {"line": a.line, "column": a.column,
+            "end_line": b.end_line, "end_column": b.end_column}
+
+
+class _ToSyntax(Transformer):
+    """Lark rules -> `syntax` dataclasses, applied inline while parsing (LALR).
+
+    Keeps positions, resolves nothing.  `text` is set per parse (for a rule's
+    source line).
+    """
+
+    text = ""
+
+    # statements
+    def start(self, items):
+        return list(items)
+
+    def dim_item(self, items):
+        return S.DimItem(str(items[0]), items[1] if len(items) > 1 else None, **_span(items))
+
+    def dim_stmt(self, items):
+        return S.DimStmt(tuple(items), **_span(items))
+
+    def real(self, items):
+        return items[0]
+
+    def kind(self, items):
+        return items[0]
+
+    verb = prove_verb = kind
+
+    def decl_leg(self, items):
+        return S.LegDecl(str(items[0]), items[1], **_span(items))
+
+    def decl_legs(self, items):
+        legs, split = [], None
+        for it in items:
+            if isinstance(it, Token):
+                split = len(legs)
+            else:
+                legs.append(it)
+        return (tuple(legs), split)
+
+    def decl_stmt(self, items):
+        loc = _span(items)
+        real = isinstance(items[0], Token) and items[0].type == "REAL"
+        rest = items[1:] if real else items
+        kind, name = rest[0], rest[1]
+        legs, split = rest[2] if len(rest) > 2 else ((), None)
+        return S.DeclStmt(str(kind), real, str(name), legs, split, **loc)
+
+    def let_stmt(self, items):
+        name = str(items[0])
+        if len(items) == 3:
+            return S.LetStmt(name, items[1], items[2], **_span(items))
+        return S.LetStmt(name, None, items[1], **_span(items))
+
+    def param(self, items):
+        return S.Param(str(items[0]), tuple(str(t) for t in items[1:]), **_span(items))
+
+    def rule_stmt(self, items):
+        loc = _span(items)
+        name = str(items[0])
+        params = tuple(it for it in items[1:] if isinstance(it, S.Param))
+        arrow = next(it for it in items if isinstance(it, Token) and it.type == "RULE_ARROW")
+        lhs, rhs = [it for it in items if isinstance(it, S.SumExpr)]
+        lines = self.text.splitlines()[loc["line"] - 1:loc["end_line"]]
+        source = " ".join(x.strip() for x in lines)
+        return S.RuleStmt(name, params, lhs, rhs, (arrow.line, arrow.column), source, **loc)
+
+    def cmd_stmt(self, items):
+        return S.Command(str(items[0]), items[1], **_span(items))
+
+    def prove_stmt(self, items):
+        return S.Command(str(items[0]), items[1], items[3], **_span(items))
+
+    def draw_stmt(self, items):
+        target = items[1][1:-1] if len(items) > 1 else None
+        return S.Command("draw", items[0], target=target, **_span(items))
+
+    def expr_stmt(self, items):
+        return S.Command("show", items[0], bare=True, **_span(items))
+
+    # expressions
+    def expr(self, items):
+        s = items[0]
+        if len(items) > 1:
+            return S.SumExpr(s.terms, items[2], **_span(items))
+        return s
+
+    def out_list(self, items):
+        return tuple(items)
+
+    def sum(self, items):
+        terms, sign = [], 1
+        for it in items:
+            if isinstance(it, Token):
+                sign = -1 if it == "-" else 1
+            else:
+                terms.append(S.Term(sign, it, **_span(it)))
+                sign = 1
+        return S.SumExpr(tuple(terms), None, **_span(items))
+
+    def product(self, items):
+        return S.Product(tuple(items), **_span(items))
+
+    def matmul(self, items):
+        return S.MatMul(tuple(items), **_span(items))
+
+    def attr(self, items):
+        return S.Attr(items[0], str(items[1]), **_span(items))
+
+    def number(self, items):
+        return S.Num(str(items[0]), **_span(items))
+
+    def fraction(self, items):
+        return S.Num(f"{items[0]}/{items[1]}", **_span(items))
+
+    def ref(self, items):
+        return S.Ref(str(items[0]), items[1] if len(items) > 1 else None, **_span(items))
+
+    def call(self, items):
+        rest = items[1:]
+        indices = rest[-1] if rest and isinstance(rest[-1], S.IndexList) else None
+        if indices is not None:
+            rest = rest[:-1]
+        return S.Call(str(items[0]), tuple(rest), indices, **_span(items))
+
+    def softmax(self, items):
+        return S.Softmax(items[0], items[1], items[2] if len(items) > 2 else None, **_span(items))
+
+    def paren(self, items):
+        return S.Paren(items[0], items[1] if len(items) > 1 else None, **_span(items))
+
+    def string(self, items):
+        return S.Str(items[0][1:-1], **_span(items))
+
+    # indices
+    def index_list(self, items):
+        slots, split = [], None
+        for it in items:
+            if isinstance(it, Token) and it.type == "ARROW":
+                split = len(slots)
+            elif not isinstance(it, Token):
+                slots.append(it)
+        return S.IndexList(tuple(slots), split, **_span(items))
+
+    def index(self, items):
+        return S.Index(str(items[0]), items[1] if len(items) > 1 else None, **_span(items))
+
+    def group(self, items):
+        return S.Group(tuple(items), **_span(items))
+
+    def stars(self, items):
+        return S.Stars(tuple(str(t) for t in items), **_span(items))
+
+    def size(self, items):
+        factors: list = []
+        for it in items:
+            if isinstance(it, S.Size):
+                factors.extend(it.factors)
+            elif it.type == "INT":
+                factors.append(int(it))
+            else:
+                factors.append(str(it))
+        return S.Size(tuple(factors), **_span(items))
+
+_TRANSFORMER = _ToSyntax()
+
+
+# ------------------------------------------------------------------------ errors
+
+
+def _open_brackets(text: str, upto: int) -> list[tuple[str, int]]:
+    """The brackets still open at offset `upto` (char, offset), outside strings/comments."""
+    stack: list[tuple[str, int]] = []
+    i, n = 0, min(upto, len(text))
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "([":
+            stack.append((c, i))
+        elif c in ")]":
+            if stack:
+                stack.pop()
+        elif c == "\n" and not stack:
+            stack = []
+        i += 1
+    return stack
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _describe(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of input"
+    if tok.type == "_NL":
+        return "end of line"
+    if tok.type in ("NAME", "FUNC"):
+        return f"name '{tok}'"
+    return f"'{tok}'"
+
+
+def _syntax_error(e: UnexpectedInput, text: str, filename: str | None) -> InputError:
+    def err(msg: str, line: int, col: int, width: int = 1) -> InputError:
+        return InputError(msg, line, col, text, filename, width)
+
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        if ch in "'\"":
+            return err("unterminated string", e.line, e.column)
+        return err(f"unexpected character '{ch}'", e.line, e.column)
+    if not isinstance(e, UnexpectedToken):
+        return err(str(e).splitlines()[0], getattr(e, "line", None), getattr(e, "column", None))
+    tok = e.token
+    expected = set(e.expected)
+    if tok.type == "$END" or getattr(tok, "start_pos", None) is None:
+        offset = len(text.rstrip())
+    else:
+        offset = tok.start_pos
+    stack = _open_brackets(text, offset)
+    line, col = _line_col(text, offset)
+    width = max(1, len(str(tok))) if tok.type not in ("$END", "_NL") else 1
+    matching = bool(stack) and _CHAR.get(tok.type) == (")" if stack[-1][0] == "(" else "]")
+    if tok.type in _CLOSE and not matching:
+        return err(f"unexpected '{tok}'", line, col)
+    if stack:
+        ch, at = stack[-1]
+        closer = ")" if ch == "(" else "]"
+        closer_t = "RPAR" if ch == "(" else "RSQB"
+        bl, bc = _line_col(text, at)
+        if tok.type in ("$END", "_NL") or (closer_t in expected and line > bl):
+            return err(f"missing '{closer}'", bl, bc)
+        if "INT" in expected and "NUMBER" not in expected and "NAME" in expected:
+            return err("expected a size", line, col, width)
+        if ch == "[" and "NAME" in expected and tok.type != "NAME":
+            return err("expected an index name", line, col, width)
+    if tok.type == "$END":
+        return err("unexpected end of input", line, col)
+    if tok.type == "_NL":
+        return err("unexpected end of line", line, col)
+    return err(f"unexpected {_describe(tok)}", line, col, width)
+
+
+# ---------------------------------------------------------------------------- API
+
+
+def parse(text: str, filename: str | None = None) -> list[S.Stmt]:
+    """Parse a whole program (or one REPL line) into statements."""
+    if not text.endswith("\n"):
+        text = text + "\n"
+    try:
+        p = parser()
+        _TRANSFORMER.text = text
+        return p.parse(text)
+    except UnexpectedInput as e:
+        raise _syntax_error(e, text, filename) from None
+    except VisitError as e:
+        orig = e.orig_exc
+        if isinstance(orig, InputError):
+            raise orig.located(text, filename) from None
+        raise InputError(f"cannot read this statement: {orig}", None, None, text, filename) from None
+    except LarkError as e:
+        raise InputError(str(e).splitlines()[0], None, None, text, filename) from None
+
+
+def parse_expr(text: str, filename: str | None = None) -> S.Expr:
+    """Parse a single expression (helper for tests and the REPL)."""
+    stmts = parse(text, filename)
+    if len(stmts) != 1 or not isinstance(stmts[0], S.Command) or not stmts[0].bare:
+        raise InputError("expected one expression", 1, 1, text, filename)
+    return stmts[0].expr

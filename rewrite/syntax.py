@@ -1,0 +1,236 @@
+"""The syntax tree of the `.tn` language: plain frozen values with positions.
+
+The tree says what was written, nothing more: names are not resolved and
+sizes are not evaluated (that is `build`'s job, under an `Env`).  Keeping it
+free of semantics lets the printer, the REPL and error messages share one
+faithful record of the input.  Every node carries `line`, `column` (1-based)
+and `end_column` (exclusive; on line `end_line`) of the text it came from, so any later error can
+put a caret under the offending token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, kw_only=True)
+class Located:
+    line: int = 0
+    column: int = 0
+    end_column: int = 0
+    end_line: int = 0
+
+    @property
+    def pos(self) -> tuple[int, int]:
+        return (self.line, self.column)
+
+
+# ------------------------------------------------------------------- sizes
+
+
+@dataclass(frozen=True)
+class Size(Located):
+    """A product of size names and integers, `n*m` or `2*d`."""
+
+    factors: tuple[Union[str, int], ...]
+
+
+# ----------------------------------------------------------------- indices
+
+
+@dataclass(frozen=True)
+class Index(Located):
+    """An index `i`, optionally annotated with its size `i: n`."""
+
+    name: str
+    size: Size | None = None
+
+
+@dataclass(frozen=True)
+class Group(Located):
+    """Grouped legs `(i k)`: one leg of the product size, row-major."""
+
+    parts: tuple[Index, ...]
+
+
+@dataclass(frozen=True)
+class Stars(Located):
+    """Leg-group variables in one slot, `*w` or `*a *b` (rules only)."""
+
+    names: tuple[str, ...]
+
+
+Slot = Union[Index, Group, Stars]
+
+
+@dataclass(frozen=True)
+class IndexList(Located):
+    """`[a, b -> c]`: the slots and where `->` was written (None if nowhere)."""
+
+    slots: tuple[Slot, ...]
+    split: int | None = None
+
+
+# ------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Num(Located):
+    """A number or fraction, kept as text for sympy (`2`, `0.5`, `1/2`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Str(Located):
+    """A string literal (einsum specs, file names), quotes removed."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Ref(Located):
+    """A name, bare (`psi`) or indexed (`A[i, j]`)."""
+
+    name: str
+    indices: IndexList | None = None
+
+
+@dataclass(frozen=True)
+class Call(Located):
+    """`fn(args...)`, optionally indexed: `conj(U)[a, b]`, `relu(x)`, `einsum(...)`."""
+
+    fn: str
+    args: tuple["Arg", ...]
+    indices: IndexList | None = None
+
+
+@dataclass(frozen=True)
+class Softmax(Located):
+    """`softmax[k](expr)`: normalised along index `axis`."""
+
+    axis: Index
+    arg: "Expr"
+    indices: IndexList | None = None
+
+
+@dataclass(frozen=True)
+class Paren(Located):
+    """`(expr)`, optionally with its free legs renamed positionally: `(expr)[i, j]`."""
+
+    expr: "Expr"
+    indices: IndexList | None = None
+
+
+@dataclass(frozen=True)
+class Attr(Located):
+    """Matrix sugar postfix `A.T` / `A.H`."""
+
+    base: "Factor"
+    attr: str
+
+
+@dataclass(frozen=True)
+class MatMul(Located):
+    """`A @ B @ v`."""
+
+    operands: tuple["Factor", ...]
+
+
+@dataclass(frozen=True)
+class Product(Located):
+    """Juxtaposition: numbers, dims and tensors side by side."""
+
+    factors: tuple["Factor", ...]
+
+
+@dataclass(frozen=True)
+class Term(Located):
+    sign: int
+    product: Product
+
+
+@dataclass(frozen=True)
+class SumExpr(Located):
+    """Terms joined by `+`/`-`, with an optional explicit output `-> [k, i]`."""
+
+    terms: tuple[Term, ...]
+    output: tuple[Union[Index, Group], ...] | None = None
+
+
+Factor = Union[Num, Ref, Call, Softmax, Paren, Attr, MatMul]
+Expr = SumExpr
+Arg = Union[SumExpr, Str]
+
+
+# --------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class DimItem(Located):
+    name: str
+    value: Size | None = None
+
+
+@dataclass(frozen=True)
+class DimStmt(Located):
+    items: tuple[DimItem, ...]
+
+
+@dataclass(frozen=True)
+class LegDecl(Located):
+    name: str
+    size: Size
+
+
+@dataclass(frozen=True)
+class DeclStmt(Located):
+    """`real isometry U[a: n -> b: k]`; `split` is None when no `->` was written."""
+
+    kind: str
+    real: bool
+    name: str
+    legs: tuple[LegDecl, ...]
+    split: int | None = None
+
+
+@dataclass(frozen=True)
+class LetStmt(Located):
+    name: str
+    indices: IndexList | None
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Param(Located):
+    """A rule parameter `X: real isometry`; kind words unresolved."""
+
+    name: str
+    kind: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleStmt(Located):
+    name: str
+    params: tuple[Param, ...]
+    lhs: Expr
+    rhs: Expr
+    arrow: tuple[int, int] = (0, 0)  # where `=>` was written
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Command(Located):
+    """`simplify/show/expand/cost/draw E`, `prove/check L == R`, or a bare `E`.
+
+    A bare expression statement has verb "show" and `bare=True`.
+    """
+
+    verb: str
+    expr: Expr
+    rhs: Expr | None = None
+    target: str | None = None
+    bare: bool = False
+
+
+Stmt = Union[DimStmt, DeclStmt, LetStmt, RuleStmt, Command]
