@@ -278,13 +278,24 @@ def _symmetrised(a: np.ndarray) -> np.ndarray:
     return sum(np.transpose(a, p) for p in perms) / len(perms)
 
 
+def _with_unitary_inverse(decl: Decl, shape: tuple[int, ...], q: np.ndarray) -> dict[str, np.ndarray]:
+    """The tensor of a (wide x tip) matrix q, plus `inv` = q's conjugate transpose
+    when the kind is unitary (a unitary is invertible, so `inv(Q)` may be written)."""
+    out = {decl.name: q.reshape(shape)}
+    if decl.kind is Kind.UNITARY:
+        s = decl.split
+        out[f"inv({decl.name})"] = q.conj().T.reshape(shape[s:] + shape[:s])
+    return out
+
+
 def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
     """Arrays for one declaration, from its own stream (seed, name)."""
     shape = tuple(inst.size(s) for s in decl.sizes)
     real = decl.real
     rng = _stream(inst.seed, "tensor", decl.name)
     if decl.builtin == "fuse":
-        return {decl.name: _fuse_array(list(shape[:-1]))}
+        f = _fuse_array(list(shape[:-1]))
+        return _with_unitary_inverse(decl, shape, f.reshape(_prod(shape[:-1]), shape[-1]))
     kind = decl.kind
     if kind in (Kind.ISOMETRY, Kind.UNITARY):
         wide, tip = _prod(shape[: decl.split]), _prod(shape[decl.split:])
@@ -292,7 +303,8 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
             raise InputError(f"isometry {decl.name} has tip size {tip} larger than its wide size {wide}")
         if kind is Kind.UNITARY and tip != wide:
             raise InputError(f"unitary {decl.name} has sides of sizes {wide} and {tip}")
-        return {decl.name: _isometry_matrix(rng, wide, tip, real).reshape(shape)}
+        q = _isometry_matrix(rng, wide, tip, real)
+        return _with_unitary_inverse(decl, shape, q)
     if kind is Kind.INVERTIBLE:
         r, _ = _rows_cols(decl)
         rows, cols = _prod(shape[:r]), _prod(shape[r:])
@@ -386,4 +398,4 @@ def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:
         qs = _orthonormalise(g)
         for d, q in zip(ds, qs):
             inst.decls[d.name] = d
-            inst.arrays[d.name] = q.reshape(shape)
+            inst.arrays.update(_with_unitary_inverse(d, shape, q))
