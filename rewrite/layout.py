@@ -1,0 +1,403 @@
+"""Where the nodes and open legs of a diagram go in a picture.
+
+Penrose pictures are read like text: a matrix chain or a tensor train runs in a
+row, its conjugate (the bra of a norm) in a second row under it, open legs
+point away from the drawing.  A force-directed layout makes a chain look like a
+random zig-zag, so the structures people draw by hand are recognised first and
+laid out by rule; only what is left goes to networkx (`kamada_kawai_layout`,
+which starts from a circular layout and is therefore deterministic).
+
+Everything here is plain arithmetic on the port graph: no drawing library is
+needed, so the layout can be tested (and reused by the TikZ writer) without
+matplotlib.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .diagram import BOUNDARY, BubbleNode, Diagram, TensorNode
+
+Point = tuple[float, float]
+
+SPACING = 1.6  # distance between neighbouring nodes in a row
+LEG = 0.9  # length of an open leg
+FAN = math.radians(32)  # angle between open legs sharing one side of a node
+GAP = 0.7  # space between disconnected parts
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Positions for one diagram, in drawing units (y points up).
+
+    `free_ends[k]` is the open end of free leg k (where its name is written)
+    and `free_dirs[k]` the unit vector it points along.  `rows` places a node
+    laid out in a row as (row id, position in the row): a wire between two
+    nodes of one row that are not neighbours is drawn as an arc on the row's
+    `arc_side` (+1 above, -1 below), so that it does not run through the nodes
+    between them.
+    """
+
+    nodes: dict[int, Point] = field(default_factory=dict)
+    free_ends: dict[int, Point] = field(default_factory=dict)
+    free_dirs: dict[int, Point] = field(default_factory=dict)
+    rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    arc_side: dict[int, int] = field(default_factory=dict)
+
+
+def arc_height(dx: float) -> float:
+    """How far an arc between two nodes of a row, dx apart, bulges out."""
+    return 0.45 + 0.18 * abs(dx) / SPACING
+
+
+# ------------------------------------------------------------------- the graph
+
+
+def _graph(d: Diagram) -> nx.Graph:
+    """Simple graph on node ids and ("free", k), inserted in a fixed order."""
+    g = nx.Graph()
+    g.add_nodes_from(sorted(d.nodes))
+    g.add_nodes_from(("free", k) for k in range(len(d.free)))
+    for (u, i), (w, j) in sorted(d.wires()):
+        a = ("free", i) if u == BOUNDARY else u
+        b = ("free", j) if w == BOUNDARY else w
+        if a != b:
+            g.add_edge(a, b)
+    return g
+
+
+def _free_ports(d: Diagram, v: int) -> list[tuple[int, int]]:
+    """(port, free-leg index) for every port of v that is an open leg."""
+    out = []
+    for i in range(d.nodes[v].arity):
+        u, k = d.link[(v, i)]
+        if u == BOUNDARY:
+            out.append((i, k))
+    return out
+
+
+def _node_key(d: Diagram, v: int) -> tuple:
+    """Order of preference for the first node of a row: first open leg, then id."""
+    ks = [k for _, k in _free_ports(d, v)]
+    return (min(ks) if ks else math.inf, v)
+
+
+def _comp_key(comp) -> tuple:
+    frees = [v[1] for v in comp if isinstance(v, tuple)]
+    nodes = [v for v in comp if isinstance(v, int)]
+    return (0, min(frees)) if frees else (1, min(nodes))
+
+
+def _is_path(h: nx.Graph) -> bool:
+    n = h.number_of_nodes()
+    if n == 0 or not nx.is_connected(h):
+        return False
+    return n == 1 or (h.number_of_edges() == n - 1 and max(dict(h.degree).values()) <= 2)
+
+
+def _is_cycle(h: nx.Graph) -> bool:
+    n = h.number_of_nodes()
+    return n >= 3 and nx.is_connected(h) and all(deg == 2 for _, deg in h.degree)
+
+
+def _walk(h: nx.Graph, start: int, second: int | None) -> list[int]:
+    order = [start]
+    prev, cur = None, start
+    nxt = second
+    while nxt is not None:
+        order.append(nxt)
+        prev, cur = cur, nxt
+        options = sorted(w for w in h[cur] if w != prev and w not in order)
+        nxt = options[0] if options else None
+    return order
+
+
+def _path_order(d: Diagram, h: nx.Graph) -> list[int]:
+    ends = [v for v in h if h.degree(v) <= 1]
+    start = min(ends, key=lambda v: _node_key(d, v))
+    nbrs = sorted(h[start])
+    return _walk(h, start, nbrs[0] if nbrs else None)
+
+
+def _cycle_order(d: Diagram, h: nx.Graph) -> list[int]:
+    """Start at the preferred node and leave it by its highest-numbered port, so
+    that `A[i, j] B[j, k] C[k, i]` reads A, B, C (A's port j leads to B)."""
+    start = min(h, key=lambda v: _node_key(d, v))
+    second = None
+    for i in reversed(range(d.nodes[start].arity)):
+        w = d.link[(start, i)][0]
+        if w in h and w != start:
+            second = w
+            break
+    return _walk(h, start, second)
+
+
+def _is_conj(node) -> bool:
+    return isinstance(node, (TensorNode, BubbleNode)) and node.conj
+
+
+# ------------------------------------------------------------- open-leg rules
+
+
+def _unit(angle: float) -> Point:
+    return (math.cos(angle), math.sin(angle))
+
+
+def _fan(centre: float, m: int, clockwise: bool = True) -> list[float]:
+    """m angles around `centre`, listed in reading order (port order)."""
+    sign = -1.0 if clockwise else 1.0
+    return [centre - sign * FAN * ((m - 1) / 2 - j) for j in range(m)]
+
+
+def _single_dirs(d: Diagram, v: int) -> dict[int, float]:
+    """Open legs of a lone node: an arrow-declared tensor puts its wide side on
+    the left and its tip side on the right (so a triangle points right); other
+    tensors spread their legs from left over the top to right."""
+    node = d.nodes[v]
+    frees = _free_ports(d, v)
+    split = node.split if isinstance(node, TensorNode) else node.arity
+    out: dict[int, float] = {}
+    if 0 < split < node.arity:
+        wide = [k for i, k in frees if i < split]
+        tip = [k for i, k in frees if i >= split]
+        for k, a in zip(wide, _fan(math.pi, len(wide), clockwise=False)):
+            out[k] = a
+        for k, a in zip(tip, _fan(0.0, len(tip))):
+            out[k] = a
+        return out
+    n = len(frees)
+    if n == 1:
+        angles = [math.pi]
+    elif n <= 4:
+        angles = [math.pi - math.pi * j / (n - 1) for j in range(n)]
+    else:
+        angles = [math.pi - 2 * math.pi * j / n for j in range(n)]
+    return {k: a for (_, k), a in zip(frees, angles)}
+
+
+def _row_dirs(d: Diagram, row: list[int], side: int) -> dict[int, float]:
+    """Open legs of a row.  In a matrix chain only the two ends have open legs,
+    and they point outward; in a tensor train (an inner node has an open leg)
+    the open legs are the physical legs and point away from the other row."""
+    inner_free = any(_free_ports(d, v) for v in row[1:-1])
+    out: dict[int, float] = {}
+    for pos, v in enumerate(row):
+        frees = [k for _, k in _free_ports(d, v)]
+        first, last = pos == 0, pos == len(row) - 1
+        if first and frees and (not inner_free or len(frees) >= 2 or last):
+            out[frees.pop(0)] = math.pi
+        if last and frees and (not inner_free or len(frees) >= 2 or first):
+            out[frees.pop()] = 0.0
+        vertical = math.pi / 2 if side > 0 else -math.pi / 2
+        for k, a in zip(frees, _fan(vertical, len(frees), clockwise=side > 0)):
+            out[k] = a
+    return out
+
+
+# ------------------------------------------------------------------ the parts
+
+
+@dataclass
+class _Part:
+    nodes: dict[int, Point] = field(default_factory=dict)
+    ends: dict[int, Point] = field(default_factory=dict)
+    dirs: dict[int, Point] = field(default_factory=dict)
+    rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    side: dict[int, int] = field(default_factory=dict)
+    extra: list[Point] = field(default_factory=list)  # arc extremes, for the box
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        pts = [(x, y) for (x, y) in self.nodes.values()]
+        xs = [x for x, _ in pts] + [x for x, _ in self.ends.values()]
+        ys = [y for _, y in pts] + [y for _, y in self.ends.values()]
+        xs += [x for x, _ in self.extra]
+        ys += [y for _, y in self.extra]
+        return (min(xs) - 0.5, min(ys) - 0.5, max(xs) + 0.5, max(ys) + 0.5)
+
+    def shifted(self, dx: float, dy: float) -> "_Part":
+        def mv(p: Point) -> Point:
+            return (p[0] + dx, p[1] + dy)
+
+        return _Part({v: mv(p) for v, p in self.nodes.items()},
+                     {k: mv(p) for k, p in self.ends.items()}, dict(self.dirs),
+                     dict(self.rows), dict(self.side), [mv(p) for p in self.extra])
+
+
+def _set_leg(part: _Part, k: int, start: Point, angle: float) -> None:
+    u = _unit(angle)
+    part.dirs[k] = u
+    part.ends[k] = (start[0] + LEG * u[0], start[1] + LEG * u[1])
+
+
+def _rows_part(d: Diagram, rows: list[list[int]], xs: list[list[float]],
+               leg_sides: list[int], arc_sides: list[int], row_ids: list[int]) -> _Part:
+    """Rows top to bottom; open legs leave on `leg_sides`, arcs on `arc_sides`."""
+    part = _Part()
+    for r, (row, rx, side, arc, rid) in enumerate(zip(rows, xs, leg_sides, arc_sides, row_ids)):
+        y = -SPACING * r
+        for pos, (v, x) in enumerate(zip(row, rx)):
+            part.nodes[v] = (x, y)
+            part.rows[v] = (rid, pos)
+            part.side[v] = arc
+        if len(row) == 1 and len(rows) == 1:
+            dirs = _single_dirs(d, row[0])
+        else:
+            dirs = _row_dirs(d, row, side)
+        for v in row:
+            for _, k in _free_ports(d, v):
+                _set_leg(part, k, part.nodes[v], dirs[k])
+    # Room for arcs between non-neighbours and for self-loops.
+    for (u, i), (w, j) in d.wires():
+        if u in part.nodes and w in part.nodes:
+            (x0, y0), (x1, _) = part.nodes[u], part.nodes[w]
+            if u == w:
+                part.extra.append((x0, y0 + part.side[u] * 1.0))
+            elif part.rows[u][0] == part.rows[w][0] and abs(part.rows[u][1] - part.rows[w][1]) > 1:
+                part.extra.append(((x0 + x1) / 2, y0 + part.side[u] * arc_height(x1 - x0)))
+    return part
+
+
+def _ladder(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int]] | None:
+    """A tensor train over its conjugate: plain nodes in one path, conjugated
+    nodes in another.  Returns the two rows, the lower one oriented to follow
+    the rungs."""
+    top = [v for v in h if not _is_conj(d.nodes[v])]
+    bot = [v for v in h if _is_conj(d.nodes[v])]
+    if not top or not bot:
+        return None
+    ht, hb = h.subgraph(top), h.subgraph(bot)
+    if not (_is_path(ht) and _is_path(hb)):
+        return None
+    t = _path_order(d, ht)
+    b = _path_order(d, hb)
+    tx = {v: i for i, v in enumerate(t)}
+
+    def cost(order: list[int]) -> float:
+        c = 0.0
+        for i, v in enumerate(order):
+            ups = [tx[w] for w in h[v] if w in tx]
+            if ups:
+                c += (i - sum(ups) / len(ups)) ** 2
+        return c
+
+    if cost(b[::-1]) < cost(b):
+        b = b[::-1]
+    return t, b
+
+
+def _force_part(d: Diagram, g: nx.Graph, comp: list) -> _Part:
+    sub = nx.Graph()
+    sub.add_nodes_from(comp)
+    sub.add_edges_from(sorted((e for e in g.subgraph(comp).edges), key=str))
+    pos = _level(nx.kamada_kawai_layout(sub))
+    nodes = [v for v in comp if isinstance(v, int)]
+    lengths = [math.dist(pos[a], pos[b]) for a, b in sub.edges
+               if isinstance(a, int) and isinstance(b, int)]
+    scale = SPACING / (sum(lengths) / len(lengths)) if lengths and sum(lengths) > 0 else SPACING
+    part = _Part()
+    for v in nodes:
+        part.nodes[v] = (float(pos[v][0]) * scale, float(pos[v][1]) * scale)
+    for v in nodes:
+        for _, k in _free_ports(d, v):
+            c = part.nodes[v]
+            fx, fy = pos[("free", k)][0] * scale - c[0], pos[("free", k)][1] * scale - c[1]
+            angle = math.atan2(fy, fx) if math.hypot(fx, fy) > 1e-9 else math.pi
+            _set_leg(part, k, c, angle)
+    return part
+
+
+def _level(pos: dict) -> dict:
+    """Turn a force layout so its long axis is horizontal and its first open leg
+    (else its first node) is on the left: pictures read left to right, and a
+    rotation (never a mirror) keeps the cyclic order of legs around a node."""
+    keys = list(pos)
+    n = len(keys)
+    mx = sum(float(pos[v][0]) for v in keys) / n
+    my = sum(float(pos[v][1]) for v in keys) / n
+    xs = {v: (float(pos[v][0]) - mx, float(pos[v][1]) - my) for v in keys}
+    sxx = sum(x * x for x, _ in xs.values())
+    syy = sum(y * y for _, y in xs.values())
+    sxy = sum(x * y for x, y in xs.values())
+    theta = -0.5 * math.atan2(2 * sxy, sxx - syy)
+    c, s = math.cos(theta), math.sin(theta)
+    out = {v: (x * c - y * s, x * s + y * c) for v, (x, y) in xs.items()}
+    frees = sorted(v for v in keys if isinstance(v, tuple))
+    first = frees[0] if frees else min(v for v in keys if isinstance(v, int))
+    if out[first][0] > 1e-9:
+        out = {v: (-x, -y) for v, (x, y) in out.items()}
+    return out
+
+
+def _bare_part(d: Diagram, pairs: list[tuple[int, int]]) -> _Part:
+    """Bare identity lines (a wire from open leg to open leg), stacked."""
+    part = _Part()
+    for r, (a, b) in enumerate(pairs):
+        y = -0.8 * r
+        part.ends[a], part.dirs[a] = (0.0, y), (-1.0, 0.0)
+        part.ends[b], part.dirs[b] = (1.6 * LEG, y), (1.0, 0.0)
+    return part
+
+
+def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int]) -> _Part:
+    nodes = sorted(v for v in comp if isinstance(v, int))
+    h = g.subgraph(nodes)
+
+    def ids(n: int) -> list[int]:
+        out = list(range(next_row[0], next_row[0] + n))
+        next_row[0] += n
+        return out
+
+    if _is_path(h) or _is_cycle(h):
+        row = _path_order(d, h) if _is_path(h) else _cycle_order(d, h)
+        xs = [SPACING * i for i in range(len(row))]
+        return _rows_part(d, [row], [xs], [1], [-1], ids(1))
+    ladder = _ladder(d, h)
+    if ladder is not None:
+        t, b = ladder
+        tx = [SPACING * i for i in range(len(t))]
+        shift = (len(t) - len(b)) / 2
+        bx = [SPACING * (i + shift) for i in range(len(b))]
+        return _rows_part(d, [t, b], [tx, bx], [1, -1], [1, -1], ids(2))
+    return _force_part(d, g, comp)
+
+
+def layout(d: Diagram) -> Layout:
+    """Deterministic positions for the nodes and open legs of `d`.
+
+    Connected parts are laid out one by one and placed left to right in the
+    order of their first open leg (then of their first node); bare identity
+    lines are stacked in one block where the first of them would go.
+    """
+    g = _graph(d)
+    comps = sorted((sorted(c, key=str) for c in nx.connected_components(g)), key=_comp_key)
+    parts: list[_Part] = []
+    bare: list[tuple[int, int]] = []
+    bare_at: int | None = None
+    next_row = [0]
+    for comp in comps:
+        if all(isinstance(v, tuple) for v in comp):
+            ks = sorted(v[1] for v in comp)
+            if len(ks) == 2:
+                bare.append((ks[0], ks[1]))
+                if bare_at is None:
+                    bare_at = len(parts)
+                    parts.append(_Part())
+            continue  # a lone free node cannot happen: every leg is wired
+        parts.append(_component_part(d, g, comp, next_row))
+    if bare_at is not None:
+        parts[bare_at] = _bare_part(d, bare)
+
+    out = Layout()
+    cursor = 0.0
+    for part in parts:
+        x0, y0, x1, y1 = part.bbox()
+        placed = part.shifted(cursor - x0, -(y0 + y1) / 2)
+        cursor += (x1 - x0) + GAP
+        out.nodes.update(placed.nodes)
+        out.free_ends.update(placed.ends)
+        out.free_dirs.update(placed.dirs)
+        out.rows.update(placed.rows)
+        out.arc_side.update(placed.side)
+    return out
