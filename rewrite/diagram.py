@@ -198,6 +198,17 @@ class Diagram:
 
         return f"<Diagram {format_diagram(self)}>"
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter shows a diagram as its Penrose picture (see `draw`)."""
+        from .draw import repr_mimebundle
+
+        return repr_mimebundle(self, include, exclude)
+
+    def _repr_latex_(self) -> str:
+        from .draw import repr_latex
+
+        return repr_latex(self)
+
     # -- reading ---------------------------------------------------------------
 
     def other(self, p: Port) -> Port:
@@ -469,3 +480,14 @@ class Sum:
         from .printer import format_sum
 
         return f"<Sum {format_sum(self)}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter shows a sum as its terms' pictures side by side (see `draw`)."""
+        from .draw import repr_mimebundle
+
+        return repr_mimebundle(self, include, exclude)
+
+    def _repr_latex_(self) -> str:
+        from .draw import repr_latex
+
+        return repr_latex(self)
