@@ -1,0 +1,268 @@
+"""Canonical keys: equal exactly for isomorphic port graphs."""
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rewrite import canon
+from rewrite.canon import canonical, canonical_bliss, canonical_sum, encoded_graph, isomorphic
+from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from rewrite.kinds import Decl, Kind
+
+from strategies import diagrams, isomorphic_copies, relabelled, variants
+
+n = sympy.Symbol("n", positive=True, integer=True)
+A = Decl("A", Kind.GENERIC, ("i", "j"), (n, n), 2)
+B = Decl("B", Kind.GENERIC, ("i", "j"), (n, n), 2)
+T3 = Decl("T", Kind.GENERIC, ("a", "b", "c"), (n, n, n), 3)
+S = Decl("S", Kind.SYMMETRIC, ("i", "j", "k"), (n, n, n), 3)
+
+
+def matrices(*decls: Decl) -> Diagram:
+    """A[i, x] B[x, y] ... with free legs i (row of the first) and j (column of the last)."""
+    d = Diagram()
+    vs = [d.add_node(TensorNode(x)) for x in decls]
+    for a, b in zip(vs, vs[1:]):
+        d.connect((a, 1), (b, 0))
+    d.connect(d.add_free("i", n), (vs[0], 0))
+    d.connect(d.add_free("j", n), (vs[-1], 1))
+    return d
+
+
+def cycles(*lengths: int, decls=None, start: int = 0) -> Diagram:
+    """Traces tr(M1 M2 ... Mk), one per length; the first cycle starts at `start`."""
+    d = Diagram()
+    for c, length in enumerate(lengths):
+        seq = list(decls or [A] * length)
+        if c == 0:
+            seq = seq[start:] + seq[:start]
+        vs = [d.add_node(TensorNode(x)) for x in seq]
+        for k in range(length):
+            d.connect((vs[k], 1), (vs[(k + 1) % length], 0))
+    return d
+
+
+def single(node) -> Diagram:
+    """One node with every port a free leg l0, l1, ..."""
+    d = Diagram()
+    v = d.add_node(node)
+    for i, s in enumerate(node.sizes):
+        d.connect(d.add_free(f"l{i}", s), (v, i))
+    return d
+
+
+def nx_isomorphic(a: Diagram, b: Diagram, by_position: bool = False) -> bool:
+    def graph(d):
+        colours, edges = encoded_graph(d, by_position)
+        g = nx.Graph()
+        g.add_nodes_from((k, {"c": c}) for k, c in enumerate(colours))
+        g.add_edges_from(edges)
+        return g
+
+    return nx.is_isomorphic(graph(a), graph(b), node_match=lambda x, y: x["c"] == y["c"])
+
+
+# ------------------------------------------------------------------ invariance
+
+
+@given(st.data())
+def test_key_is_invariant_under_renumbering_reordering_and_port_permutation(data):
+    d = data.draw(diagrams(bubbles=True))
+    e = data.draw(isomorphic_copies(d, reorder_free=True))
+    assert canonical(d) == canonical(e)
+
+
+@given(st.data())
+def test_key_by_position_is_invariant_under_isomorphic_copies(data):
+    d = data.draw(diagrams(bubbles=True))
+    e = data.draw(isomorphic_copies(d))
+    assert canonical(d, by_position=True) == canonical(e, by_position=True)
+
+
+@given(st.data())
+def test_closed_ordered_diagrams_keep_key_under_copies(data):
+    d = data.draw(diagrams(closed=True, symmetric=False, max_nodes=8))
+    e = data.draw(isomorphic_copies(d))
+    assert canonical(d) == canonical(e)
+
+
+@pytest.mark.parametrize("start", [1, 2, 3])
+def test_trace_of_distinct_matrices_is_invariant_under_rotation(start):
+    C = Decl("C", Kind.GENERIC, ("i", "j"), (n, n), 2)
+    D = Decl("D", Kind.GENERIC, ("i", "j"), (n, n), 2)
+    seq = [A, B, C, D]
+    assert canonical(cycles(4, decls=seq)) == canonical(cycles(4, decls=seq, start=start))
+
+
+@pytest.mark.parametrize("length", [5, 40])
+def test_trace_of_a_power_is_invariant_under_rotation(length):
+    seq = [B] + [A] * (length - 1)
+    assert canonical(cycles(length, decls=seq)) == canonical(cycles(length, decls=seq, start=3))
+
+
+def test_trace_of_a_long_power_takes_the_bliss_path_and_is_invariant():
+    seq = [A] * 3 + [B] + [A] * 3 + [B] + [A] * 50  # two B's: more anchors than refinement can drop
+    assert canonical(cycles(len(seq), decls=seq)) == canonical(cycles(len(seq), decls=seq, start=7))
+
+
+def test_free_leg_order_is_irrelevant_by_name():
+    d = matrices(A, B)
+    assert canonical(d) == canonical(d.permute_free([1, 0]))
+
+
+# ------------------------------------------------------------------ soundness
+
+
+def test_swapping_two_ports_of_a_generic_tensor_changes_key():
+    d = matrices(A)
+    assert canonical(d) != canonical(relabelled(d, list(d.nodes), {0: [1, 0]}))
+
+
+@pytest.mark.parametrize("half", [2, 3, 20, 60])
+def test_one_long_cycle_differs_from_two_short_ones(half):
+    assert canonical(cycles(2 * half)) != canonical(cycles(half, half))
+
+
+def test_cycles_of_the_same_lengths_in_either_order_agree():
+    assert canonical(cycles(3, 30)) == canonical(cycles(30, 3))
+
+
+def test_different_free_leg_names_change_key():
+    d = matrices(A)
+    assert canonical(d) != canonical(d.renamed(["i", "k"]))
+
+
+def test_by_position_ignores_names_but_not_positions():
+    d = matrices(A)
+    assert canonical(d, by_position=True) == canonical(d.renamed(["x", "y"]), by_position=True)
+    assert canonical(d, by_position=True) != canonical(d.permute_free([1, 0]), by_position=True)
+
+
+def test_different_scalar_changes_key():
+    d = matrices(A)
+    e = d.copy()
+    e.scalar = sympy.Integer(2)
+    assert canonical(d) != canonical(e)
+    assert canonical(d, with_scalar=False) == canonical(e, with_scalar=False)
+
+
+def test_equal_scalars_written_differently_agree():
+    d, e = matrices(A), matrices(A)
+    d.scalar = 2 * (n + 1)
+    e.scalar = 2 * n + 2
+    assert canonical(d) == canonical(e)
+
+
+def test_conjugate_differs():
+    d = matrices(A, B)
+    assert canonical(d) != canonical(d.conjugate())
+
+
+def test_product_order_matters():
+    assert canonical(matrices(A, B)) != canonical(matrices(B, A))
+
+
+def test_bare_wires_between_free_legs_are_part_of_the_key():
+    def wire(a: str, b: str, c: str) -> Diagram:
+        d = Diagram()
+        d.connect(d.add_free(a, n), d.add_free(b, n))
+        d.connect(d.add_free(c, n), (d.add_node(DeltaNode(n, 1)), 0))
+        return d
+
+    assert canonical(wire("i", "j", "k")) != canonical(wire("i", "k", "j"))
+    assert canonical(wire("i", "j", "k")) == canonical(wire("j", "i", "k"))
+
+
+def test_free_leg_sizes_are_part_of_the_key():
+    m = sympy.Symbol("m", positive=True, integer=True)
+    d, e = Diagram(), Diagram()
+    d.connect(d.add_free("i", n), d.add_free("j", n))
+    e.connect(e.add_free("i", m), e.add_free("j", m))
+    assert canonical(d) != canonical(e)
+
+
+def test_isomorphic_agrees_with_keys():
+    assert isomorphic(cycles(3, 4), cycles(4, 3))
+    assert not isomorphic(cycles(7), cycles(3, 4))
+
+
+# ---------------------------------------------------------------- symmetric ports
+
+
+def test_swapping_legs_of_a_delta_keeps_key():
+    d = single(DeltaNode(n, 3))
+    assert canonical(d) == canonical(relabelled(d, list(d.nodes), {0: [2, 0, 1]}))
+
+
+def test_swapping_legs_of_a_symmetric_tensor_keeps_key():
+    d = matrices(A)
+    s = d.add_node(TensorNode(S))
+    p = d.disconnect((0, 1))
+    d.connect((s, 0), (0, 1))
+    d.connect((s, 2), p)
+    d.connect((s, 1), d.add_free("k", n))
+    assert canonical(d) == canonical(relabelled(d, list(d.nodes), {s: [1, 0, 2]}))
+
+
+def test_swapping_legs_of_a_generic_three_leg_tensor_changes_key():
+    d = single(TensorNode(T3))
+    assert canonical(d) != canonical(relabelled(d, list(d.nodes), {0: [1, 0, 2]}))
+
+
+# ------------------------------------------------------------------ oracles
+
+
+@given(st.data())
+def test_equal_keys_agree_with_bliss_and_networkx(data):
+    by_position = data.draw(st.booleans())
+    a = data.draw(diagrams(max_nodes=5))
+    b = data.draw(variants(a))
+    same = canonical(a, by_position) == canonical(b, by_position)
+    assert same == (canonical_bliss(a, by_position) == canonical_bliss(b, by_position))
+    if a.scalar == b.scalar:
+        assert same == nx_isomorphic(a, b, by_position)
+
+
+@given(st.data())
+def test_port_code_and_bliss_paths_decide_alike(data):
+    a = data.draw(diagrams(closed=True, symmetric=False, max_nodes=7))
+    b = data.draw(variants(a))
+    fast = canonical(a) == canonical(b)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(canon, "MAX_ANCHORS", 0)  # every closed component goes to bliss
+        slow = canonical(a) == canonical(b)
+    assert fast == slow
+
+
+# ------------------------------------------------------------------ sums
+
+
+def test_like_terms_are_added():
+    a = matrices(A)
+    two = matrices(A)
+    two.scalar = sympy.Integer(2)
+    s = Sum((a, a.copy()), ("i", "j"), (n, n))
+    assert canonical_sum(s) == canonical_sum(Sum.of(two))
+
+
+def test_cancelling_terms_leave_the_empty_key():
+    a, b = matrices(A), matrices(A)
+    b.scalar = sympy.Integer(-1)
+    assert canonical_sum(Sum((a, b), ("i", "j"), (n, n))) == ()
+
+
+def test_sum_key_is_independent_of_term_order():
+    a, b = matrices(A, B), matrices(B, A)
+    b.scalar = n
+    assert canonical_sum(Sum((a, b), ("i", "j"), (n, n))) == canonical_sum(Sum((b, a), ("i", "j"), (n, n)))
+
+
+def test_bubbles_compare_their_insides_as_sums():
+    a, b = matrices(A, B), matrices(B, A)
+    s1 = Sum((a, b), ("i", "j"), (n, n))
+    s2 = Sum((b, a), ("i", "j"), (n, n))
+    assert canonical(single(BubbleNode("relu", s1))) == canonical(single(BubbleNode("relu", s2)))
+    assert canonical(single(BubbleNode("relu", s1))) != canonical(single(BubbleNode("exp", s1)))
