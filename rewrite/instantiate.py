@@ -152,3 +152,167 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
     for v in ids:
         d.settle_delta(v)
     return d
+
+
+# ------------------------------------------------- random bindings for rule checks
+
+
+class _Classes:
+    """Union-find over leg keys: legs that must have one size."""
+
+    def __init__(self) -> None:
+        self.up: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
+        self.up.setdefault(x, x)
+        while self.up[x] != x:
+            self.up[x] = self.up[self.up[x]]
+            x = self.up[x]
+        return x
+
+    def union(self, a: Any, b: Any) -> None:
+        self.up[self.find(a)] = self.find(b)
+
+
+def _decl_ports(atom: Atom, lengths: dict[str, int]) -> tuple[list[LegKey], int | None]:
+    """The declaration's ports seen through an atom, and its split if the atom shows it."""
+    pre = [k for s in (atom.args if atom.split is None else atom.args[: atom.split])
+           for k in expand_slot(s, lengths)]
+    post = [] if atom.split is None else [k for s in atom.args[atom.split:]
+                                          for k in expand_slot(s, lengths)]
+    if atom.op == "diag":
+        return pre + pre, None
+    if atom.op == "inv":
+        return post + pre, (len(post) if atom.split is not None else None)
+    return pre + post, (len(pre) if atom.split is not None else None)
+
+
+def _prod(xs: Iterable[int]) -> int:
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
+def _honours(kind: Any, sizes: list[int], split: int) -> bool:
+    from .kinds import Kind, kind_is_a
+
+    wide, tip = _prod(sizes[:split]), _prod(sizes[split:])
+    if kind_is_a(kind, Kind.UNITARY):
+        return wide == tip
+    if kind_is_a(kind, Kind.ISOMETRY):
+        return tip <= wide
+    if kind_is_a(kind, Kind.INVERTIBLE):
+        r = split if 0 < split < len(sizes) else len(sizes) // 2
+        return _prod(sizes[:r]) == _prod(sizes[r:]) and len(sizes) >= 2
+    if kind_is_a(kind, Kind.SYMMETRIC):
+        return len(set(sizes)) == 1
+    return True
+
+
+def random_bindings(rule: Any, seed: int = 0, lengths: tuple[int, ...] = (1, 2, 3),
+                    max_bindings: int = 6, tries: int = 300) -> list[Binding]:
+    """Bindings of a rule's variables to random tensors of their declared kinds.
+
+    Every group gets 1-3 legs (all equal first, then mixed lengths), sizes are
+    random but consistent: legs on one delta or wire agree, and each variable's
+    sizes honour its kind (an isometry's tip is never wider than its wide
+    side).  Lengths that no declaration can satisfy (a variable used with two
+    arities, zipped groups of different lengths) are skipped.
+    """
+    import itertools
+    import random
+
+    import sympy
+
+    from .kinds import Kind
+
+    rng = random.Random(seed)
+    sides = (rule.lhs, rule.rhs)
+    groups = sorted(set().union(*(side_groups(s) for s in sides)))
+    combos = [dict.fromkeys(groups, n) for n in lengths]
+    others = [dict(zip(groups, c)) for c in itertools.product(lengths, repeat=len(groups))]
+    rng.shuffle(others)
+    combos += [c for c in others if c not in combos]
+    out: list[Binding] = []
+    for lens in combos:
+        if len(out) >= max_bindings:
+            break
+        b = _bind_once(rule, sides, lens, rng, tries)
+        if b is not None:
+            out.append(b)
+    return out
+
+
+def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: Any,
+               tries: int) -> Binding | None:
+    import sympy
+
+    cls = _Classes()
+    shape: dict[str, tuple[list[LegKey], int | None]] = {}
+    deltas: list[list[LegKey]] = []
+    try:
+        for side in sides:
+            for atom in side.atoms:
+                if atom.head == DELTA:
+                    legs = delta_legsets(atom, lens)
+                    for ls in legs:
+                        for k in ls:
+                            cls.find(k)
+                        for k in ls[1:]:
+                            cls.union(ls[0], k)
+                    deltas.extend(legs)
+                    continue
+                ports, split = _decl_ports(atom, lens)
+                for k in ports:
+                    cls.find(k)
+                if atom.head in rule.decls:
+                    known = rule.decls[atom.head]
+                    if known.arity != len(ports):
+                        return None
+                if atom.head not in shape:
+                    shape[atom.head] = (ports, split)
+                    continue
+                ports0, split0 = shape[atom.head]
+                if len(ports0) != len(ports) or (None not in (split, split0) and split != split0):
+                    return None
+                if split0 is None:
+                    shape[atom.head] = (ports0, split)
+                for a, c in zip(ports0, ports):
+                    cls.union(a, c)
+    except ValueError:
+        return None
+    fixed: dict[Any, Any] = {}
+    for head, (ports, _) in shape.items():
+        if head in rule.decls:
+            for k, s in zip(ports, rule.decls[head].sizes):
+                fixed[cls.find(k)] = s
+    roots = sorted({cls.find(k) for k in cls.up}, key=str)
+    for _ in range(tries):
+        size = {r: fixed.get(r, sympy.Integer(rng.randint(1, 4))) for r in roots}
+        decls: dict[str, Decl] = {}
+        ok = True
+        for head, (ports, split) in shape.items():
+            if head in rule.decls:
+                decls[head] = rule.decls[head]
+                continue
+            var = rule.params.get(head)
+            if var is None:
+                raise ValueError(f"rule {rule.name}: {head} is neither a variable nor declared")
+            sizes = [size[cls.find(k)] for k in ports]
+            sp = len(sizes) if split is None else split
+            if all(isinstance(s, sympy.Integer) for s in sizes) and not _honours(
+                    var.kind, [int(s) for s in sizes], sp):
+                ok = False
+                break
+            decls[head] = Decl(head, var.kind, tuple(f"{head.lower()}{i}" for i in range(len(sizes))),
+                               tuple(sizes), sp, var.real)
+        if not ok:
+            continue
+        groups = {g: tuple(size[cls.find((g, k))] for k in range(n)) for g, n in lens.items()}
+        indices = {k: size[cls.find(k)] for k in cls.up if isinstance(k, str)}
+        dsize = next((size[cls.find(ls[0])] for ls in deltas if ls), None)
+        if dsize is None and roots:
+            dsize = size[roots[0]]
+        return Binding(decls, groups, indices, dsize)
+    return None

@@ -117,6 +117,11 @@ def compile_side(rule: Rule, side: Side | None = None) -> Compiled:
 # ----------------------------------------------------------------- compatibility
 
 
+def same_decl(a: Decl, b: Decl) -> bool:
+    """One declared tensor?  Identity and equality first: `key` prints sizes."""
+    return a is b or a == b or a.key == b.key
+
+
 def fits(c: Compiled, a: int, node: Any) -> bool:
     """Cheap test: may atom a of `c` sit on host node `node` at all?"""
     atom = c.atoms[a]
@@ -127,8 +132,22 @@ def fits(c: Compiled, a: int, node: Any) -> bool:
     var = c.rule.params.get(atom.head)
     if var is None:
         want = c.rule.decls.get(atom.head)
-        return want is not None and node.decl.key == want.key
+        return want is not None and same_decl(node.decl, want)
     return node.decl.is_a(var.kind) and (node.decl.real or not var.real)
+
+
+def effective_split(node: TensorNode) -> int:
+    """Where `->` falls on a host node's ports.
+
+    An invertible declared without an arrow is a square matrix of its first
+    half of legs onto the second (as the sampler reads it), so `X[*a -> *b]`
+    must split it there too; for `inv(X)` the halves swap.
+    """
+    d = node.decl
+    if node.op == "diag" or 0 < d.split < d.arity or not d.is_a(Kind.INVERTIBLE):
+        return node.split
+    half = d.arity // 2
+    return d.arity - half if node.op == "inv" else half
 
 
 # ------------------------------------------------------------------- the search
@@ -182,8 +201,8 @@ def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node:
     if atom.split is None:
         segments = [(atom.args, 0, node.arity)]
     else:
-        segments = [(atom.args[: atom.split], 0, node.split),
-                    (atom.args[atom.split:], node.split, node.arity)]
+        sp = effective_split(node)
+        segments = [(atom.args[: atom.split], 0, sp), (atom.args[atom.split:], sp, node.arity)]
     st = st.fork()
     for slots, lo, hi in segments:
         got = _keys(slots, st)
@@ -248,7 +267,7 @@ def _bind(c: Compiled, d: Diagram, st: _State, a: int, v: int) -> Iterator[_Stat
     atom = c.atoms[a]
     if isinstance(node, TensorNode):
         var = atom.head
-        if var in st.vars and st.vars[var].key != node.decl.key:
+        if var in st.vars and not same_decl(st.vars[var], node.decl):
             return
         st = st.fork()
         st.vars[var] = node.decl

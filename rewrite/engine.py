@@ -1,0 +1,554 @@
+"""Rewriting: apply rules with a work list, strategies, `simplify`, `expand`.
+
+The hot loop works on one mutable copy of each term.  A work list holds the
+nodes that may sit in a redex; popping a node tries only the rules with an atom
+that fits it (a cheap label test), matching anchored there (`match`).  After a
+rewrite only the new nodes and the nodes across the boundary are pushed back, so
+normalising an N-site chain costs O(N): nothing rescans or copies the diagram
+per step, and no canonical form is computed inside the loop.
+
+`simplify` may only use rules that shrink `Diagram.size_measure()`; that order is
+well founded, so exhausting them terminates.  Rules that grow the diagram are
+expansions (gauge insertion, converses) and are applied on request (`once`,
+`apply_gauge`) or by `prove`'s bounded search.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence, Union
+
+import sympy
+
+from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
+from .errors import InputError
+from .instantiate import instantiate
+from .kinds import Decl, Kind
+from .match import Compiled, Match, compile_side, find_matches, fits, match_wire
+from .pattern import Rule
+
+X = Union[Sum, Diagram]
+
+# ------------------------------------------------------------------ one rewrite
+
+
+_COMPILED: dict[int, tuple[Rule, Compiled]] = {}
+
+
+def compiled(rule: Rule) -> Compiled:
+    """The rule's left side compiled once (keyed by identity: rules hold dicts)."""
+    hit = _COMPILED.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        hit = (rule, compile_side(rule))
+        _COMPILED[id(rule)] = hit
+    return hit[1]
+
+
+def rhs_of(m: Match) -> Diagram:
+    """The rule's right side built for this match, legs in the left side's order."""
+    r = m.rule
+    return instantiate(r.rhs, m.binding, r.decls, boundary=r.lhs.boundary)
+
+
+def apply_in_place(d: Diagram, m: Match) -> list[int]:
+    """Rewrite `d` at `m`; return the nodes near the change (new ones and neighbours)."""
+    near = {p[0] for p in m.outer if isinstance(p[0], int) and p[0] != BOUNDARY}
+    new = d.substitute(m.remove, list(m.outer), rhs_of(m), m.cut)
+    touched = set(new)
+    for v in new:
+        touched |= d.neighbours(v)
+    return [v for v in touched | near if v in d.nodes]
+
+
+def apply(d: Diagram, m: Match) -> Diagram:
+    """The diagram rewritten at `m`, as a new value."""
+    out = d.copy()
+    apply_in_place(out, m)
+    return out
+
+
+# -------------------------------------------------------------- run bookkeeping
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rewrite: which rule, where (host node titles and ids), the result if traced."""
+
+    rule: str
+    where: tuple[str, ...]
+    nodes: tuple[int, ...] = ()
+    after: Diagram | None = None
+    term: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    """A rewriting outcome.  `stopped_reason` is None when a normal form was
+    reached, else which budget ran out ("max_steps", "time_budget") or, in check
+    mode, "check failed"; `bad_step` then names the first step whose result
+    differs numerically from its input, with the counterexample."""
+
+    sum: Sum
+    steps: tuple[Step, ...]
+    stopped_reason: str | None = None
+    bad_step: int | None = None
+    counterexample: Any = None
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped_reason is None
+
+
+class _Stop(Exception):
+    pass
+
+
+@dataclass
+class _Ctx:
+    trace: bool = False
+    max_steps: int = 1_000_000
+    deadline: float | None = None
+    check: bool = False
+    steps: list[Step] = field(default_factory=list)
+    count: int = 0
+    stopped: str | None = None
+    term: int = 0
+    bad_step: int | None = None
+    counterexample: Any = None
+
+    def allow(self) -> bool:
+        if self.count >= self.max_steps:
+            self.stopped = "max_steps"
+        elif self.deadline is not None and (self.count & 63) == 0 and time.monotonic() > self.deadline:
+            self.stopped = "time_budget"
+        return self.stopped is None
+
+    def record(self, m: Match, d: Diagram, titles: tuple[str, ...], before: Diagram | None) -> None:
+        self.count += 1
+        if self.trace or self.check:
+            self.steps.append(Step(m.rule.name, titles, tuple(sorted(m.remove)),
+                                   d.copy() if self.trace else None, self.term))
+        if self.check and before is not None:
+            from .numeric import compare
+
+            cex = compare(before, d, trials=1, seed=self.count)
+            if cex is not None:
+                self.bad_step = len(self.steps) - 1
+                self.counterexample = cex
+                self.stopped = "check failed"
+                raise _Stop
+
+
+# ------------------------------------------------------------------ strategies
+
+
+class Strategy:
+    """Rewrites one term in place; returns whether anything changed."""
+
+    def run(self, d: Diagram, ctx: _Ctx) -> bool:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _rewrite_at(d: Diagram, m: Match, ctx: _Ctx) -> list[int]:
+    titles = tuple(d.nodes[v].title for v in m.nodes) or ("wire",)
+    before = d.copy() if ctx.check else None
+    touched = apply_in_place(d, m)
+    ctx.record(m, d, titles, before)
+    return touched
+
+
+@dataclass(frozen=True)
+class Exhaust(Strategy):
+    """Apply the rules until none matches, inside bubbles first (they are opaque)."""
+
+    rules: tuple[Rule, ...]
+
+    def run(self, d: Diagram, ctx: _Ctx) -> bool:
+        changed = _descend(d, self, ctx)
+        table = [(compiled(r), a) for r in self.rules for a in range(len(compiled(r).atoms))
+                 if not compiled(r).bare_wire]
+        work = list(d.nodes)
+        queued = set(work)
+        while work:
+            v = work.pop()
+            queued.discard(v)
+            node = d.nodes.get(v)
+            if node is None or isinstance(node, BubbleNode):
+                continue
+            m = _first_match(d, v, node, table)
+            if m is None:
+                continue
+            if not ctx.allow():
+                raise _Stop
+            for u in _rewrite_at(d, m, ctx):
+                if u not in queued:
+                    queued.add(u)
+                    work.append(u)
+            changed = True
+        return changed
+
+
+def _first_match(d: Diagram, v: int, node: Any, table) -> Match | None:
+    from .match import _search
+
+    for c, a in table:
+        if fits(c, a, node):
+            for m in _search(c, d, c.orders[a], v):
+                return m
+    return None
+
+
+@dataclass(frozen=True)
+class Chain(Strategy):
+    parts: tuple[Strategy, ...]
+
+    def run(self, d: Diagram, ctx: _Ctx) -> bool:
+        changed = False
+        for s in self.parts:
+            changed |= s.run(d, ctx)
+        return changed
+
+
+@dataclass(frozen=True)
+class FirstOf(Strategy):
+    parts: tuple[Strategy, ...]
+
+    def run(self, d: Diagram, ctx: _Ctx) -> bool:
+        return any(s.run(d, ctx) for s in self.parts)
+
+
+def all_matches(rule: Rule, d: Diagram) -> list[Match]:
+    """Distinct matches of a rule in `d`, in a stable order (by node ids)."""
+    seen, out = set(), []
+    for m in find_matches(compiled(rule), d, sorted(d.nodes)):
+        key = (m.remove, m.outer)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
+@dataclass(frozen=True)
+class Once(Strategy):
+    """Apply `rule` at its `index`-th distinct match (expansions allowed)."""
+
+    rule: Rule
+    index: int = 0
+
+    def run(self, d: Diagram, ctx: _Ctx) -> bool:
+        ms = all_matches(self.rule, d)
+        if self.index >= len(ms):
+            return False
+        if not ctx.allow():
+            raise _Stop
+        _rewrite_at(d, ms[self.index], ctx)
+        return True
+
+
+def exhaust(rules: Iterable[Rule]) -> Strategy:
+    return Exhaust(tuple(rules))
+
+
+def chain(*parts: Strategy) -> Strategy:
+    return Chain(parts)
+
+
+def first_of(*parts: Strategy) -> Strategy:
+    return FirstOf(parts)
+
+
+def once(rule: Rule, match_index: int = 0) -> Strategy:
+    return Once(rule, match_index)
+
+
+# ------------------------------------------------------------ bubbles and sums
+
+
+def _inline(d: Diagram, v: int, term: Diagram, conj: bool = False) -> list[int]:
+    """Replace bubble node v by one diagram whose free legs are its ports."""
+    arity = d.nodes[v].arity
+    outer: list[Any] = []
+    for k in range(arity):
+        q = d.link[(v, k)]
+        outer.append(("leg", q[1]) if q[0] == v else q)
+    return d.substitute([v], outer, term.conjugate() if conj else term)
+
+
+def _descend(d: Diagram, strategy: Strategy, ctx: _Ctx) -> bool:
+    """Rewrite inside every bubble; a one-term `sum` bubble joins the product."""
+    changed = False
+    for v in [v for v, n in d.nodes.items() if isinstance(n, BubbleNode)]:
+        b = d.nodes[v]
+        inside = _rewrite_sum(b.inside, strategy, ctx, top=False)
+        if b.fn == "sum" and len(inside.terms) == 1:
+            _inline(d, v, inside.terms[0], b.conj)
+            changed = True
+        elif inside is not b.inside:
+            d.nodes[v] = BubbleNode(b.fn, inside, b.axis, b.conj)
+            changed = True
+    return changed
+
+
+def _is_zero(x: Any) -> bool:
+    x = sympy.sympify(x)
+    return x == 0 or sympy.expand(x) == 0
+
+
+def collect(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
+    """Like terms added (by canonical form without scalar), zero terms dropped."""
+    from .canon import canonical
+
+    order: list[Any] = []
+    acc: dict[Any, Diagram] = {}
+    for t in terms:
+        if _is_zero(t.scalar) or _has_zero_sum(t):
+            continue
+        key = canonical(t, with_scalar=False)
+        if key in acc:
+            acc[key].scalar = acc[key].scalar + t.scalar
+        else:
+            acc[key] = t
+            order.append(key)
+    out = []
+    for k in order:
+        t = acc[k]
+        t.scalar = sympy.expand(t.scalar) if t.scalar.free_symbols else t.scalar
+        if not _is_zero(t.scalar):
+            out.append(t)
+    return Sum(tuple(out), free, sizes)
+
+
+def _has_zero_sum(d: Diagram) -> bool:
+    """A product with an empty (zero) linear sum bubble is zero."""
+    return any(isinstance(n, BubbleNode) and n.fn == "sum" and not n.inside.terms
+               for n in d.nodes.values())
+
+
+def _rewrite_sum(s: Sum, strategy: Strategy, ctx: _Ctx, top: bool = True) -> Sum:
+    terms, changed = [], False
+    for i, t in enumerate(s.terms):
+        d = t.copy()
+        if top:
+            ctx.term = i
+        changed |= strategy.run(d, ctx)
+        terms.append(d)
+    out = collect(terms, s.free, s.sizes)
+    if not changed and len(out.terms) == len(s.terms) and not top:
+        return s
+    return out
+
+
+def as_sum(x: X) -> Sum:
+    return Sum.of(x) if isinstance(x, Diagram) else x
+
+
+def rewrite(x: X, strategy: Strategy, trace: bool = False, max_steps: int = 1_000_000,
+            time_budget: float | None = None, check: bool = False) -> Result:
+    """Run a strategy on every term of `x` (inside bubbles too), then collect terms."""
+    ctx = _Ctx(trace, max_steps, None if time_budget is None else time.monotonic() + time_budget,
+               check)
+    s = as_sum(x)
+    work = [t.copy() for t in s.terms]
+    try:
+        for i, d in enumerate(work):
+            ctx.term = i
+            strategy.run(d, ctx)
+    except _Stop:
+        pass
+    out = collect(work, s.free, s.sizes)
+    return Result(out, tuple(ctx.steps), ctx.stopped, ctx.bad_step, ctx.counterexample)
+
+
+def simplify(x: X, rules: Sequence[Rule] | None = None, trace: bool = False,
+             max_steps: int = 1_000_000, time_budget: float | None = None,
+             check: bool = False) -> Result:
+    """The normal form of `x` under simplification rules (default: the core set).
+
+    An expansion rule is refused: exhausting it would never stop.
+    """
+    rules = core_rules() if rules is None else list(rules)
+    for r in rules:
+        if classify(r) != "simplification":
+            raise InputError(
+                f"rule {r.name} does not shrink the diagram: it is an expansion; "
+                "use it with :apply or in prove's search", *(r.pos or (None, None)),
+                filename=r.filename)
+    return rewrite(x, exhaust(rules), trace, max_steps, time_budget, check)
+
+
+def expand(x: X) -> Sum:
+    """Distribute products over linear `sum` bubbles (nonlinear bubbles stay whole)."""
+    out: list[Diagram] = []
+    s = as_sum(x)
+    todo = [t for t in s.terms]
+    while todo:
+        d = todo.pop()
+        v = next((v for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn == "sum"), None)
+        if v is None:
+            out.append(d)
+            continue
+        b = d.nodes[v]
+        for t in b.inside.terms:
+            e = d.copy()
+            _inline(e, v, t, b.conj)
+            todo.append(e)
+    return collect(reversed(out), s.free, s.sizes)
+
+
+# ------------------------------------------------------------------- gauge
+
+
+def apply_gauge(d: Diagram, wire: Union[Port, str], x: Decl, rule: Rule | None = None) -> Diagram:
+    """Insert `X inv(X)` on one wire: the gauge rule, used only on request.
+
+    `wire` is either end of the wire, as a port, or the name of a free leg.
+    """
+    rule = gauge_rules()[0] if rule is None else rule
+    port = (BOUNDARY, d.free.index(wire)) if isinstance(wire, str) else wire
+    if port not in d.link:
+        raise InputError(f"no wire at {wire!r}")
+    size = d.port_size(port)
+    if not x.is_a(Kind.INVERTIBLE) or x.arity != 2 or any(sympy.simplify(s - size) != 0 for s in x.sizes):
+        raise InputError(f"gauge needs an invertible {size}x{size} matrix; {x.name} is not one")
+    m = match_wire(compiled(rule), d, port)
+    var = next(iter(rule.params))
+    m = replace(m, binding=replace(m.binding, decls={**m.binding.decls, var: x}))
+    return apply(d, m)
+
+
+# ----------------------------------------------------------- loading rules
+
+
+_CLASS: dict[int, tuple[Rule, str]] = {}
+
+
+def _sides(rule: Rule, seed: int = 0) -> list[tuple[Diagram, Diagram]]:
+    from .instantiate import random_bindings
+
+    try:
+        bs = random_bindings(rule, seed)
+    except ValueError as e:
+        raise _rule_error(rule, str(e)) from None
+    if not bs:
+        raise _rule_error(rule, f"rule {rule.name}: no leg-group lengths make both sides well formed")
+    return [(instantiate(rule.lhs, b, rule.decls),
+             instantiate(rule.rhs, b, rule.decls, boundary=rule.lhs.boundary)) for b in bs]
+
+
+def _rule_error(rule: Rule, message: str) -> InputError:
+    line, col = rule.pos or (None, None)
+    return InputError(message, line, col, filename=rule.filename, source=rule.source or None)
+
+
+def check_rule(rule: Rule, seed: int = 0, trials: int = 2) -> None:
+    """Refuse an unsound rule: both sides, instantiated with random tensors of
+    the variables' kinds and 1-3 legs per group, must agree numerically."""
+    from .numeric import compare
+
+    for n, (lhs, rhs) in enumerate(_sides(rule, seed)):
+        cex = compare(lhs, rhs, trials=trials, seed=seed + 7 * n)
+        if cex is not None:
+            legs = ", ".join(f"{v.name}: {v.arity} legs" for v in _vars_of(lhs))
+            raise _rule_error(rule, f"rule {rule.name} is unsound: the sides differ for "
+                                    f"{legs or 'these sizes'}; {cex.format()}")
+
+
+def _vars_of(d: Diagram) -> list[Decl]:
+    seen: dict[str, Decl] = {}
+    for n in d.nodes.values():
+        if isinstance(n, TensorNode):
+            seen.setdefault(n.decl.name, n.decl)
+    return list(seen.values())
+
+
+def classify(rule: Rule) -> str:
+    """ "simplification" when the right side is smaller in `Diagram.size_measure()`
+    for every group length tried, else "expansion"."""
+    hit = _CLASS.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        # A delta atom instantiated with two legs is a wire, which no host stores:
+        # such group lengths can never match, so they do not count.
+        real = [(l, r) for l, r in _sides(rule) if len(l.nodes) == len(rule.lhs.atoms)]
+        shrinks = bool(real) and all(r.size_measure() < l.size_measure() for l, r in real)
+        hit = (rule, "simplification" if shrinks else "expansion")
+        _CLASS[id(rule)] = hit
+    return hit[1]
+
+
+def load_rules(source: Union[str, Path], env: Any = None, filename: str | None = None,
+               check: bool = True) -> list[Rule]:
+    """Parse rule statements (from a path or text) and build them, checking each.
+
+    Declarations in the text go to `env`; every rule is checked numerically
+    and refused with an InputError at its position when unsound.
+    """
+    from .build import Env, build_rule
+
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
+                                   and source.endswith(".tn") and Path(source).exists()):
+        filename = filename or str(source)
+        text = Path(source).read_text(encoding="utf-8")
+    else:
+        text = str(source)
+    env = Env() if env is None else env
+    return _load_text(text, env, filename, check)
+
+
+def _load_text(text: str, env: Any, filename: str | None, check: bool) -> list[Rule]:
+    from .build import build_rule
+    from .parse import parse
+
+    rules = []
+    try:
+        for stmt in parse(text, filename):
+            if type(stmt).__name__ in ("RuleStmt", "Rule"):
+                r = build_rule(stmt, env)
+                if check:
+                    check_rule(r)
+                rules.append(r)
+            else:
+                _declare(stmt, env)
+    except InputError as e:
+        raise e.located(text, filename)
+    return rules
+
+
+def _declare(stmt: Any, env: Any) -> None:
+    """Declarations between rules go to the environment (dim, tensor)."""
+    from . import build
+
+    for name in ("declare", "apply_stmt", "execute"):
+        f = getattr(build, name, None) or getattr(env, name, None)
+        if f is not None:
+            f(stmt, env) if f is getattr(build, name, None) else f(stmt)
+            return
+    raise InputError("only rules and declarations may appear in a rule file",
+                     *(getattr(stmt, "pos", None) or (None, None)))
+
+
+_SHIPPED: dict[str, list[Rule]] = {}
+
+
+def shipped_rules(name: str) -> list[Rule]:
+    """A rule file shipped with the package (`rules/NAME.tn`), loaded once."""
+    if name not in _SHIPPED:
+        from importlib.resources import files
+
+        text = files("rewrite.rules").joinpath(f"{name}.tn").read_text(encoding="utf-8")
+        _SHIPPED[name] = _load_text(text, _env(), f"rules/{name}.tn", True)
+    return _SHIPPED[name]
+
+
+def _env():
+    from .build import Env
+
+    return Env()
+
+
+def core_rules() -> list[Rule]:
+    return shipped_rules("core")
+
+
+def gauge_rules() -> list[Rule]:
+    return shipped_rules("gauge")
