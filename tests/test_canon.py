@@ -266,3 +266,36 @@ def test_bubbles_compare_their_insides_as_sums():
     s2 = Sum((b, a), ("i", "j"), (n, n))
     assert canonical(single(BubbleNode("relu", s1))) == canonical(single(BubbleNode("relu", s2)))
     assert canonical(single(BubbleNode("relu", s1))) != canonical(single(BubbleNode("exp", s1)))
+
+
+def test_symbolic_coefficients_cancel():
+    a, b = matrices(A), matrices(A)
+    a.scalar, b.scalar = n + 1, -n - 1
+    assert canonical_sum(Sum((a, b), ("i", "j"), (n, n))) == ()
+
+
+def test_terms_equal_up_to_isomorphism_are_collected():
+    ab = cycles(2, decls=[A, B])
+    ba = cycles(2, decls=[B, A])
+    twice = cycles(2, decls=[A, B])
+    twice.scalar = sympy.Integer(2)
+    assert canonical_sum(Sum((ab, ba), (), ())) == canonical_sum(Sum.of(twice))
+
+
+def test_unlike_terms_are_kept_apart():
+    s = Sum((matrices(A, B), matrices(B, A)), ("i", "j"), (n, n))
+    assert len(canonical_sum(s)) == 2
+
+
+# ------------------------------------------------------------ the strategies
+
+
+@given(diagrams(bubbles=True))
+def test_generated_diagrams_are_valid_port_graphs(d):
+    ports = [(v, i) for v, node in d.nodes.items() for i in range(node.arity)] + d.free_ports
+    assert sorted(d.link) == sorted(ports)
+    for p, q in d.link.items():
+        assert d.link[q] == p
+        assert str(d.port_size(p)) == str(d.port_size(q))
+    assert all(x.arity not in (0, 2) for x in d.nodes.values() if isinstance(x, DeltaNode))
+    assert len(set(d.free)) == len(d.free)
