@@ -545,7 +545,8 @@ def _save(sc: Scene, target, fmt: str, dpi: float) -> None:
     matplotlib = _matplotlib()
     with matplotlib.rc_context(_RC):
         fig = _figure(sc)
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        metadata = ({"Date": None, "Creator": "penrose-rewrite"} if fmt == "svg"
+                    else {"Software": "penrose-rewrite"})
         fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata)
 
 

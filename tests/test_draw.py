@@ -1,0 +1,403 @@
+"""Pictures of diagrams: layout, Penrose shapes, SVG/PNG/TikZ output, notebook display.
+
+Diagrams are built through the Diagram API.  Golden SVGs live in tests/golden;
+regenerate them with `UPDATE_GOLDEN=1 python -m pytest tests/test_draw.py`.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import given
+
+from rewrite import draw as drawmod
+from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from rewrite.draw import (draw, leg_width, repr_latex, repr_mimebundle, scene, to_png, to_svg,
+                          to_tikz)
+from rewrite.kinds import Decl, Kind, fuse_decl
+from rewrite.layout import layout
+from strategies import diagrams
+
+GOLDEN = Path(__file__).parent / "golden"
+n, m, k, chi = sympy.symbols("n m k chi", positive=True, integer=True)
+
+
+# ---------------------------------------------------------------- builders
+
+
+def decl(name, legs, sizes, kind=Kind.GENERIC, split=None):
+    legs = tuple(legs) if not isinstance(legs, str) else tuple(legs)
+    return Decl(name, kind, legs, tuple(sizes), len(legs) if split is None else split)
+
+
+def T(d, conj=False, op=""):
+    return TensorNode(d, conj, op)
+
+
+def net(atoms, scalar=1):
+    """A diagram from (node, index names): a name used once is an open leg (in
+    order of first use), a name used twice is a wire."""
+    dg = Diagram(scalar)
+    uses: dict[str, list] = {}
+    for node, idx in atoms:
+        v = dg.add_node(node)
+        for i, name in enumerate(idx):
+            uses.setdefault(name, []).append(((v, i), node.sizes[i]))
+    for name, us in uses.items():
+        if len(us) == 1:
+            dg.connect(dg.add_free(name, us[0][1]), us[0][0])
+        else:
+            dg.connect(us[0][0], us[1][0])
+    return dg
+
+
+A = decl("A", "ij", (n, m))
+B = decl("B", "jk", (m, k))
+C = decl("C", "ki", (k, n))
+U = decl("U", "ab", (n, k), Kind.ISOMETRY, 1)
+Q = decl("Q", "ab", (n, n), Kind.UNITARY, 1)
+X = decl("X", "ab", (n, n), Kind.INVERTIBLE, 1)
+L1 = decl("L1", ["p1", "b1"], (2, chi))
+L2 = decl("L2", ["b1", "p2", "b2"], (chi, 2, chi))
+L3 = decl("L3", ["b2", "p3"], (chi, 2))
+
+
+def mps():
+    return net([(T(L1), ["p1", "b1"]), (T(L2), ["b1", "p2", "b2"]), (T(L3), ["b2", "p3"])])
+
+
+def mps_norm():
+    return net([(T(L1), ["p1", "b1"]), (T(L2), ["b1", "p2", "b2"]), (T(L3), ["b2", "p3"]),
+                (T(L1, True), ["p1", "c1"]), (T(L2, True), ["c1", "p2", "c2"]),
+                (T(L3, True), ["c2", "p3"])])
+
+
+def isometry_pair():
+    """conj(U)[a, b] U[a, c]: the wide legs contracted, the identity on the tips."""
+    return net([(T(U, True), ["a", "b"]), (T(U), ["a", "c"])])
+
+
+def trace3():
+    return net([(T(A), ["i", "j"]), (T(B), ["j", "k"]), (T(C), ["k", "i"])])
+
+
+def bubble():
+    W, x, V = decl("W", "hf", (n, m)), decl("x", "h", (n,)), decl("V", "fg", (m, k))
+    inner = net([(T(W), ["h", "f"]), (T(x), ["h"])])
+    return net([(BubbleNode("relu", Sum.of(inner)), ["f"]), (T(V), ["f", "g"])])
+
+
+def every_kind():
+    """One node of every kind, in a chain, with a scalar in front."""
+    D = decl("D", "ij", (n, n), Kind.DIAGONAL)
+    S = decl("S", "xy", (n * m, k), Kind.SYMMETRIC)
+    inner = net([(T(A), ["i", "j"]), (T(B), ["j", "k"])])
+    sigma = BubbleNode("sum", Sum((inner, inner.copy()), ("i", "k"), (n, k)))
+    return net([(T(U), ["a", "b"]), (T(Q), ["b", "c"]), (T(X), ["c", "e"]),
+                (T(X, False, "inv"), ["e", "f"]), (DeltaNode(n, 3), ["f", "g", "h"]),
+                (T(D, False, "diag"), ["g"]), (T(fuse_decl((n, m))), ["h", "p", "w"]),
+                (T(S), ["w", "y"]), (sigma, ["y", "z"]), (T(A, True), ["z", "q"])], scalar=2)
+
+
+def svg_ids(svg: str) -> set[str]:
+    root = ET.fromstring(svg)
+    return {el.get("id") for el in root.iter() if el.get("id")}
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [el.text for el in root.iter() if el.tag.endswith("text") and el.text]
+
+
+def shape(sc, gid):
+    (s,) = [s for s in sc.shapes if s.gid == gid]
+    return s
+
+
+# ------------------------------------------------------------------- layout
+
+
+def test_matrix_chain_is_one_row_with_open_legs_pointing_outward():
+    d = net([(T(A), ["i", "j"]), (T(B), ["j", "k"])])
+    lay = layout(d)
+    (xa, ya), (xb, yb) = lay.nodes[0], lay.nodes[1]
+    assert ya == yb and xa < xb
+    assert lay.free_dirs[0] == pytest.approx((-1.0, 0.0))  # i points left
+    assert lay.free_dirs[1] == pytest.approx((1.0, 0.0))  # k points right
+
+
+def test_tensor_train_physical_legs_point_up():
+    lay = layout(mps())
+    ys = {lay.nodes[v][1] for v in range(3)}
+    assert len(ys) == 1
+    assert [lay.nodes[v][0] for v in range(3)] == sorted(lay.nodes[v][0] for v in range(3))
+    for k in range(3):
+        assert lay.free_dirs[k] == pytest.approx((0.0, 1.0), abs=1e-9)
+
+
+def test_norm_of_tensor_train_is_a_ladder_with_the_conjugate_below():
+    lay = layout(mps_norm())
+    for v in range(3):
+        top, bottom = lay.nodes[v], lay.nodes[v + 3]
+        assert top[0] == pytest.approx(bottom[0])  # rungs are vertical
+        assert top[1] > bottom[1]
+
+
+def test_trace_wraps_around_with_an_arc_below_the_row():
+    sc = scene(trace3())
+    curves = [w for w in sc.wires if len(w.points) == 4]
+    assert len(curves) == 1
+    row_y = shape(sc, "tensor-circle-A").centre[1]
+    assert max(p[1] for p in curves[0].points[1:3]) < row_y
+
+
+def test_lone_isometry_has_wide_legs_left_and_tip_legs_right():
+    V = decl("V", "abc", (n, m, k), Kind.ISOMETRY, 2)
+    lay = layout(net([(T(V), ["a", "b", "c"])]))
+    assert lay.free_dirs[0][0] < 0 and lay.free_dirs[1][0] < 0
+    assert lay.free_dirs[2][0] > 0
+
+
+def test_disconnected_parts_sit_side_by_side_in_order_of_their_legs():
+    d = net([(T(B), ["p", "q"]), (T(A), ["i", "j"])])
+    lay = layout(d)
+    assert lay.nodes[0][0] < lay.nodes[1][0]
+
+
+def test_bare_identity_lines_have_no_shapes():
+    d = Diagram()
+    d.connect(d.add_free("i", n), d.add_free("j", n))
+    sc = scene(d)
+    assert not sc.shapes
+    assert len(sc.wires) == 1
+    assert {t.text for t in sc.texts} == {"i", "j"}
+
+
+def test_self_loop_is_drawn_as_a_closed_curve_from_the_node():
+    d = Diagram()
+    v = d.add_node(T(decl("M", "ab", (n, n))))
+    d.connect((v, 0), (v, 1))
+    (w,) = scene(d).wires
+    assert len(w.points) == 4 and w.points[0] == w.points[3]
+
+
+def test_layout_is_deterministic():
+    assert layout(every_kind()) == layout(every_kind())
+
+
+@given(diagrams(bubbles=True))
+def test_every_node_and_open_leg_is_placed_at_a_finite_point(d):
+    lay = layout(d)
+    assert set(lay.nodes) == set(d.nodes)
+    assert set(lay.free_ends) == set(range(len(d.free)))
+    for x, y in list(lay.nodes.values()) + list(lay.free_ends.values()):
+        assert math.isfinite(x) and math.isfinite(y)
+
+
+@given(diagrams(bubbles=True))
+def test_scene_has_one_shape_per_node_and_one_name_per_open_leg(d):
+    sc = scene(d)
+    assert len(sc.shapes) == len(d.nodes)
+    names = [t.text for t in sc.texts if t.gid.startswith("name-")]
+    assert sorted(names) == sorted(d.free)
+    assert len({s.gid for s in sc.shapes}) == len(sc.shapes)
+
+
+# ------------------------------------------------------------------- shapes
+
+
+def test_every_kind_of_node_has_its_own_shape_in_the_svg():
+    ids = svg_ids(to_svg(every_kind()))
+    for gid in ["isometry-triangle-U", "unitary-square-Q", "invertible-diamond-X",
+                "invertible-diamond-inv(X)", "delta-dot", "diagonal-circle-diag(D)",
+                "fuse-bar", "symmetric-circle-S", "bubble-sum", "tensor-circle-conj(A)"]:
+        assert gid in ids, gid
+
+
+def test_bubble_is_a_rounded_box_named_by_its_function():
+    svg = to_svg(bubble())
+    assert "bubble-relu" in svg_ids(svg)
+    assert "relu" in svg_texts(svg)
+
+
+def test_sum_bubble_is_labelled_sigma():
+    assert "Σ" in svg_texts(to_svg(every_kind()))
+
+
+def test_conjugate_is_starred_and_inverse_has_superscript_minus_one():
+    texts = svg_texts(to_svg(every_kind()))
+    assert "A*" in texts and "X⁻¹" in texts
+
+
+def test_lone_triangle_points_to_its_tip_leg():
+    s = shape(scene(net([(T(U), ["a", "b"])])), "isometry-triangle-U")
+    right = [p for p in s.vertices if p[0] > s.centre[0] + 1e-6]
+    assert len(right) == 1  # one corner (the tip) on the right, the wide side on the left
+
+
+def test_isometry_facing_its_conjugate_is_mirrored_tip_outward():
+    sc = scene(isometry_pair())
+    u, cu = shape(sc, "isometry-triangle-U"), shape(sc, "isometry-triangle-conj(U)")
+    assert cu.centre[0] < u.centre[0]
+    assert len([p for p in u.vertices if p[0] > u.centre[0] + 1e-6]) == 1  # U's tip right
+    assert len([p for p in cu.vertices if p[0] < cu.centre[0] - 1e-6]) == 1  # conj(U)'s tip left
+
+
+def test_projector_has_the_tips_facing_each_other():
+    sc = scene(net([(T(U), ["a", "b"]), (T(U, True), ["c", "b"])]))
+    u, cu = shape(sc, "isometry-triangle-U"), shape(sc, "isometry-triangle-conj(U)")
+    assert u.centre[0] < cu.centre[0]
+    assert len([p for p in u.vertices if p[0] > u.centre[0] + 1e-6]) == 1
+    assert len([p for p in cu.vertices if p[0] < cu.centre[0] - 1e-6]) == 1
+
+
+def test_scalar_is_written_in_front():
+    sc = scene(every_kind())
+    (two,) = [t for t in sc.texts if t.gid == "scalar"]
+    assert two.text == "2"
+    assert all(two.at[0] < s.centre[0] for s in sc.shapes)
+
+
+def test_sum_draws_terms_side_by_side_with_signs_and_coefficients():
+    t1 = net([(T(A), ["i", "j"]), (T(B), ["j", "k"])], scalar=sympy.Rational(1, 2))
+    t2 = net([(T(decl("M", "ik", (n, k))), ["i", "k"])], scalar=-n)
+    sc = scene(Sum((t1, t2), ("i", "k"), (n, k)))
+    texts = {t.text: t for t in sc.texts}
+    assert "1/2" in texts and "−" in texts and "n" in texts
+    assert texts["−"].at[0] < shape(sc, "tensor-circle-M").centre[0]
+    assert shape(sc, "tensor-circle-B").centre[0] < texts["−"].at[0]
+
+
+def test_empty_sum_is_drawn_as_zero():
+    assert [t.text for t in scene(Sum((), ("i",), (n,))).texts] == ["0"]
+
+
+def test_leg_width_grows_with_size_when_asked():
+    assert leg_width(64) > leg_width(2) > leg_width(1)
+    assert leg_width(n * m) > leg_width(n) > leg_width(1)
+    assert leg_width(n * m, widths=False) == leg_width(1, widths=False)
+
+
+def test_widths_option_thickens_the_wide_legs():
+    d = net([(T(decl("M", "ab", (n * m, 2))), ["a", "b"])])
+    widths = {w.gid: w.width for w in scene(d, widths=True).wires}
+    assert widths["leg-a"] > widths["leg-b"]
+
+
+# ------------------------------------------------------------------- outputs
+
+
+@pytest.mark.parametrize("name, make", [
+    ("mps_norm", mps_norm), ("isometry_pair", isometry_pair),
+    ("trace3", trace3), ("bubble", bubble)])
+def test_svg_matches_golden_file(name, make):
+    svg = to_svg(make())
+    path = GOLDEN / f"{name}.svg"
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+    assert svg == path.read_text(encoding="utf-8")
+
+
+def test_svg_is_deterministic():
+    assert to_svg(every_kind()) == to_svg(every_kind())
+
+
+def test_svg_has_no_date_and_keeps_labels_as_text():
+    svg = to_svg(trace3())
+    assert "<dc:date>" not in svg
+    assert {"A", "B", "C"} <= set(svg_texts(svg))
+
+
+def test_png_is_written_and_non_empty(tmp_path):
+    path = tmp_path / "mps.png"
+    to_png(mps_norm(), str(path))
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 1000
+
+
+def test_draw_chooses_the_format_by_extension(tmp_path):
+    for ext, start in [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".tex", b"\\documentclass")]:
+        path = tmp_path / f"pic{ext}"
+        draw(trace3(), str(path))
+        assert path.read_bytes().startswith(start)
+
+
+def test_draw_rejects_an_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match=r"\.svg, \.png or \.tex"):
+        draw(trace3(), str(tmp_path / "pic.bmp"))
+
+
+def test_tikz_body_has_the_penrose_shapes():
+    tex = to_tikz(every_kind())
+    assert tex.startswith("\\begin{tikzpicture}") and tex.rstrip().endswith("\\end{tikzpicture}")
+    assert "-- cycle; % isometry-triangle-U" in tex
+    assert "circle (0.090); % delta-dot" in tex
+    assert "[rounded corners=4pt]" in tex  # the Σ bubble
+    assert "{${X}^{-1}$}" in tex
+    assert "\\documentclass" not in tex
+
+
+def test_tikz_standalone_is_a_whole_document():
+    tex = to_tikz(trace3(), standalone=True)
+    assert tex.startswith("\\documentclass[tikz")
+    assert "\\begin{document}" in tex and tex.rstrip().endswith("\\end{document}")
+
+
+def test_tikz_writes_greek_names_as_commands():
+    d = net([(T(decl("ψ", ["α"], (n,))), ["α"])])
+    tex = to_tikz(d)
+    assert "$\\psi$" in tex and "$\\alpha$" in tex
+
+
+def test_missing_matplotlib_names_the_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"pip install 'penrose-rewrite\[draw\]'"):
+        to_svg(trace3())
+
+
+def test_tikz_needs_no_matplotlib(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert "% tensor-circle-A" in to_tikz(trace3())
+
+
+# ----------------------------------------------------------- notebook display
+
+
+def test_diagram_shows_in_a_notebook_as_svg_and_text():
+    bundle = trace3()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert bundle["text/plain"]
+
+
+def test_sum_shows_in_a_notebook_as_svg():
+    s = Sum.of(trace3())
+    assert "image/svg+xml" in s._repr_mimebundle_()
+
+
+def test_mimebundle_honours_include_and_exclude():
+    assert set(repr_mimebundle(trace3(), include=["text/plain"])) == {"text/plain"}
+    assert set(repr_mimebundle(trace3(), exclude=["image/svg+xml"])) == {"text/plain"}
+
+
+def test_mimebundle_without_matplotlib_falls_back_to_text(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert set(repr_mimebundle(trace3())) == {"text/plain"}
+
+
+def test_latex_repr_is_a_formula_naming_the_tensors():
+    tex = trace3()._repr_latex_()
+    assert tex.startswith("$") and tex.endswith("$")
+    assert all(name in tex for name in "ABC")
+
+
+def test_own_index_formatter_writes_subscripts_and_coefficients():
+    t1 = net([(T(A), ["i", "j"]), (T(B), ["j", "k"])], scalar=2)
+    t2 = net([(T(decl("M", "ik", (n, k))), ["i", "k"])], scalar=-1)
+    tex = drawmod._sum_text(Sum((t1, t2), ("i", "k"), (n, k)), tex=True)
+    assert tex == "2 \\, A_{i a} \\, B_{a k} - M_{i k}"
