@@ -900,3 +900,8 @@ def build_program(stmts: Iterable[S.Stmt], env: Env | None = None) -> Env:
         if not isinstance(st, S.Command):
             env.execute_declaration(st)
     return env
+
+
+def declare(stmt: S.Stmt, env: Env) -> None:
+    """Module-level spelling of `Env.execute_declaration` (for rule-file loaders)."""
+    env.execute_declaration(stmt)
