@@ -1,0 +1,246 @@
+"""Diagrams back to index notation that re-parses into the same graph.
+
+Why the text has the shape it has:
+
+* Internal wires get fresh short names (`a`, `b`, ..., then Greek, then
+  `i1`, `i2`, ...), never a free leg's name, assigned in node order, so the
+  output is deterministic and one pass (linear in the diagram).
+* A delta node is `δ[a: n, b, c]` (one leg annotated, so a lone delta knows
+  its size).  The builder merges deltas that share an index, so a delta next
+  to another delta is written in parentheses, `(δ[a: n, b, c])`, whose inside
+  is built on its own: the two stay two nodes.
+* A fuse node (grouped legs) whose whole leg meets an ordinary tensor or
+  bubble is written as a group in that tensor's slot, `M[(a: n b: m), c]`.
+  Any other fuse is written in an explicit form that builds exactly one fuse
+  node: `(δ[q0: n, p0] δ[q1: m, p1] -> [q0, q1, (p0 p1)])[a, b, c]`.
+* A bubble is `relu(...)[a, b]`: its inside printed recursively, its legs
+  renamed positionally; a linear "sum" bubble is `(t1 + t2)[a, b]`.
+* Free legs whose names are not identifiers (`#0` of matrix sugar, `(i k)` of
+  a grouped output) are given fresh names; `-> [...]` is added when the order
+  of first appearance differs from the diagram's order.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+
+_IDENT = re.compile(r"[^\W\d]\w*\Z")
+_GREEK = [c for c in "αβγεζηθικμνξοπρστυφχψω"]
+_KEYWORDS = {"to", "softmax"}
+
+
+def _names(taken: set[str]):
+    """Fresh names a, b, ..., z, then Greek, then i1, i2, ... avoiding `taken`."""
+    for c in "abcdefghijklmnopqrstuvwxyz":
+        if c not in taken:
+            yield c
+    for c in _GREEK:
+        if c not in taken:
+            yield c
+    k = 1
+    while True:
+        n = f"i{k}"
+        if n not in taken:
+            yield n
+        k += 1
+
+
+def size_text(size: Any) -> str:
+    """A size as the language writes it: `n*m`, `2*d`, `n*n` (no powers)."""
+    s = sympy.sympify(size)
+    if s.is_Integer:
+        return str(int(s))
+    factors: list[str] = []
+    for base, exp in s.as_powers_dict().items():
+        if not (exp.is_Integer and exp > 0 and (base.is_Symbol or base.is_Integer)):
+            return str(s)
+        factors.extend([str(base)] * int(exp))
+    return "*".join(factors)
+
+
+def scalar_text(c: Any) -> tuple[int, str]:
+    """A coefficient as (sign, text) the grammar reads back: `2`, `1/2`, `1/2 n n`."""
+    c = sympy.sympify(c)
+    if c == 0:
+        return 1, "0"
+    num, rest = c.as_coeff_Mul()
+    sign = -1 if num < 0 else 1
+    num = abs(num)
+    words: list[str] = []
+    if num != 1 or rest == 1:
+        words.append(str(num))
+    if rest != 1:
+        ok = True
+        extra: list[str] = []
+        for base, exp in rest.as_powers_dict().items():
+            if base.is_Symbol and exp.is_Integer and exp > 0:
+                extra.extend([str(base)] * int(exp))
+            else:
+                ok = False
+        if ok:
+            words.extend(extra)
+        else:
+            words.append(f"({rest})")
+    return sign, " ".join(words)
+
+
+class _Printer:
+    def __init__(self, d: Diagram) -> None:
+        self.d = d
+        taken = {n for n in d.free if _IDENT.match(n)}
+        self.fresh = _names(taken | _KEYWORDS)
+        self.free_names: list[str] = []
+        seen: set[str] = set()
+        for n in d.free:
+            if not _IDENT.match(n) or n in seen or n in _KEYWORDS:
+                n = next(self.fresh)
+            seen.add(n)
+            self.free_names.append(n)
+        self.wire: dict[tuple[int, int], str] = {}
+        self.appear: list[str] = []
+        self.appeared: set[str] = set()
+
+    def name(self, p: tuple[int, int]) -> str:
+        d = self.d
+        n = self.wire.get(p)
+        if n is None:
+            q = d.link[p]
+            n = self.free_names[q[1]] if q[0] == BOUNDARY else next(self.fresh)
+            self.wire[p] = self.wire[q] = n
+        if n not in self.appeared and n in self._free_set:
+            self.appeared.add(n)
+            self.appear.append(n)
+        return n
+
+    def run(self) -> str:
+        d = self.d
+        self._free_set = set(self.free_names)
+        grouped: dict[tuple[int, int], int] = {}  # port of a tensor -> fuse printed there
+        for v, n in d.nodes.items():
+            if _is_fuse(n):
+                q = d.link[(v, n.arity - 1)]
+                if q[0] != BOUNDARY and q[0] != v and _groupable(d.nodes[q[0]]):
+                    grouped[q] = v
+        parts: list[str] = []
+        for v, n in d.nodes.items():
+            if _is_fuse(n) and v in grouped.values():
+                continue
+            if isinstance(n, DeltaNode):
+                parts.append(self._delta(v, n))
+            elif _is_fuse(n):
+                parts.append(self._fuse(v, n))
+            else:
+                parts.append(self._atom(v, n, grouped))
+        for k in range(len(d.free)):
+            q = d.link[(BOUNDARY, k)]
+            if q[0] == BOUNDARY and q[1] > k:
+                a, b = self.free_names[k], self.free_names[q[1]]
+                parts.append(f"δ[{a}: {size_text(d.free_sizes[k])}, {b}]")
+                for x in (a, b):
+                    if x not in self.appeared:
+                        self.appeared.add(x)
+                        self.appear.append(x)
+        sign, coeff = scalar_text(d.scalar)
+        if coeff and (coeff != "1" or not parts):
+            parts.insert(0, coeff)
+        text = " ".join(parts)
+        if sign < 0:
+            text = "-" + text
+        if self.appear != self.free_names:
+            text += " -> [" + ", ".join(self.free_names) + "]"
+        return text
+
+    def _slots(self, v: int, arity: int, grouped: dict) -> list[str]:
+        out = []
+        for i in range(arity):
+            f = grouped.get((v, i))
+            if f is None:
+                out.append(self.name((v, i)))
+            else:
+                fn = self.d.nodes[f]
+                inner = [f"{self.name((f, k))}: {size_text(fn.sizes[k])}"
+                         for k in range(fn.arity - 1)]
+                out.append("(" + " ".join(inner) + ")")
+        return out
+
+    def _atom(self, v: int, n: Any, grouped: dict) -> str:
+        slots = ", ".join(self._slots(v, n.arity, grouped))
+        if isinstance(n, TensorNode):
+            return f"{n.title}[{slots}]"
+        assert isinstance(n, BubbleNode)
+        inside = format_sum(n.inside)
+        if n.fn == "sum":
+            head = f"({inside})"
+        elif n.fn == "softmax":
+            axis = _inner_free_names(n.inside)[n.axis]
+            head = f"softmax[{axis}]({inside})"
+        else:
+            head = f"{n.fn}({inside})"
+        if n.conj:
+            head = f"conj({head})"
+        return f"{head}[{slots}]" if n.arity else head
+
+    def _delta(self, v: int, n: DeltaNode) -> str:
+        d = self.d
+        names = [self.name((v, i)) for i in range(n.arity)]
+        names[0] += f": {size_text(n.size)}"
+        text = f"δ[{', '.join(names)}]"
+        near = any(isinstance(d.nodes.get(d.link[(v, i)][0]), DeltaNode) for i in range(n.arity))
+        return f"({text})" if near else text
+
+    def _fuse(self, v: int, n: TensorNode) -> str:
+        k = n.arity - 1
+        inner = " ".join(f"δ[q{i}: {size_text(n.sizes[i])}, p{i}]" for i in range(k))
+        out = ", ".join(f"q{i}" for i in range(k))
+        group = "(" + " ".join(f"p{i}" for i in range(k)) + ")"
+        slots = ", ".join(self.name((v, i)) for i in range(n.arity))
+        return f"({inner} -> [{out}, {group}])[{slots}]"
+
+
+def _is_fuse(n: Any) -> bool:
+    return isinstance(n, TensorNode) and n.decl.builtin == "fuse" and n.op == "" and not n.conj
+
+
+def _groupable(n: Any) -> bool:
+    return (isinstance(n, TensorNode) and not _is_fuse(n)) or isinstance(n, BubbleNode)
+
+
+def _inner_free_names(s: Sum) -> list[str]:
+    if not s.terms:
+        return list(s.free)
+    return _Printer(s.terms[0]).free_names
+
+
+def format_diagram(d: Diagram) -> str:
+    """One diagram as index notation (see the module docstring for the shape)."""
+    return _Printer(d).run()
+
+
+def format_sum(s: Sum) -> str:
+    """A sum of diagrams, terms joined by + and -, sharing one `-> [...]` if needed."""
+    if not s.terms:
+        return "0"
+    texts: list[str] = []
+    need_output = False
+    free_names: list[str] | None = None
+    for t in s.terms:
+        p = _Printer(t)
+        body = p.run()
+        if " -> [" in body and body.endswith("]") and p.appear != p.free_names:
+            body = body[: body.rindex(" -> [")]
+            need_output = True
+        free_names = free_names or p.free_names
+        texts.append(body)
+    if len(texts) == 1 and not need_output:
+        return texts[0]
+    out = texts[0]
+    for t in texts[1:]:
+        out += " - " + t[1:] if t.startswith("-") else " + " + t
+    if need_output or len(texts) > 1:
+        if need_output and free_names is not None:
+            out += " -> [" + ", ".join(free_names) + "]"
+    return out
