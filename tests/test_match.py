@@ -56,8 +56,9 @@ def decl(name, kind, wide, tip=(), real=False) -> Decl:
     return Decl(name, Kind(kind), legs, sizes, len(wide), real)
 
 
-def host(text: str, *decls: Decl) -> Diagram:
-    return instantiate(side(text), Binding(decls={d.name: d for d in decls}))
+def host(text: str, *decls: Decl, **named: Decl) -> Diagram:
+    """A concrete diagram in index notation; `named` binds heads to other decls."""
+    return instantiate(side(text), Binding(decls={**{d.name: d for d in decls}, **named}))
 
 
 ISOMETRY = rule("isometry", {"U": "isometry"}, "conj(U)[*w -> *t] U[*w -> *s]", "δ[*t, *s]")
