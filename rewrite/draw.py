@@ -277,7 +277,7 @@ def _shape(node, gid: str, c: Point, dirs: dict[int, Point]) -> Shape:
     if node.op == "diag" or decl.kind is Kind.DIAGONAL:
         return Shape(gid, "circle", c, "diagonal", radius=0.3)
     if decl.kind is Kind.ISOMETRY:
-        r = 0.5
+        r = 0.56
         corners = [(r, 0.0), (-r / 2, r * math.sqrt(3) / 2), (-r / 2, -r * math.sqrt(3) / 2)]
         return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, corners, _facing(node, dirs)))
     if decl.kind is Kind.UNITARY:
@@ -333,13 +333,13 @@ def _diagram_scene(d: Diagram, lay: Layout, widths: bool, gids: _Gids) -> Scene:
     dirs: dict[int, dict[int, Point]] = {v: {} for v in d.nodes}
 
     def width(p) -> float:
-        w = leg_width(d.port_size(p), widths)
-        v, i = p
-        if not widths and v != BOUNDARY:
-            node = d.nodes[v]
+        if widths:
+            return leg_width(d.port_size(p), widths)
+        for v, i in (p, d.link[p]):
+            node = d.nodes.get(v)
             if isinstance(node, TensorNode) and node.decl.builtin == "fuse" and i >= node.split:
-                w = 2 * BASE_WIDTH  # the fused (thick) side of a merge point
-        return w
+                return 2 * BASE_WIDTH  # the fused (thick) side of a merge point
+        return BASE_WIDTH
 
     def depart(v: int, i: int, towards: Point) -> None:
         c = lay.nodes[v]
@@ -403,10 +403,7 @@ def _diagram_scene(d: Diagram, lay: Layout, widths: bool, gids: _Gids) -> Scene:
             at = c
             if shape.form == "polygon" and node.decl.kind is Kind.ISOMETRY:
                 at = tuple(sum(p[k] for p in shape.vertices) / 3 for k in (0, 1))
-                # nudge the label from the centroid toward the wide side: more room
-                u = _facing(node, dirs[v])
-                at = (at[0] - 0.09 * u[0], at[1] - 0.09 * u[1])
-            size = FONT_SIZE if len(plain) <= 3 else FONT_SIZE * 0.85
+            size = FONT_SIZE if len(plain) <= 1 else FONT_SIZE * 0.85 if len(plain) <= 3 else FONT_SIZE * 0.75
             texts.append(Text(gids(f"label-{node.title}"), at, plain, tex, size=size))
 
     for k, name in enumerate(d.free):

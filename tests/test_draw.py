@@ -401,3 +401,38 @@ def test_own_index_formatter_writes_subscripts_and_coefficients():
     t2 = net([(T(decl("M", "ik", (n, k))), ["i", "k"])], scalar=-1)
     tex = drawmod._sum_text(Sum((t1, t2), ("i", "k"), (n, k)), tex=True)
     assert tex == "2 \\, A_{i a} \\, B_{a k} - M_{i k}"
+
+
+def test_fused_leg_is_drawn_thicker_than_its_parts():
+    d = net([(T(fuse_decl((n, m))), ["i", "k", "w"])])
+    widths = {w.gid: w.width for w in scene(d).wires}
+    assert widths["leg-w"] > widths["leg-i"] == widths["leg-k"]
+
+
+# ------------------------------------------------------------ through the text
+
+
+def built(src: str, name: str) -> Sum:
+    build = pytest.importorskip("rewrite.build")
+    parse = pytest.importorskip("rewrite.parse")
+    return build.build_program(parse.parse(src)).lets[name]
+
+
+def test_kron_of_identities_draws_two_merge_bars_and_no_tensor():
+    s = built("let e = einsum(eye(5), eye(3), 'i j, k l -> (i k) (j l)')\n", "e")
+    sc = scene(s)
+    assert sorted(sh.gid for sh in sc.shapes) == ["fuse-bar", "fuse-bar-2"]
+
+
+def test_norm_written_in_the_language_is_drawn_as_a_ladder():
+    s = built("dim chi\ndim d = 2\n"
+              "tensor L1[p1: d, b1: chi]\ntensor L2[b1: chi, p2: d, b2: chi]\n"
+              "tensor L3[b2: chi, p3: d]\n"
+              "let psi = L1[p1, b1] L2[b1, p2, b2] L3[b2, p3]\n"
+              "let norm = psi conj(psi)\n", "norm")
+    sc = scene(s)
+    top = [shape(sc, f"tensor-circle-L{i}").centre for i in (1, 2, 3)]
+    bottom = [shape(sc, f"tensor-circle-conj(L{i})").centre for i in (1, 2, 3)]
+    assert len({y for _, y in top}) == 1 and len({y for _, y in bottom}) == 1
+    assert [x for x, _ in top] == pytest.approx([x for x, _ in bottom])
+    assert top[0][1] > bottom[0][1]
