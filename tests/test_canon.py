@@ -1,6 +1,9 @@
 """Canonical keys: equal exactly for isomorphic port graphs."""
 from __future__ import annotations
 
+import itertools
+from collections import Counter
+
 import networkx as nx
 import pytest
 import sympy
@@ -9,7 +12,7 @@ from hypothesis import strategies as st
 
 from rewrite import canon
 from rewrite.canon import canonical, canonical_bliss, canonical_sum, encoded_graph, isomorphic
-from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from rewrite.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from rewrite.kinds import Decl, Kind
 
 from strategies import diagrams, isomorphic_copies, relabelled, variants
@@ -52,6 +55,37 @@ def single(node) -> Diagram:
     for i, s in enumerate(node.sizes):
         d.connect(d.add_free(f"l{i}", s), (v, i))
     return d
+
+
+def brute_isomorphic(a: Diagram, b: Diagram, by_position: bool = False) -> bool:
+    """Port-graph isomorphism by trying every label-preserving node bijection.
+
+    Independent of the colour-graph encoding: a wire is described by its two
+    ends, an end by (image node, port) or (image node, "*") for interchangeable
+    ports, or by its free leg's name (or position) and size; the bijection works
+    exactly when the two multisets of wires agree (the matching of wires then
+    fixes the permutation of interchangeable ports).
+    """
+    if len(a.nodes) != len(b.nodes) or len(a.free) != len(b.free) or a.scalar != b.scalar:
+        return False
+
+    def end(d, p, phi):
+        v, i = p
+        if v == BOUNDARY:
+            return ("F", i if by_position else d.free[i], str(d.free_sizes[i]))
+        x = d.nodes[v]
+        return ("N", phi[v], "*" if x.symmetric_ports else i)
+
+    def wires(d, phi):
+        return Counter(tuple(sorted((end(d, p, phi), end(d, q, phi)), key=repr)) for p, q in d.wires())
+
+    bs = list(b.nodes)
+    target = wires(b, {v: k for k, v in enumerate(bs)})
+    for perm in itertools.permutations(range(len(bs))):
+        phi = dict(zip(a.nodes, perm))
+        if all(a.nodes[v].key == b.nodes[bs[phi[v]]].key for v in a.nodes) and wires(a, phi) == target:
+            return True
+    return False
 
 
 def nx_isomorphic(a: Diagram, b: Diagram, by_position: bool = False) -> bool:
@@ -216,7 +250,7 @@ def test_swapping_legs_of_a_generic_three_leg_tensor_changes_key():
 
 
 @given(st.data())
-def test_equal_keys_agree_with_bliss_and_networkx(data):
+def test_equal_keys_agree_with_bliss_networkx_and_brute_force(data):
     by_position = data.draw(st.booleans())
     a = data.draw(diagrams(max_nodes=5))
     b = data.draw(variants(a))
@@ -224,6 +258,7 @@ def test_equal_keys_agree_with_bliss_and_networkx(data):
     assert same == (canonical_bliss(a, by_position) == canonical_bliss(b, by_position))
     if a.scalar == b.scalar:
         assert same == nx_isomorphic(a, b, by_position)
+    assert same == brute_isomorphic(a, b, by_position)
 
 
 @given(st.data())
