@@ -708,7 +708,7 @@ def repr_latex(x: Union[Diagram, Sum]) -> str:
         if fmt is not None:
             text = fmt(x)
             escaped = "".join("\\" + ch if ch in "_#$%&{}" else ch for ch in text)
-            return f"$\\mathtt{{{escaped}}}$"
+            return f"$\\texttt{{{escaped}}}$"
     return f"${_sum_text(_as_sum(x), tex=True)}$"
 
 
