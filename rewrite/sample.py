@@ -135,27 +135,31 @@ def array_of(node: TensorNode, inst: Instance) -> np.ndarray:
 # ----------------------------------------------------------------- size sampling
 
 
-def _implied_constraints(decl: Decl) -> list[tuple[str, Callable[[Callable[[Any], int]], bool]]]:
-    """(description, test) pairs for what a declaration demands of its sizes."""
-    out: list[tuple[str, Callable[[Callable[[Any], int]], bool]]] = []
+#: A size constraint: (its description, made only for an error message; the test).
+Constraint = tuple[Callable[[], str], Callable[[Callable[[Any], int]], bool]]
+
+
+def _implied_constraints(decl: Decl) -> list[Constraint]:
+    """What a declaration demands of its sizes."""
+    out: list[Constraint] = []
     wide, tip = decl.sizes[: decl.split], decl.sizes[decl.split:]
     show = lambda xs: "*".join(f"({s})" if len(xs) > 1 else str(s) for s in xs) or "1"  # noqa: E731
     if decl.builtin == "fuse":
         return out
     if decl.kind is Kind.ISOMETRY:
-        out.append((f"{decl.name}: tip {show(tip)} <= wide {show(wide)}",
+        out.append((lambda: f"{decl.name}: tip {show(tip)} <= wide {show(wide)}",
                     lambda v: _prod(map(v, tip)) <= _prod(map(v, wide))))
     elif decl.kind is Kind.UNITARY:
-        out.append((f"{decl.name}: tip {show(tip)} == wide {show(wide)}",
+        out.append((lambda: f"{decl.name}: tip {show(tip)} == wide {show(wide)}",
                     lambda v: _prod(map(v, tip)) == _prod(map(v, wide))))
     elif decl.kind is Kind.INVERTIBLE:
         r, c = _rows_cols(decl)
         rows, cols = decl.sizes[:r], decl.sizes[r:]
-        out.append((f"{decl.name}: rows {show(rows)} == columns {show(cols)}",
+        out.append((lambda: f"{decl.name}: rows {show(rows)} == columns {show(cols)}",
                     lambda v: _prod(map(v, rows)) == _prod(map(v, cols))))
     elif decl.kind in (Kind.SYMMETRIC, Kind.DIAGONAL) and decl.arity > 1:
         sizes = decl.sizes
-        out.append((f"{decl.name}: all legs of one size",
+        out.append((lambda: f"{decl.name}: all legs of one size",
                     lambda v: len({v(s) for s in sizes}) == 1))
     return out
 
@@ -173,10 +177,10 @@ def _symbols_of(exprs: Iterable[Any]) -> set[sympy.Symbol]:
     return out
 
 
-def _relation_test(rel: Any) -> tuple[str, Callable[[Callable[[Any], int]], bool]]:
+def _relation_test(rel: Any) -> Constraint:
     """A user constraint: a sympy relation (`n <= m`, `Eq(n, 2*k)`) or a callable."""
     if callable(rel) and not isinstance(rel, sympy.Basic):
-        return (getattr(rel, "__name__", "constraint"),
+        return (lambda: getattr(rel, "__name__", "constraint"),
                 lambda v, f=rel: bool(f(v)))
     r = sympy.sympify(rel)
 
@@ -186,11 +190,11 @@ def _relation_test(rel: Any) -> tuple[str, Callable[[Callable[[Any], int]], bool
             raise InputError(f"constraint {rel} is not a yes/no relation of sizes")
         return bool(val)
 
-    return str(r), test
+    return (lambda: str(r)), test
 
 
 def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
-                 tests: list[tuple[str, Callable]], fixed: Mapping[str, int] | None = None
+                 tests: list[Constraint], fixed: Mapping[str, int] | None = None
                  ) -> dict[sympy.Symbol, int]:
     """Values in SIZE_RANGE for `symbols` passing every test, or an InputError.
 
@@ -225,7 +229,8 @@ def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
             assign[str(s)] = int(_stream(seed, "size", attempt, str(s)).integers(lo, hi + 1))
         if passes(assign):
             return result(assign)
-    what = "; ".join(d for d, _ in tests) or "none"
+    described = [d() for d, _ in tests]
+    what = "; ".join(described[:12] + (["..."] if len(described) > 12 else [])) or "none"
     if len(free) <= EXHAUSTIVE_SYMBOLS:
         for values in itertools.product(range(lo, hi + 1), repeat=len(free)):
             assign = dict(base)
@@ -334,8 +339,8 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------- public
 
 
-def implied_tests(decls: Iterable[Decl]) -> list[tuple[str, Callable]]:
-    """Every size constraint the declarations imply, as (description, test)."""
+def implied_tests(decls: Iterable[Decl]) -> list[Constraint]:
+    """Every size constraint the declarations imply."""
     return [t for d in decls for t in _implied_constraints(d)]
 
 
