@@ -550,6 +550,11 @@ def _call(f: S.Call, p: _Product, env: Env) -> None:
     slots = _slots(f.indices)
     if fn == "conj":
         _nargs(f, 1)
+        ref = _single_ref(f.args[0])
+        if ref is not None and ref.name in env.decls:  # fast path: conj(X)[...]
+            d = env.decls[ref.name]
+            p.tensor(TensorNode(d, conj=True), slots, env, f, f"conj({d.name})")
+            return
         p.embed(_arg_sum(f, 0, env).conjugate(), slots, env, f, "conj(...)")
     elif fn == "inv":
         d = _decl_arg(f, env)

@@ -64,6 +64,8 @@ def parser() -> Lark:
 def _first(x: Any) -> Any:
     if isinstance(x, (Token, S.Located)):
         return x
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         for y in x:
             f = _first(y)
@@ -75,6 +77,8 @@ def _first(x: Any) -> Any:
 def _last(x: Any) -> Any:
     if isinstance(x, (Token, S.Located)):
         return x
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         for y in reversed(x):
             f = _last(y)
@@ -90,7 +94,11 @@ def _span(items: Any) -> dict[str, int]:
     which costs more than the whole parse on long expressions (an MPS of
     10,000 tensors) and is useless to an inline transformer anyway.
     """
-    a, b = _first(items), _last(items)
+    a, b = items[0], items[-1]
+    if not isinstance(a, (Token, S.Located)):
+        a = _first(items)
+    if not isinstance(b, (Token, S.Located)):
+        b = _last(items)
     if a is None:
         return {}
     return {"line": a.line, "column": a.column,
@@ -192,7 +200,7 @@ class _ToSyntax(Transformer):
             if isinstance(it, Token):
                 sign = -1 if it == "-" else 1
             else:
-                terms.append(S.Term(sign, it, **_span(it)))
+                terms.append(S.Term(sign, it, **_span([it])))
                 sign = 1
         return S.SumExpr(tuple(terms), None, **_span(items))
 
@@ -234,14 +242,21 @@ class _ToSyntax(Transformer):
     def index_list(self, items):
         slots, split = [], None
         for it in items:
-            if isinstance(it, Token) and it.type == "ARROW":
-                split = len(slots)
-            elif not isinstance(it, Token):
+            if isinstance(it, Token):
+                if it.type == "ARROW":
+                    split = len(slots)
+                else:
+                    slots.append(S.Index(str(it), None, line=it.line, column=it.column,
+                                         end_line=it.end_line, end_column=it.end_column))
+            else:
                 slots.append(it)
         return S.IndexList(tuple(slots), split, **_span(items))
 
-    def index(self, items):
+
+    def index(self, items):  # also `sized_index`
         return S.Index(str(items[0]), items[1] if len(items) > 1 else None, **_span(items))
+
+    sized_index = index
 
     def group(self, items):
         return S.Group(tuple(items), **_span(items))
