@@ -99,6 +99,10 @@ class Result:
     def complete(self) -> bool:
         return self.stopped_reason is None
 
+    @property
+    def stopped(self) -> str | None:
+        return self.stopped_reason
+
 
 class _Stop(Exception):
     pass
@@ -495,36 +499,32 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
     return _load_text(text, env, filename, check)
 
 
-def _load_text(text: str, env: Any, filename: str | None, check: bool) -> list[Rule]:
+def checked_rule(stmt: Any, env: Any, filename: str | None = None, check: bool = True) -> Rule:
+    """Build a rule statement, refuse it if unsound, and record whether it shrinks."""
     from .build import build_rule
+
+    r = build_rule(stmt, env)
+    if filename is not None and r.filename is None:
+        r = replace(r, filename=filename)
+    if check:
+        check_rule(r)
+    return replace(r, simplifies=classify(r) == "simplification")
+
+
+def _load_text(text: str, env: Any, filename: str | None, check: bool) -> list[Rule]:
     from .parse import parse
+    from .syntax import RuleStmt
 
     rules = []
     try:
         for stmt in parse(text, filename):
-            if type(stmt).__name__ in ("RuleStmt", "Rule"):
-                r = build_rule(stmt, env)
-                if check:
-                    check_rule(r)
-                rules.append(r)
+            if isinstance(stmt, RuleStmt):
+                rules.append(checked_rule(stmt, env, filename, check))
             else:
-                _declare(stmt, env)
+                env.execute_declaration(stmt)
     except InputError as e:
         raise e.located(text, filename)
     return rules
-
-
-def _declare(stmt: Any, env: Any) -> None:
-    """Declarations between rules go to the environment (dim, tensor)."""
-    from . import build
-
-    for name in ("declare", "apply_stmt", "execute"):
-        f = getattr(build, name, None) or getattr(env, name, None)
-        if f is not None:
-            f(stmt, env) if f is getattr(build, name, None) else f(stmt)
-            return
-    raise InputError("only rules and declarations may appear in a rule file",
-                     *(getattr(stmt, "pos", None) or (None, None)))
 
 
 _SHIPPED: dict[str, list[Rule]] = {}

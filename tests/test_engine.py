@@ -192,7 +192,7 @@ def test_check_mode_names_the_first_step_that_changes_the_value():
 
 def test_gauge_insertion_then_simplify_gives_back_the_diagram():
     d = host("M[a, b] M[b, c]", M)
-    g_ = apply_gauge(d, (0, 1), X)
+    g_ = apply_gauge(d, (0, 1), X, GAUGE)
     assert titles(g_) == ["M", "M", "X", "inv(X)"]
     assert compare(d, g_) is None
     assert isomorphic(norm(g_), d)
@@ -200,13 +200,13 @@ def test_gauge_insertion_then_simplify_gives_back_the_diagram():
 
 def test_gauge_on_a_free_leg_by_name():
     d = host("M[a, b]", M)
-    g_ = apply_gauge(d, "a", X)
+    g_ = apply_gauge(d, "a", X, GAUGE)
     assert compare(d, g_) is None and len(g_.nodes) == 3
 
 
 def test_gauge_needs_a_matching_invertible():
     with pytest.raises(InputError):
-        apply_gauge(host("g[a, b]", g), (0, 0), X)
+        apply_gauge(host("g[a, b]", g), (0, 0), X, GAUGE)
 
 
 def test_once_applies_the_chosen_match_even_an_expansion():

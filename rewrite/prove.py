@@ -1,0 +1,153 @@
+"""Verdicts on `left == right` (LANGUAGE.md §9): proved, refuted or unknown.
+
+`proved` is symbolic and must never be wrong: both sides reach isomorphic
+normal forms under sound rules (each rule is checked numerically when loaded),
+compared by canonical key, so trace cycling, transposition and renaming are
+free.  Failing that, `expand` and a small bounded search with expansions (gauge
+insertion, expansion rules) are tried.  Only then do numbers speak: a numeric
+counterexample refutes; numeric agreement without a proof is `unknown`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from .canon import canonical_sum
+from .diagram import BOUNDARY, Diagram, Sum, TensorNode
+from .engine import (Result, Step, X, all_matches, apply, apply_gauge, as_sum, classify,
+                     compiled, expand, gauge_rules, simplify)
+from .errors import InputError
+from .kinds import Decl, Kind
+from .pattern import Rule
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`kind` is "proved", "refuted", "unknown" (prove) or "holds" / "refuted" (check).
+
+    `how` says which stage found the proof ("normal forms", "after expand",
+    "search: ...").
+    """
+
+    kind: str
+    left_steps: tuple[Step, ...] = ()
+    right_steps: tuple[Step, ...] = ()
+    counterexample: Any = None
+    left_normal: Sum | None = None
+    right_normal: Sum | None = None
+    how: str = ""
+
+
+def align(left: Sum, right: Sum) -> Sum:
+    """`right` with its free legs named and ordered as `left`'s.
+
+    By name when both sides have the same set of free-leg names, else by
+    position (LANGUAGE.md §8).
+    """
+    if len(left.free) != len(right.free):
+        raise InputError(f"the two sides have different numbers of free legs: "
+                         f"[{', '.join(left.free)}] and [{', '.join(right.free)}]")
+    if tuple(left.free) == tuple(right.free):
+        return right
+    if set(left.free) == set(right.free) and len(set(left.free)) == len(left.free):
+        order = list(left.free)
+        pos = {n: k for k, n in enumerate(right.free)}
+        sizes = tuple(right.sizes[pos[n]] for n in order) if right.sizes else left.sizes
+        return Sum(tuple(t.with_free(order) for t in right.terms), tuple(order), sizes)
+    names = list(left.free)
+    return Sum(tuple(t.renamed(names) for t in right.terms), tuple(names), right.sizes)
+
+
+def same(left: Sum, right: Sum) -> bool:
+    return canonical_sum(left) == canonical_sum(align(left, right))
+
+
+def _search(left: Sum, right: Sum, rules: Sequence[Rule], expansions: Sequence[Rule],
+            budget: int) -> str | None:
+    """One expansion on one side, then simplify, until the forms meet or the budget ends.
+
+    Expansions are gauge insertions (with each invertible in sight, on each
+    wire of its size) and expansion rules at each of their matches; with a
+    confluent, terminating core this catches the forms that differ only by a
+    gauge or by a rule the core does not orient.
+    """
+    tries = 0
+    for a, b, tag in ((left, right, "left"), (right, left, "right")):
+        if len(a.terms) != 1:
+            continue
+        d = a.terms[0]
+        for cand, what in _expansions(d, expansions):
+            tries += 1
+            if tries > budget:
+                return None
+            r = simplify(cand, rules, max_steps=10_000)
+            na = r.sum
+            if (tag == "left" and same(na, b)) or (tag == "right" and same(b, na)):
+                return f"search: {what} on the {tag} side"
+    return None
+
+
+def _expansions(d: Diagram, expansions: Sequence[Rule]):
+    for rule in expansions:
+        c = compiled(rule)
+        if c.bare_wire:
+            invertibles = {n.decl.key: n.decl for n in d.nodes.values()
+                           if isinstance(n, TensorNode) and n.decl.is_a(Kind.INVERTIBLE)
+                           and n.decl.arity == 2}
+            for x in invertibles.values():
+                for p, q in d.wires():
+                    try:
+                        yield apply_gauge(d, p, x, rule), f"{rule.name} with {x.name}"
+                    except InputError:
+                        continue
+        else:
+            for m in all_matches(rule, d):
+                yield apply(d, m), rule.name
+
+
+def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
+          decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
+          search: bool = True, expansions: Sequence[Rule] | None = None,
+          search_budget: int = 40, trials: int = 3) -> Verdict:
+    """Decide `left == right`: proved symbolically, refuted numerically, or unknown."""
+    from .engine import core_rules
+
+    left, right = as_sum(left), as_sum(right)
+    rules = core_rules() if rules is None else [r for r in rules if classify(r) == "simplification"]
+    lr, rr = simplify(left, rules, trace=True), simplify(right, rules, trace=True)
+    ln, rn = lr.sum, align(lr.sum, rr.sum)
+    steps = dict(left_steps=lr.steps, right_steps=rr.steps, left_normal=ln, right_normal=rn)
+    if same(ln, rn):
+        return Verdict("proved", how="normal forms", **steps)
+    le = simplify(expand(ln), rules).sum
+    re_ = simplify(expand(rn), rules).sum
+    if same(le, re_):
+        return Verdict("proved", how="after expand", **{**steps, "left_normal": le,
+                                                         "right_normal": re_})
+    if search:
+        if expansions is None:
+            try:
+                expansions = gauge_rules()
+            except Exception:  # the front end may be unavailable: search without gauge
+                expansions = []
+        how = _search(le, re_, rules, list(expansions), search_budget)
+        if how is not None:
+            return Verdict("proved", how=how, **steps)
+    cex = _numeric(left, right, decls, constraints, trials)
+    if cex is not None:
+        return Verdict("refuted", counterexample=cex, **steps)
+    return Verdict("unknown", **steps)
+
+
+def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:
+    from .numeric import compare
+
+    return compare(left, right, decls=decls, constraints=constraints, trials=trials)
+
+
+def check(left: X, right: X, decls: Mapping[str, Decl] | None = None,
+          constraints: Iterable = (), trials: int = 3) -> Verdict:
+    """Numeric comparison only: "refuted" with a counterexample, else "holds"."""
+    left, right = as_sum(left), as_sum(right)
+    cex = _numeric(left, right, decls, constraints, trials)
+    return Verdict("refuted" if cex is not None else "holds", counterexample=cex)
