@@ -461,3 +461,51 @@ def test_product_of_diagrams_evaluates_to_the_outer_product():
     d = product(da, db)
     inst = instance_for(d)
     assert np.allclose(evaluate(d, inst), np.outer(inst.arrays["a"], inst.arrays["b"]))
+
+
+# ------------------------------------------------------------ through the text
+
+
+def program(src: str):
+    build = pytest.importorskip("rewrite.build")
+    parse = pytest.importorskip("rewrite.parse")
+    return build.build_program(parse.parse(src))
+
+
+def test_text_kron_of_identities_evaluates_to_the_big_identity():
+    env = program("let e = einsum(eye(5), eye(3), 'i j, k l -> (i k) (j l)')\n")
+    e = env.lets["e"]
+    inst = instance_for(e)
+    assert np.array_equal(evaluate(e, inst), np.eye(15))
+
+
+def test_text_trace_cycling_holds_numerically_and_transpose_does_not():
+    env = program("dim n\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor C[i: n, j: n]\n"
+                  "let l = tr(A @ B @ C)\nlet r = tr(C @ A @ B)\n"
+                  "let a = A[i, j]\nlet t = A[j, i]\n")
+    assert compare(env.lets["l"], env.lets["r"], constraints=env.constraints) is None
+    cx = compare(env.lets["a"], env.lets["t"])
+    assert cx is not None and cx.format().startswith("sizes n=")
+
+
+def test_text_numpy_einsum_is_the_matrix_product():
+    env = program("dim n, m\ntensor A[i: n, j: m]\ntensor B[j: m, k: n]\n"
+                  "let p = einsum('ij,jk->ik', A, B)\n")
+    p = env.lets["p"]
+    inst = instance_for(p)
+    assert np.allclose(evaluate(p, inst), inst.arrays["A"] @ inst.arrays["B"])
+
+
+def test_text_isometry_projector_is_refuted_against_the_identity():
+    env = program("dim n, k\nisometry U[a: n -> b: k]\n"
+                  "let proj = U[a, b] conj(U)[c, b]\nlet one = δ[a: n, c]\n")
+    n_, k_ = env.dims["n"], env.dims["k"]
+    cx = compare(env.lets["proj"], env.lets["one"], constraints=env.constraints + [k_ < n_])
+    assert cx is not None and cx.sizes["k"] < cx.sizes["n"]
+
+
+def test_text_softmax_rows_sum_to_one():
+    env = program("dim q, k\ntensor s[a: q, b: k]\nlet p = softmax[b](s[a, b])\n")
+    p = env.lets["p"]
+    out = evaluate(p, instance_for(p))
+    assert np.allclose(out.sum(axis=1), 1)
