@@ -1,2 +1,210 @@
-def main():
-    print("todo")
+"""The `rewrite` command.
+
+Every subcommand reads a file or an expression, runs it through `run.Session`
+and prints one result per statement.  Exit codes (LANGUAGE.md §9): 0 when every
+statement holds, 1 when one is refuted or unknown, 2 on an input or usage
+error.  Heavy libraries (sympy, numpy, matplotlib) are imported only inside the
+commands, so `rewrite --help` stays instant.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+import click
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _source(arg: str) -> tuple[str, str]:
+    """A FILE|EXPR argument: the file's text, or the argument itself as text."""
+    if os.path.isfile(arg):
+        try:
+            with open(arg, encoding="utf-8") as f:
+                return f.read(), arg
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.UsageError(f"cannot read {arg}: {e}")
+    if arg.endswith(".tn"):
+        raise click.UsageError(f"no such file: {arg}")
+    return arg, "<expr>"
+
+
+def _decls(paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for p in paths:
+        if not os.path.isfile(p):
+            raise click.UsageError(f"no such file: {p}")
+        with open(p, encoding="utf-8") as f:
+            out.append((f.read(), p))
+    return out
+
+
+def _guard(fn: Callable[[], int]) -> None:
+    """Run a command body: input errors print with a caret and exit 2, never a traceback."""
+    from .errors import InputError
+
+    try:
+        code = fn()
+    except InputError as e:
+        click.echo(e.format(), err=True)
+        code = EXIT_INPUT
+    except click.UsageError:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = 130
+    except Exception as e:  # a bug in penrose-rewrite, not in the input
+        if os.environ.get("REWRITE_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(e).__name__}: {e}\n"
+                   "(this is a bug in penrose-rewrite; set REWRITE_DEBUG=1 for the traceback)",
+                   err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
+             trace: bool, as_json: bool, html: str | None = None) -> int:
+    from .run import Session, exit_code, render_json, render_text
+
+    session = Session(trace=trace)
+    for dtext, dname in _decls(decls):
+        session.load_declarations(dtext, dname)
+    results = session.run(text, filename, mode=mode)
+    if as_json:
+        click.echo(render_json(results))
+    else:
+        out = render_text(results, trace=trace)
+        if out:
+            click.echo(out)
+    if html:
+        from .report import write_html
+
+        write_html(results, html)
+    return exit_code(results)
+
+
+_common = [
+    click.option("--decl", "decls", multiple=True, metavar="FILE",
+                 help="Load declarations (dim, tensor, let, rule) from FILE first."),
+    click.option("--trace", is_flag=True, help="Print every rewrite step."),
+    click.option("--json", "as_json", is_flag=True, help="Machine-readable results."),
+]
+
+
+def common(f):
+    for opt in reversed(_common):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="penrose-rewrite")
+def main() -> None:
+    """Simplify, prove and draw Penrose tensor diagrams written as text.
+
+    \b
+    rewrite run examples/special_tensors.tn     run every statement of a file
+    rewrite prove 'tr(A @ B) == tr(B @ A)' --decl decls.tn
+    rewrite repl                                 explore interactively
+    """
+
+
+@main.command()
+@click.argument("file")
+@common
+@click.option("--html", metavar="OUT.html", help="Also write the proofs as a page of pictures.")
+def run(file: str, decls, trace: bool, as_json: bool, html: str | None) -> None:
+    """Execute every statement of FILE (a .tn program)."""
+    _guard(lambda: _execute(*_source(file), decls, None, trace, as_json, html))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@common
+def simplify(source: str, decls, trace: bool, as_json: bool) -> None:
+    """Simplify to normal form, showing the rewrite steps."""
+    _guard(lambda: _execute(*_source(source), decls, "simplify", trace, as_json))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|'L == R'")
+@common
+@click.option("--html", metavar="OUT.html", help="Write the proof as a page of pictures.")
+def prove(source: str, decls, trace: bool, as_json: bool, html: str | None) -> None:
+    """Prove an equation: proved, refuted (with a counterexample) or unknown."""
+    _guard(lambda: _execute(*_source(source), decls, "prove", trace, as_json, html))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|'L == R'")
+@common
+def check(source: str, decls, trace: bool, as_json: bool) -> None:
+    """Compare both sides numerically only."""
+    _guard(lambda: _execute(*_source(source), decls, "check", trace, as_json))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@common
+def show(source: str, decls, trace: bool, as_json: bool) -> None:
+    """Print a diagram as index notation."""
+    _guard(lambda: _execute(*_source(source), decls, "show", trace, as_json))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@click.option("-o", "--output", "out", required=True, metavar="OUT.svg|png|tex",
+              help="Where to write the picture; the format follows the extension.")
+@click.option("--decl", "decls", multiple=True, metavar="FILE")
+@click.option("--widths", is_flag=True, help="Draw larger legs as thicker lines.")
+def draw(source: str, out: str, decls, widths: bool) -> None:
+    """Draw a diagram in Penrose style (SVG, PNG or TikZ)."""
+    def body() -> int:
+        from .run import Session
+
+        session = Session()
+        for dtext, dname in _decls(decls):
+            session.load_declarations(dtext, dname)
+        text, name = _source(source)
+        value = session.last_value(text, name)
+        from .draw import draw as draw_to
+
+        draw_to(value, out, widths=widths)
+        click.echo(f"wrote {out}")
+        return EXIT_OK
+
+    _guard(body)
+
+
+@main.command()
+@click.argument("file", required=False)
+def repl(file: str | None) -> None:
+    """Explore interactively: simplify step by step, undo, draw, save."""
+    def body() -> int:
+        from .repl import run_repl
+
+        return run_repl(file)
+
+    _guard(body)
+
+
+@main.command(name="rules")
+def list_rules() -> None:
+    """List the built-in rules."""
+    def body() -> int:
+        from .engine import core_rules, gauge_rules
+
+        for title, rules in (("simplification (rules/core.tn)", core_rules()),
+                             ("on request (rules/gauge.tn)", gauge_rules())):
+            click.echo(f"# {title}")
+            for r in rules:
+                click.echo(f"  {r.source.strip()}")
+        return EXIT_OK
+
+    _guard(body)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,295 @@
+"""Executing programs: statements in, one `Result` per command out.
+
+A `Session` owns the declarations seen so far (`build.Env`) and the rule sets.
+The whole text is parsed before anything runs, so a syntax error anywhere
+means no partial answer.  Declarations (`dim`, `tensor`, `let`, `rule`) change
+the session and print nothing; commands (`simplify`, `prove`, `check`, `show`,
+`draw`, `expand`, `cost`) each give one `Result`, which the command line prints
+as text or JSON and the REPL shows as it comes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from . import syntax as S
+from .errors import InputError
+
+JSON_SCHEMA = "penrose-rewrite/results/1"
+
+# Statuses that make the command line exit with 1.
+FAILING = {"refuted", "unknown"}
+
+
+@dataclass
+class Result:
+    """What one command produced.
+
+    `status` is "ok" for show/simplify/expand/draw/cost, or a verdict:
+    "proved" / "refuted" / "unknown" for prove, "holds" / "refuted" for check.
+    `value` is the resulting `Sum` (for drawing and the REPL), `steps` the
+    rewrite steps as (side, rule, where, after-text) records.
+    """
+
+    verb: str
+    line: int
+    source: str
+    status: str
+    text: str
+    steps: list[dict] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    value: Any = None
+    end_line: int = 0
+
+    def to_json(self) -> dict:
+        return {"statement": self.verb, "line": self.line, "source": self.source,
+                "status": self.status, "output": self.text, "steps": self.steps, **self.data}
+
+
+def exit_code(results: list[Result]) -> int:
+    return 1 if any(r.status in FAILING for r in results) else 0
+
+
+def render_text(results: list[Result], trace: bool = False) -> str:
+    blocks = []
+    for r in results:
+        head = f"[{r.line}] {r.source}"
+        body = r.text
+        if r.steps and (trace or r.verb in ("simplify", "prove")):
+            body = body + "\n" + format_steps(r.steps)
+        blocks.append(head + "\n" + _indent(body))
+    return "\n\n".join(blocks)
+
+
+def render_json(results: list[Result]) -> str:
+    return json.dumps({"schema": JSON_SCHEMA, "exit": exit_code(results),
+                       "results": [r.to_json() for r in results]},
+                      ensure_ascii=False, indent=2)
+
+
+def format_steps(steps: list[dict]) -> str:
+    if not steps:
+        return "steps: none (already in normal form)"
+    lines = ["steps:"]
+    for k, s in enumerate(steps, 1):
+        side = f"{s['side']}: " if s.get("side") else ""
+        where = f" at {s['where']}" if s.get("where") else ""
+        lines.append(f"  {k}. {side}{s['rule']}{where}")
+        if s.get("after"):
+            lines.append(f"       ⇒ {s['after']}")
+    return "\n".join(lines)
+
+
+def _indent(text: str, by: str = "  ") -> str:
+    return "\n".join(by + line if line else line for line in text.splitlines())
+
+
+def _statement_text(source: str, stmt: S.Located) -> str:
+    lines = source.splitlines()
+    first = stmt.line - 1
+    last = max(stmt.end_line or stmt.line, stmt.line) - 1
+    chunk = lines[first:last + 1]
+    text = " ".join(l.strip() for l in chunk)
+    if "#" in text:
+        text = text.split("#", 1)[0].rstrip()
+    return text
+
+
+class Session:
+    """Declarations and rules accumulated over one file or one REPL session."""
+
+    def __init__(self, trace: bool = False, out_dir: str | None = None) -> None:
+        from .build import Env
+
+        self.env = Env()
+        self.trace = trace
+        self.out_dir = out_dir
+        self._core = None
+        self._gauge = None
+        self._draw_count = 0
+
+    # -- rule sets ---------------------------------------------------------------
+
+    @property
+    def core_rules(self) -> list:
+        if self._core is None:
+            from .engine import core_rules
+
+            self._core = list(core_rules())
+        return self._core + [r for r in self.env.rules if getattr(r, "simplifies", True)]
+
+    @property
+    def expansion_rules(self) -> list:
+        if self._gauge is None:
+            from .engine import gauge_rules
+
+            self._gauge = list(gauge_rules())
+        return self._gauge + [r for r in self.env.rules if not getattr(r, "simplifies", True)]
+
+    # -- running -----------------------------------------------------------------
+
+    def load_declarations(self, text: str, filename: str) -> None:
+        from .parse import parse
+
+        for stmt in parse(text, filename):
+            if not isinstance(stmt, S.Command):
+                self._declare(stmt, text, filename)
+
+    def run(self, text: str, filename: str = "<input>", mode: str | None = None) -> list[Result]:
+        return list(self.iter_run(text, filename, mode))
+
+    def iter_run(self, text: str, filename: str = "<input>",
+                 mode: str | None = None) -> Iterator[Result]:
+        from .parse import parse
+
+        if filename == "<expr>" and mode:
+            text = f"{mode} {text}"
+        stmts = parse(text, filename)
+        for stmt in stmts:
+            try:
+                if isinstance(stmt, S.Command):
+                    yield self.command(stmt, text, mode)
+                else:
+                    self._declare(stmt, text, filename)
+            except InputError as e:
+                raise e.located(text, filename)
+
+    def last_value(self, text: str, filename: str):
+        """The value of the last expression in `text` (for `rewrite draw`)."""
+        from .build import build_expr
+        from .parse import parse
+
+        stmts = parse(text, filename)
+        value = None
+        try:
+            for stmt in stmts:
+                if isinstance(stmt, S.Command):
+                    value = build_expr(stmt.expr, self.env)
+                else:
+                    self._declare(stmt, text, filename)
+        except InputError as e:
+            raise e.located(text, filename)
+        if value is None:
+            raise InputError("nothing to draw: the input has no expression", source=text,
+                             filename=filename)
+        return value
+
+    def _declare(self, stmt, text: str, filename: str) -> None:
+        try:
+            if isinstance(stmt, S.RuleStmt):
+                from .engine import checked_rule
+
+                rule = checked_rule(stmt, self.env, filename=filename)
+                self.env.rules.append(rule)
+            else:
+                self.env.execute_declaration(stmt)
+        except InputError as e:
+            raise e.located(text, filename)
+
+    # -- commands ------------------------------------------------------------------
+
+    def command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
+        from .build import build_expr
+
+        verb = stmt.verb
+        if stmt.bare and mode in ("simplify", "show", "expand", "cost"):
+            verb = mode
+        src = _statement_text(text, stmt)
+        left = build_expr(stmt.expr, self.env)
+        if verb in ("prove", "check"):
+            right = build_expr(stmt.rhs, self.env)
+            result = self._equation(verb, stmt, src, left, right)
+            result.end_line = max(stmt.end_line, stmt.line)
+            return result
+        result = getattr(self, "_" + verb)(stmt, src, left)
+        result.end_line = max(stmt.end_line, stmt.line)
+        return result
+
+    def _show(self, stmt, src, value) -> Result:
+        from .printer import format_sum
+
+        return Result("show", stmt.line, src, "ok", format_sum(value), value=value)
+
+    def _simplify(self, stmt, src, value) -> Result:
+        from .engine import simplify
+        from .printer import format_sum
+
+        res = simplify(value, self.core_rules, trace=True)
+        steps = [_step_record(s, None) for s in res.steps]
+        text = "= " + format_sum(res.sum)
+        if res.stopped:
+            text += f"\n(stopped early: {res.stopped})"
+        return Result("simplify", stmt.line, src, "ok", text, steps=steps, value=res.sum,
+                      data={"normal_form": format_sum(res.sum), "stopped": res.stopped})
+
+    def _expand(self, stmt, src, value) -> Result:
+        from .engine import expand, simplify
+        from .printer import format_sum
+
+        res = simplify(expand(value), self.core_rules)
+        text = "= " + format_sum(res.sum) + f"\n({len(res.sum.terms)} terms)"
+        return Result("expand", stmt.line, src, "ok", text, value=res.sum,
+                      data={"terms": len(res.sum.terms)})
+
+    def _cost(self, stmt, src, value) -> Result:
+        from .cost import contraction_cost
+
+        report = contraction_cost(value, self.env)
+        return Result("cost", stmt.line, src, "ok", report.format(), value=value,
+                      data=report.to_json())
+
+    def _draw(self, stmt, src, value) -> Result:
+        from .draw import draw
+
+        self._draw_count += 1
+        target = stmt.target or f"diagram-{stmt.line}.svg"
+        if self.out_dir and not os.path.isabs(target):
+            target = os.path.join(self.out_dir, target)
+        draw(value, target)
+        return Result("draw", stmt.line, src, "ok", f"wrote {target}", value=value,
+                      data={"file": target})
+
+    def _equation(self, verb: str, stmt, src, left, right) -> Result:
+        from .prove import check, prove
+
+        if verb == "check":
+            v = check(left, right, constraints=self.env.constraints)
+        else:
+            v = prove(left, right, self.core_rules, expansions=self.expansion_rules,
+                      constraints=self.env.constraints)
+        steps = ([_step_record(s, "left") for s in v.left_steps]
+                 + [_step_record(s, "right") for s in v.right_steps])
+        lines = [v.kind if verb == "prove" or v.kind == "refuted" else "holds"]
+        status = lines[0]
+        if v.kind == "refuted" and v.counterexample is not None:
+            lines[0] += f": {v.counterexample.format()}"
+        elif v.kind == "unknown":
+            lines[0] += ": no proof found, yet numerically equal on every instance tried"
+        elif verb == "check":
+            lines[0] += ": numerically equal on every instance tried"
+        if verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
+            from .printer import format_sum
+
+            lines.append(f"left normal form:  {format_sum(v.left_normal)}")
+            lines.append(f"right normal form: {format_sum(v.right_normal)}")
+        data: dict = {"verdict": status}
+        if v.counterexample is not None:
+            data["counterexample"] = v.counterexample.to_json() if hasattr(
+                v.counterexample, "to_json") else v.counterexample.format()
+        return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,
+                      value=v)
+
+
+def _step_record(step, side: str | None) -> dict:
+    from .printer import format_diagram, format_sum
+    from .diagram import Diagram
+
+    after = getattr(step, "after", None)
+    if isinstance(after, Diagram):
+        after = format_diagram(after)
+    elif after is not None and not isinstance(after, str):
+        after = format_sum(after)
+    return {"side": side, "rule": step.rule, "where": getattr(step, "where", "") or "",
+            "after": after}
