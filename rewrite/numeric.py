@@ -479,10 +479,13 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         try:
             a = evaluate(left, inst, max_elements=max_elements)
             b = evaluate(right, inst, max_elements=max_elements)
-        except TooLarge:
+        except TooLarge as too_large:
             smallest = {str(k): 2 for k in inst.sizes}
-            inst = sample_instance(decls.values(), s, constraints, fixed_sizes=smallest,
-                                   symbols=symbols)
+            try:
+                inst = sample_instance(decls.values(), s, constraints, fixed_sizes=smallest,
+                                       symbols=symbols)
+            except InputError:
+                raise too_large from None  # the constraints forbid all-2 sizes
             a = evaluate(left, inst, max_elements=max_elements)
             b = evaluate(right, inst, max_elements=max_elements)
         b = np.transpose(b, perm) if b.ndim else b

@@ -38,6 +38,10 @@ RANDOM_TRIES = 200
 EXHAUSTIVE_SYMBOLS = 8
 #: Singular values of sampled invertibles lie in this range: condition <= 4.
 SINGULAR_RANGE = (0.5, 2.0)
+#: No sampled tensor has more entries than this (2**27 complex entries: 2 GiB).
+MAX_TENSOR_ELEMENTS = 2 ** 27
+#: Symmetric tensors up to this arity are symmetrised over all k! permutations.
+SYMMETRISE_ARITY = 6
 
 
 def _stream(seed: int, *words: Any) -> np.random.Generator:
@@ -277,10 +281,30 @@ def _fuse_array(parts: list[int]) -> np.ndarray:
     return np.eye(whole).reshape(tuple(parts) + (whole,))
 
 
-def _symmetrised(a: np.ndarray) -> np.ndarray:
-    """The average over every permutation of the legs (all of one size)."""
-    perms = list(itertools.permutations(range(a.ndim)))
-    return sum(np.transpose(a, p) for p in perms) / len(perms)
+def _symmetric(rng: np.random.Generator, shape: tuple[int, ...], real: bool) -> np.ndarray:
+    """A random tensor invariant under every permutation of its legs (all of one size).
+
+    Up to SYMMETRISE_ARITY legs: a Gaussian averaged over all k! leg
+    permutations (the projection onto symmetric tensors, so as generic as a
+    symmetric tensor can be).  Beyond, k! transposes cost too much; a sum of
+    symmetric rank-one terms v⊗...⊗v, as many as the symmetric space has
+    dimensions, is symmetric by construction and generic with probability one.
+    """
+    k = len(shape)
+    if k <= SYMMETRISE_ARITY:
+        a = _gaussian(rng, shape, real)
+        perms = list(itertools.permutations(range(k)))
+        return sum(np.transpose(a, p) for p in perms) / len(perms)
+    n = shape[0]
+    terms = math.comb(n + k - 1, k)
+    out = np.zeros(shape, dtype=float if real else complex)
+    for _ in range(terms):
+        v = _gaussian(rng, (n,), real)
+        t = v
+        for _ in range(k - 1):
+            t = np.multiply.outer(t, v)
+        out += t
+    return out / math.sqrt(terms)
 
 
 def _with_unitary_inverse(decl: Decl, shape: tuple[int, ...], q: np.ndarray) -> dict[str, np.ndarray]:
@@ -296,6 +320,10 @@ def _with_unitary_inverse(decl: Decl, shape: tuple[int, ...], q: np.ndarray) -> 
 def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
     """Arrays for one declaration, from its own stream (seed, name)."""
     shape = tuple(inst.size(s) for s in decl.sizes)
+    if _prod(shape) > MAX_TENSOR_ELEMENTS:
+        raise InputError(f"{decl.name} would have {_prod(shape)} entries with sizes "
+                         f"{' x '.join(map(str, shape))}: too large to sample "
+                         f"(limit 2**{math.log2(MAX_TENSOR_ELEMENTS):.0f})")
     real = decl.real
     rng = _stream(inst.seed, "tensor", decl.name)
     if decl.builtin == "fuse":
@@ -330,10 +358,9 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
         idx = np.arange(n)
         t[(idx,) * len(shape)] = d
         return {decl.name: t, f"diag({decl.name})": d}
-    a = _gaussian(rng, shape, real)
     if kind is Kind.SYMMETRIC:
-        a = _symmetrised(a)
-    return {decl.name: a}
+        return {decl.name: _symmetric(rng, shape, real)}
+    return {decl.name: _gaussian(rng, shape, real)}
 
 
 # ----------------------------------------------------------------------- public

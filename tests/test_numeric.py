@@ -509,3 +509,21 @@ def test_text_softmax_rows_sum_to_one():
     p = env.lets["p"]
     out = evaluate(p, instance_for(p))
     assert np.allclose(out.sum(axis=1), 1)
+
+
+def wide_tensor_pair():
+    A = decl("A", (n,) * 6)
+    d = Diagram()
+    atom(d, A, *[d.add_free(f"i{k}", n) for k in range(6)])
+    return d, d.copy()
+
+
+def test_compare_retries_a_too_large_trial_with_the_smallest_sizes():
+    left, right = wide_tensor_pair()
+    assert compare(left, right, max_elements=2**6, trials=3) is None  # 2**6 fits only n = 2
+
+
+def test_compare_gives_up_with_too_large_when_even_the_smallest_sizes_do_not_fit():
+    left, right = wide_tensor_pair()
+    with pytest.raises(TooLarge):
+        compare(left, right, max_elements=2**5)

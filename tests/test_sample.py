@@ -255,3 +255,16 @@ def test_size_evaluates_expressions_of_sizes():
     assert inst.size(n * m + 1) == 7
     with pytest.raises(InputError, match="no value"):
         inst.size(k)
+
+
+def test_high_arity_symmetric_tensor_is_symmetric_without_factorial_cost():
+    S = decl("S", Kind.SYMMETRIC, (2,) * 8)
+    s = sample_instance([S], 1).arrays["S"]
+    for p in [(1, 0, 2, 3, 4, 5, 6, 7), (7, 6, 5, 4, 3, 2, 1, 0), (2, 3, 4, 5, 6, 7, 0, 1)]:
+        assert np.allclose(np.transpose(s, p), s)
+    assert np.linalg.norm(s) > 0
+
+
+def test_a_tensor_too_large_to_sample_is_an_input_error():
+    with pytest.raises(InputError, match="too large to sample"):
+        sample_instance([decl("A", Kind.GENERIC, (1000,) * 4)], 0)
