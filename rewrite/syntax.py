@@ -9,16 +9,17 @@ put a caret under the offending token.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 
 @dataclass(frozen=True, kw_only=True)
 class Located:
-    line: int = 0
-    column: int = 0
-    end_column: int = 0
-    end_line: int = 0
+    # Positions are where a node was written, not what it is: equality ignores them.
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
+    end_column: int = field(default=0, compare=False)
+    end_line: int = field(default=0, compare=False)
 
     @property
     def pos(self) -> tuple[int, int]:
