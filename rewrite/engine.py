@@ -170,8 +170,12 @@ class Exhaust(Strategy):
 
     def run(self, d: Diagram, ctx: _Ctx) -> bool:
         changed = _descend(d, self, ctx)
-        table = [(compiled(r), a) for r in self.rules for a in range(len(compiled(r).atoms))
+        pairs = [(compiled(r), a) for r in self.rules for a in range(len(compiled(r).atoms))
                  if not compiled(r).bare_wire]
+        concrete = {c.atoms[a].head for c, a in pairs
+                    if c.atoms[a].head not in c.rule.params}
+        table = (pairs, concrete)
+        by_label: dict = {}
         work = list(d.nodes)
         queued = set(work)
         while work:
@@ -180,7 +184,7 @@ class Exhaust(Strategy):
             node = d.nodes.get(v)
             if node is None or isinstance(node, BubbleNode):
                 continue
-            m = _first_match(d, v, node, table)
+            m = _first_match(d, v, node, table, by_label)
             if m is None:
                 continue
             if not ctx.allow():
@@ -193,13 +197,22 @@ class Exhaust(Strategy):
         return changed
 
 
-def _first_match(d: Diagram, v: int, node: Any, table) -> Match | None:
+def _first_match(d: Diagram, v: int, node: Any, table, by_label: dict) -> Match | None:
     from .match import _search
 
-    for c, a in table:
-        if fits(c, a, node):
-            for m in _search(c, d, c.orders[a], v):
-                return m
+    # Which (rule, atom) pairs fit depends only on the node's label (for pattern
+    # variables: kind, realness, wrappers; concrete heads: the name): look it up once.
+    if isinstance(node, TensorNode):
+        dc = node.decl
+        label = (dc.kind, dc.real, node.conj, node.op, dc.name if dc.name in table[1] else None)
+    else:
+        label = type(node).__name__
+    fitting = by_label.get(label)
+    if fitting is None:
+        fitting = by_label[label] = [(c, a) for c, a in table[0] if fits(c, a, node)]
+    for c, a in fitting:
+        for m in _search(c, d, c.orders[a], v):
+            return m
     return None
 
 
