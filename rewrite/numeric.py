@@ -186,6 +186,23 @@ def build_network(d: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) 
 # ------------------------------------------------------------------ contraction
 
 
+_AUTO: list[Any] = []
+
+
+def _auto_optimizer() -> Any:
+    """cotengra's `auto` preset, but serial and uncached.
+
+    The preset string forks a process pool that outlives the call (unsafe in
+    the REPL's threads and in test workers, and pointless on small machines),
+    and its tree cache grows with every distinct network a session meets.
+    """
+    if not _AUTO:
+        import cotengra as ctg
+
+        _AUTO.append(ctg.AutoOptimizer(parallel=False, cache=False))
+    return _AUTO[0]
+
+
 def _tree(net: Network, optimize: Any = None):
     """The contraction tree: `optimize` if given, else the better of greedy and
     (for up to AUTO_LIMIT inputs) cotengra's `auto`.
@@ -208,7 +225,7 @@ def _tree(net: Network, optimize: Any = None):
             return tree(optimize)
         best = tree("greedy")
         if len(net.inputs) <= AUTO_LIMIT:
-            other = tree("auto")
+            other = tree(_auto_optimizer())
             if other.combo_cost() < best.combo_cost():
                 best = other
         return best
