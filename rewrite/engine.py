@@ -455,7 +455,7 @@ def _sides(rule: Rule, seed: int = 0) -> list[tuple[Diagram, Diagram]]:
 
 def _rule_error(rule: Rule, message: str) -> InputError:
     line, col = rule.pos or (None, None)
-    return InputError(message, line, col, filename=rule.filename, source=rule.source or None)
+    return InputError(message, line, col, filename=rule.filename)
 
 
 def check_rule(rule: Rule, seed: int = 0, trials: int = 2) -> None:
