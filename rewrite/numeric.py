@@ -186,21 +186,18 @@ def build_network(d: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) 
 # ------------------------------------------------------------------ contraction
 
 
-_AUTO: list[Any] = []
-
-
 def _auto_optimizer() -> Any:
-    """cotengra's `auto` preset, but serial and uncached.
+    """cotengra's `auto` preset, but serial, uncached and fresh for each network.
 
     The preset string forks a process pool that outlives the call (unsafe in
     the REPL's threads and in test workers, and pointless on small machines),
-    and its tree cache grows with every distinct network a session meets.
+    and its tree cache grows with every distinct network a session meets.  An
+    uncached AutoOptimizer must not be reused: its hyper-optimiser keeps the
+    best tree of the previous network and hands it back for the next one.
     """
-    if not _AUTO:
-        import cotengra as ctg
+    import cotengra as ctg
 
-        _AUTO.append(ctg.AutoOptimizer(parallel=False, cache=False))
-    return _AUTO[0]
+    return ctg.AutoOptimizer(parallel=False, cache=False)
 
 
 def _tree(net: Network, optimize: Any = None):

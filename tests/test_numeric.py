@@ -329,6 +329,14 @@ def test_long_chain_beyond_einsum_letters_contracts():
     assert np.isclose(evaluate(d, inst), 1.0)
 
 
+def test_mid_sized_networks_in_sequence_each_get_their_own_path():
+    # Between greedy-only and optimal sizes the path comes from a hyper search;
+    # a search reused across networks once returned the previous one's tree.
+    for sites in (90, 70, 90):
+        d = mps_norm(sites)
+        assert np.isclose(evaluate(d, instance_for(d)), 1.0)
+
+
 def test_too_wide_contraction_is_refused_with_the_width():
     A = decl("A", (n,) * 6)
     d = Diagram()
