@@ -87,7 +87,9 @@ class Env:
             raise _err(f"duplicate declaration of '{name}'", node)
 
     def _declare_tensor(self, st: S.DeclStmt) -> None:
-        self._fresh_name(st.name, st)
+        at = S.Ref(st.name, line=st.name_pos[0], column=st.name_pos[1],
+                   end_line=st.name_pos[0], end_column=st.name_pos[1] + len(st.name))
+        self._fresh_name(st.name, at)
         kind = _KINDS[st.kind]
         names = [leg.name for leg in st.legs]
         for k, leg in enumerate(st.legs):
@@ -103,14 +105,14 @@ class Env:
             split = n
         if kind in (Kind.ISOMETRY, Kind.UNITARY, Kind.INVERTIBLE):
             if split in (0, n):
-                raise _err(f"{kind.value} {st.name} needs legs on both sides of '->'", st)
-            self._side_constraint(st, kind, sympy.Mul(*sizes[:split]), sympy.Mul(*sizes[split:]))
+                raise _err(f"{kind.value} {st.name} needs legs on both sides of '->'", at)
+            self._side_constraint(st, at, kind, sympy.Mul(*sizes[:split]), sympy.Mul(*sizes[split:]))
         if kind in (Kind.SYMMETRIC, Kind.DIAGONAL) and any(s != sizes[0] for s in sizes):
-            raise _err(f"{kind.value} {st.name} needs all legs of one size", st)
+            raise _err(f"{kind.value} {st.name} needs all legs of one size", at)
         self.decls[st.name] = Decl(st.name, kind, tuple(names), sizes, split, real=st.real,
                                    pos=(st.line, st.column))
 
-    def _side_constraint(self, st: S.DeclStmt, kind: Kind, wide: Any, tip: Any) -> None:
+    def _side_constraint(self, st: S.DeclStmt, at: Any, kind: Kind, wide: Any, tip: Any) -> None:
         if kind is Kind.ISOMETRY:
             rel = sympy.Ge(wide, tip)
             msg = f"isometry {st.name}: its tip side ({tip}) is larger than its wide side ({wide})"
@@ -118,7 +120,7 @@ class Env:
             rel = sympy.Eq(wide, tip)
             msg = f"{kind.value} {st.name}: its two sides have different sizes ({wide} and {tip})"
         if rel is sympy.false:
-            raise _err(msg, st)
+            raise _err(msg, at)
         if rel is not sympy.true:
             self.constraints.append(rel)
 
@@ -467,6 +469,9 @@ def _slots(idx: S.IndexList | None, rule: bool = False) -> list[Any] | None:
         return None
     if idx.split is not None and not rule:
         raise _err("'->' inside an index list is only allowed in rules", idx)
+    for slot in idx.slots:
+        if isinstance(slot, S.Stars) and not rule:
+            raise _err("leg-group variables (*w) are only allowed in rules", slot)
     return list(idx.slots)
 
 

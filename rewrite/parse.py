@@ -94,6 +94,8 @@ def _span(items: Any) -> dict[str, int]:
     which costs more than the whole parse on long expressions (an MPS of
     10,000 tensors) and is useless to an inline transformer anyway.
     """
+    if not items:
+        return {}
     a, b = items[0], items[-1]
     if not isinstance(a, (Token, S.Located)):
         a = _first(items)
@@ -150,7 +152,8 @@ class _ToSyntax(Transformer):
         rest = items[1:] if real else items
         kind, name = rest[0], rest[1]
         legs, split = rest[2] if len(rest) > 2 else ((), None)
-        return S.DeclStmt(str(kind), real, str(name), legs, split, **loc)
+        return S.DeclStmt(str(kind), real, str(name), legs, split, (name.line, name.column),
+                          **loc)
 
     def let_stmt(self, items):
         name = str(items[0])

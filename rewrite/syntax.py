@@ -193,6 +193,7 @@ class DeclStmt(Located):
     name: str
     legs: tuple[LegDecl, ...]
     split: int | None = None
+    name_pos: tuple[int, int] = field(default=(0, 0), compare=False)  # where NAME is
 
 
 @dataclass(frozen=True)
