@@ -309,6 +309,18 @@ def _open_brackets(text: str, upto: int) -> list[tuple[str, int]]:
     return stack
 
 
+def needs_more(text: str) -> bool:
+    """Whether `text` is an unfinished statement that continues on the next line.
+
+    A bracket or parenthesis left open, or a trailing backslash, means the
+    statement goes on (LANGUAGE.md: a statement continues while a bracket is
+    open); the REPL asks this before sending a line to the parser.
+    """
+    if text.rstrip(" \t").endswith("\\"):
+        return True
+    return bool(_open_brackets(text, len(text)))
+
+
 def _line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     start = text.rfind("\n", 0, offset) + 1
