@@ -244,3 +244,21 @@ def format_sum(s: Sum) -> str:
         if need_output and free_names is not None:
             out += " -> [" + ", ".join(free_names) + "]"
     return out
+
+
+def index_names(d: Diagram) -> dict[str, tuple[int, int]]:
+    """The index names `format_diagram(d)` prints, each mapped to one port of its wire.
+
+    Internal wires are renamed on every print, so a user who refers to a wire
+    by the name `show` gave it (the REPL's `:gauge X on b`) needs the very same
+    naming: this runs the printer and reads its choice back.  Free legs map to
+    their boundary port.
+    """
+    p = _Printer(d)
+    p.run()
+    out: dict[str, tuple[int, int]] = {}
+    for k, n in enumerate(p.free_names):
+        out[n] = (BOUNDARY, k)
+    for port, n in sorted(p.wire.items()):
+        out.setdefault(n, port)
+    return out
