@@ -42,6 +42,11 @@ class Result:
     data: dict = field(default_factory=dict)
     value: Any = None
     end_line: int = 0
+    # For pictures (report, REPL), never serialised: the built input Sums
+    # (one for simplify, left and right for prove/check) and simplify's engine
+    # steps, whose `after` diagrams the text records above only print.
+    inputs: tuple = ()
+    trace: tuple = ()
 
     def to_json(self) -> dict:
         return {"statement": self.verb, "line": self.line, "source": self.source,
@@ -176,6 +181,10 @@ class Session:
                              filename=filename)
         return value
 
+    def declare(self, stmt, text: str, filename: str = "<input>") -> None:
+        """Execute one declaration statement (the REPL feeds them one by one)."""
+        self._declare(stmt, text, filename)
+
     def _declare(self, stmt, text: str, filename: str) -> None:
         try:
             if isinstance(stmt, S.RuleStmt):
@@ -222,7 +231,8 @@ class Session:
         if res.stopped:
             text += f"\n(stopped early: {res.stopped})"
         return Result("simplify", stmt.line, src, "ok", text, steps=steps, value=res.sum,
-                      data={"normal_form": format_sum(res.sum), "stopped": res.stopped})
+                      data={"normal_form": format_sum(res.sum), "stopped": res.stopped},
+                      inputs=(value,), trace=res.steps)
 
     def _expand(self, stmt, src, value) -> Result:
         from .engine import expand, simplify
@@ -279,7 +289,7 @@ class Session:
             data["counterexample"] = v.counterexample.to_json() if hasattr(
                 v.counterexample, "to_json") else v.counterexample.format()
         return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,
-                      value=v)
+                      value=v, inputs=(left, right))
 
 
 def _step_record(step, side: str | None) -> dict:
