@@ -5,7 +5,7 @@ import sympy
 from hypothesis import given, strategies as st
 
 from rewrite.canon import canonical_sum, isomorphic
-from rewrite.diagram import BubbleNode, Diagram, Sum, TensorNode, product
+from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum
 from rewrite.engine import (all_matches, apply, apply_gauge, classify, expand, exhaust, once,
                             rewrite, simplify, chain, first_of)
 from rewrite.errors import InputError
@@ -272,3 +272,36 @@ def test_expand_distributes_over_sum_bubbles_only():
     r.connect((u, 0), r.add_free("a", N))
     r.connect((u, 1), r.add_free("b", N))
     assert len(expand(r).terms) == 1
+
+
+def _deltas(*arities, size=N):
+    d = Diagram()
+    return d, [d.add_node(DeltaNode(size, a))
+               for a in arities]
+
+
+def test_two_one_leg_deltas_fuse_into_their_size():
+    d, (u, v) = _deltas(1, 1, size=5)
+    d.connect((u, 0), (v, 0))
+    t = norm(d)
+    assert t.nodes == {} and t.scalar == 5
+
+
+def test_a_one_leg_delta_on_a_three_leg_delta_leaves_a_wire():
+    d, (u, v) = _deltas(3, 1)
+    d.connect((u, 2), (v, 0))
+    d.connect((u, 0), d.add_free("a", N))
+    d.connect((u, 1), d.add_free("b", N))
+    t = norm(d)
+    assert t.nodes == {} and t.link[(-1, 0)] == (-1, 1)
+
+
+def test_delta_chain_fuses_into_one_delta():
+    d, ids = _deltas(3, 3, 3)
+    d.connect((ids[0], 2), (ids[1], 0))
+    d.connect((ids[1], 2), (ids[2], 0))
+    for v, i in [(ids[0], 0), (ids[0], 1), (ids[1], 1), (ids[2], 1), (ids[2], 2)]:
+        d.connect((v, i), d.add_free(f"x{v}{i}", N))
+    t = norm(d)
+    assert [n.arity for n in t.nodes.values()] == [5]
+    assert compare(d, t) is None
