@@ -45,10 +45,26 @@ def compiled(rule: Rule) -> Compiled:
     return hit[1]
 
 
+_RHS: dict[tuple, tuple[Rule, Diagram]] = {}
+
+
 def rhs_of(m: Match) -> Diagram:
-    """The rule's right side built for this match, legs in the left side's order."""
-    r = m.rule
-    return instantiate(r.rhs, m.binding, r.decls, boundary=r.lhs.boundary)
+    """The rule's right side built for this match, legs in the left side's order.
+
+    Memoised on what the right side depends on (group sizes, index sizes, the
+    declarations it names): along a chain the same small diagram is built again
+    and again.  `substitute` only reads it, so sharing is safe.
+    """
+    r, b = m.rule, m.binding
+    heads = {a.head for a in r.rhs.atoms}
+    key = (id(r), tuple(sorted(b.groups.items())), tuple(sorted(b.indices.items())),
+           tuple((h, dc) for h, dc in sorted(b.decls.items()) if h in heads), b.delta_size)
+    hit = _RHS.get(key)
+    if hit is None or hit[0] is not r:
+        if len(_RHS) > 4096:
+            _RHS.clear()
+        hit = _RHS[key] = (r, instantiate(r.rhs, b, r.decls, boundary=r.lhs.boundary))
+    return hit[1]
 
 
 def apply_in_place(d: Diagram, m: Match) -> list[int]:

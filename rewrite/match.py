@@ -203,7 +203,7 @@ def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node:
     else:
         sp = effective_split(node)
         segments = [(atom.args[: atom.split], 0, sp), (atom.args[atom.split:], sp, node.arity)]
-    st = st.fork()
+    # `st` is already this branch's own copy (made by `_bind`): no fork needed.
     for slots, lo, hi in segments:
         got = _keys(slots, st)
         if got is None:
