@@ -84,3 +84,30 @@ def test_split_then_fuse_cancels_from_text():
     v = prove(left, expr("M[x, k]", env))
     assert v.kind == "proved"
     assert {s.rule for s in v.left_steps} & {"isometry_real", "unitary_real"}
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from rewrite.canon import isomorphic  # noqa: E402
+from rewrite.engine import all_matches, apply  # noqa: E402
+from rewrite.instantiate import instantiate, random_bindings  # noqa: E402
+
+
+@given(st.integers(0, 10_000))
+def test_every_core_rule_matches_its_own_left_side_and_yields_its_right_side(seed):
+    for r in core_rules():
+        for b in random_bindings(r, seed, max_bindings=3):
+            lhs = instantiate(r.lhs, b, r.decls)
+            if len(lhs.nodes) != len(r.lhs.atoms):
+                continue  # a delta with two legs is a wire: no host holds it
+            rhs = instantiate(r.rhs, b, r.decls, boundary=r.lhs.boundary)
+            ms = all_matches(r, lhs)
+            assert ms, r.name
+            assert any(isomorphic(apply(lhs, m), rhs) for m in ms), r.name
+
+
+def test_rules_load_from_a_path_with_declarations(tmp_path):
+    f = tmp_path / "mine.tn"
+    f.write_text("dim n\ntensor A[i: n, j: n]\nrule drop_conj(R: real tensor): conj(R)[*l] => R[*l]\n")
+    (r,) = load_rules(f)
+    assert r.name == "drop_conj" and r.simplifies
