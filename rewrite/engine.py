@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence, Union
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
+from .diagram import BOUNDARY, BubbleNode, Diagram, Port, Sum, TensorNode
 from .errors import InputError
 from .instantiate import instantiate
 from .kinds import Decl, Kind
@@ -516,7 +516,7 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
     Declarations in the text go to `env`; every rule is checked numerically
     and refused with an InputError at its position when unsound.
     """
-    from .build import Env, build_rule
+    from .build import Env
 
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
                                    and source.endswith(".tn") and Path(source).exists()):

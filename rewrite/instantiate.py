@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
 
-from .diagram import BOUNDARY, DeltaNode, Diagram, Port, TensorNode
+from .diagram import DeltaNode, Diagram, Port, TensorNode
 from .kinds import Decl
 from .pattern import DELTA, Atom, Side, Slot
 
@@ -92,12 +92,12 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
         for k, s in enumerate(sizes):
             size[(g, k)] = s
     occ: dict[LegKey, list[Port]] = {}
-    deltas: list[tuple[int, list[LegKey]]] = []
+    deltas: list[list[LegKey]] = []
 
     for atom in side.atoms:
         if atom.head == DELTA:
             for legs in delta_legsets(atom, lengths):
-                deltas.append((-1, legs))
+                deltas.append(legs)
             continue
         if atom.head not in decls:
             raise ValueError(f"no declaration bound for {atom.head!r}")
@@ -115,7 +115,7 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
     changed = True
     while changed:
         changed = False
-        for n, (_, legs) in enumerate(deltas):
+        for n, legs in enumerate(deltas):
             if dsize[n] is None:
                 known = [size[k] for k in legs if k in size]
                 if known:
@@ -127,7 +127,7 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
                         size[k] = dsize[n]
                         changed = True
     ids = []
-    for n, (_, legs) in enumerate(deltas):
+    for n, legs in enumerate(deltas):
         s = dsize[n] if legs else binding.delta_size
         if s is None:
             raise ValueError("cannot tell the size of a delta in the rule side")
@@ -222,10 +222,6 @@ def random_bindings(rule: Any, seed: int = 0, lengths: tuple[int, ...] = (1, 2, 
     """
     import itertools
     import random
-
-    import sympy
-
-    from .kinds import Kind
 
     rng = random.Random(seed)
     sides = (rule.lhs, rule.rhs)

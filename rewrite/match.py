@@ -17,7 +17,6 @@ neither anchored nor port-aware.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import permutations
 from typing import Any, Iterable, Iterator, Union
 
 from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode

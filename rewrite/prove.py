@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .canon import canonical_sum
-from .diagram import BOUNDARY, Diagram, Sum, TensorNode
-from .engine import (Result, Step, X, all_matches, apply, apply_gauge, as_sum, classify,
+from .diagram import Diagram, Sum, TensorNode
+from .engine import (Step, X, all_matches, apply, apply_gauge, as_sum, classify,
                      compiled, expand, gauge_rules, simplify)
 from .errors import InputError
 from .kinds import Decl, Kind
