@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import sympy
 
@@ -379,7 +379,8 @@ class _Product:
                 free.append(("(" + " ".join(x.name for x in item.parts) + ")", v))
         return free
 
-    def finish(self, output: Sequence[Any] | None, env: Env, at: Any) -> Diagram:
+    def finish(self, output: Sequence[Any] | None, env: Env, at: Any,
+               hints: Mapping[str, Any] | None = None) -> Diagram:
         d = self.d
         free = self._output(output, env)
         self._merge_sizes()
@@ -401,6 +402,9 @@ class _Product:
                 d.connect(p, (grp, node.arity - 1))
                 continue
             size = self.class_size(name)
+            if size is None and hints and name in hints:
+                size = hints[name]
+                self._class_sizes[self.find(name)] = (size, at)
             if size is None:
                 raise _err(f"cannot tell the size of index '{name}': annotate it, as in "
                            f"δ[{name}: n, ...]", at)
@@ -429,13 +433,17 @@ class _Product:
 # --------------------------------------------------------------- expressions
 
 
-def build_expr(expr: S.Expr, env: Env) -> Sum:
-    """An expression as a `Sum` of diagrams with one ordered set of free legs."""
+def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -> Sum:
+    """An expression as a `Sum` of diagrams with one ordered set of free legs.
+
+    `sizes` gives sizes for free indices that nothing in the expression sizes
+    (the lone `δ[b, c]` on one side of `prove L == δ[b, c]`); see `build_equation`.
+    """
     terms: list[Diagram] = []
     order: list[str] | None = None
     first_set: set[str] = set()
     for term in expr.terms:
-        d = _build_product(term.product.factors, expr.output, env, term)
+        d = _build_product(term.product.factors, expr.output, env, term, sizes)
         if term.sign < 0:
             d.scalar = -d.scalar
         if order is None:
@@ -453,11 +461,39 @@ def build_expr(expr: S.Expr, env: Env) -> Sum:
 
 
 def _build_product(factors: Sequence[Any], output: Sequence[Any] | None, env: Env,
-                   at: Any) -> Diagram:
+                   at: Any, sizes: Mapping[str, Any] | None = None) -> Diagram:
     p = _Product()
     for f in factors:
         _factor(f, p, env)
-    return p.finish(output, env, at)
+    return p.finish(output, env, at, sizes)
+
+
+def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
+    """Both sides of `prove L == R` / `check L == R`, each sizing the other's lone deltas.
+
+    A side like `δ[b, c]` has no size of its own; it takes the sizes of the
+    other side's free legs - by name when that side has the index, otherwise by
+    position in the explicit output `-> [...]`.
+    """
+    assert stmt.rhs is not None
+    try:
+        left = build_expr(stmt.expr, env)
+    except InputError as first:
+        try:
+            right = build_expr(stmt.rhs, env)
+        except InputError:
+            raise first from None
+        return build_expr(stmt.expr, env, _hints(right, stmt.expr)), right
+    return left, build_expr(stmt.rhs, env, _hints(left, stmt.rhs))
+
+
+def _hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
+    hints = dict(zip(other.free, other.sizes))
+    if expr.output is not None and len(expr.output) == len(other.free):
+        for item, size in zip(expr.output, other.sizes):
+            if isinstance(item, S.Index):
+                hints.setdefault(item.name, size)
+    return hints
 
 
 def _sum_of(factor: Any, env: Env) -> Sum:

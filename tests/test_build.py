@@ -445,3 +445,23 @@ def test_split_leg_is_numpy_reshape(env):
     inst = sample_instance(env.decls.values(), seed=3, constraints=env.constraints)
     nn, mm = inst.size(N), inst.size(sympy.Symbol("m", positive=True, integer=True))
     assert np.allclose(evaluate(s, inst), inst.arrays["M"].reshape(nn, mm, nn))
+
+
+# ----------------------------------------------------------------- equations
+
+
+def test_equation_sizes_a_lone_delta_from_the_other_side(env):
+    from rewrite.build import build_equation
+
+    [stmt] = parse("prove conj(U)[a, b] U[a, c] == δ[b, c]")
+    left, right = build_equation(stmt, env)
+    k = sympy.Symbol("k", positive=True, integer=True)
+    assert right.sizes == (k, k) and right.terms[0].nodes == {}
+
+
+def test_equation_sizes_by_position_through_the_output(env):
+    from rewrite.build import build_equation
+
+    [stmt] = parse("prove δ[x, y] -> [x, y] == A[i, j]")
+    left, right = build_equation(stmt, env)
+    assert left.sizes == (N, N)
