@@ -146,9 +146,10 @@ class _Ctx:
 
     def record(self, m: Match, d: Diagram, titles: tuple[str, ...], before: Diagram | None) -> None:
         self.count += 1
-        if self.trace or self.check:
-            self.steps.append(Step(m.rule.name, titles, tuple(sorted(m.remove)),
-                                   d.copy() if self.trace else None, self.term))
+        # Every step is recorded (rule and place are cheap); the diagram after it
+        # only when tracing, since copying it each step would make rewriting O(N^2).
+        self.steps.append(Step(m.rule.name, titles, tuple(sorted(m.remove)),
+                               d.copy() if self.trace else None, self.term))
         if self.check and before is not None:
             from .numeric import compare
 
@@ -565,7 +566,10 @@ def shipped_rules(name: str) -> list[Rule]:
         from importlib.resources import files
 
         text = files("rewrite.rules").joinpath(f"{name}.tn").read_text(encoding="utf-8")
-        _SHIPPED[name] = _load_text(text, _env(), f"rules/{name}.tn", True)
+        # The shipped rules are checked numerically by the test suite
+        # (tests/test_rules.py); re-checking them at every start would cost
+        # half a second of each command.  User rules are always checked.
+        _SHIPPED[name] = _load_text(text, _env(), f"rules/{name}.tn", False)
     return _SHIPPED[name]
 
 

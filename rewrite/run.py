@@ -225,7 +225,7 @@ class Session:
         from .engine import simplify
         from .printer import format_sum
 
-        res = simplify(value, self.core_rules, trace=True)
+        res = simplify(value, self.core_rules, trace=self.trace)
         steps = [_step_record(s, None) for s in res.steps]
         text = "= " + format_sum(res.sum)
         if res.stopped:
@@ -301,5 +301,7 @@ def _step_record(step, side: str | None) -> dict:
         after = format_diagram(after)
     elif after is not None and not isinstance(after, str):
         after = format_sum(after)
-    return {"side": side, "rule": step.rule, "where": getattr(step, "where", "") or "",
-            "after": after}
+    where = getattr(step, "where", "") or ""
+    if not isinstance(where, str):
+        where = ", ".join(str(w) for w in where)
+    return {"side": side, "rule": step.rule, "where": where, "after": after}

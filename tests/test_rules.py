@@ -30,6 +30,16 @@ def test_core_rules_load_and_all_shrink():
     assert all(classify(r) == "simplification" and r.simplifies for r in rules)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_shipped_rule_is_numerically_sound(seed):
+    # The shipped files are not re-checked at every start (to keep commands
+    # fast), so this is where their soundness is established.
+    from rewrite.engine import check_rule
+
+    for rule in core_rules() + gauge_rules():
+        check_rule(rule, seed=seed, trials=2)
+
+
 def test_gauge_rule_loads_as_an_expansion():
     (g,) = gauge_rules()
     assert g.name == "gauge" and classify(g) == "expansion" and not g.simplifies
