@@ -1,7 +1,7 @@
 """Every input mistake is an InputError with a message, a line and a column."""
 import pytest
 
-from rewrite.build import Env, build_expr, build_program
+from rewrite.build import build_expr, build_program
 from rewrite.errors import InputError
 from rewrite.parse import parse
 
