@@ -60,10 +60,11 @@ def exit_code(results: list[Result]) -> int:
 def render_text(results: list[Result], trace: bool = False) -> str:
     blocks = []
     for r in results:
-        head = f"[{r.line}] {r.source}"
+        src = r.source if len(r.source) <= 160 else r.source[:100] + " … " + r.source[-50:]
+        head = f"[{r.line}] {src}"
         body = r.text
         if r.steps and (trace or r.verb in ("simplify", "prove")):
-            body = body + "\n" + format_steps(r.steps)
+            body = body + "\n" + format_steps(r.steps, full=trace)
         blocks.append(head + "\n" + _indent(body))
     return "\n\n".join(blocks)
 
@@ -74,16 +75,38 @@ def render_json(results: list[Result]) -> str:
                       ensure_ascii=False, indent=2)
 
 
-def format_steps(steps: list[dict]) -> str:
+def format_steps(steps: list[dict], full: bool = False) -> str:
+    """Steps one per line.  Unless `full`, a long run of one rule on one side
+    (thousands of cancellations along a tensor train) is shown by its first
+    and last steps and a count, so a person can still read it; `--json` and
+    `--trace` keep every step."""
     if not steps:
         return "steps: none (already in normal form)"
     lines = ["steps:"]
-    for k, s in enumerate(steps, 1):
+
+    def line(k: int, s: dict) -> None:
         side = f"{s['side']}: " if s.get("side") else ""
         where = f" at {s['where']}" if s.get("where") else ""
         lines.append(f"  {k}. {side}{s['rule']}{where}")
         if s.get("after"):
             lines.append(f"       ⇒ {s['after']}")
+
+    k = 0
+    while k < len(steps):
+        j = k
+        while (j + 1 < len(steps) and steps[j + 1]["rule"] == steps[k]["rule"]
+               and steps[j + 1].get("side") == steps[k].get("side")):
+            j += 1
+        run = j - k + 1
+        if full or run <= 6:
+            for i in range(k, j + 1):
+                line(i + 1, steps[i])
+        else:
+            for i in range(k, k + 3):
+                line(i + 1, steps[i])
+            lines.append(f"     … {run - 4} more {steps[k]['rule']} steps …")
+            line(j + 1, steps[j])
+        k = j + 1
     return "\n".join(lines)
 
 
