@@ -215,7 +215,8 @@ def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "
         rest = {i for ix, _ in items for i in ix} | output
         keep = tuple(i for i in legs if i in rest)
         made += 1
-        name = f"T{made}"
+        name = f"#{made}"  # not a tensor name: the language never allows '#'
+
         flops = size_of(legs)
         steps.append(Step(chosen[0][1], chosen[1][1] if len(chosen) > 1 else None, name,
                           tuple(net.names[i] for i in keep), flops, size_of(keep)))
@@ -224,7 +225,7 @@ def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "
     if len(items) == 1 and not steps and (set(items[0][0]) - output or repeated[0]):
         ix, title = items[0]
         keep = tuple(i for i in net.output)
-        steps.append(Step(title, None, "T1", tuple(net.names[i] for i in keep),
+        steps.append(Step(title, None, "#1", tuple(net.names[i] for i in keep),
                           size_of(ix), size_of(keep)))
     flops = sympy.expand(sum((s.flops for s in steps), sympy.Integer(0)))
     # Largest at the given sizes, or asymptotically (every size large).
