@@ -68,7 +68,8 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
              trace: bool, as_json: bool, html: str | None = None) -> int:
     from .run import Session, exit_code, render_json, render_text
 
-    session = Session(trace=trace)
+    # A page of pictures needs the diagram after every step, which only tracing keeps.
+    session = Session(trace=trace or html is not None)
     for dtext, dname in _decls(decls):
         session.load_declarations(dtext, dname)
     results = session.run(text, filename, mode=mode)
@@ -173,6 +174,80 @@ def draw(source: str, out: str, decls, widths: bool) -> None:
 
         draw_to(value, out, widths=widths)
         click.echo(f"wrote {out}")
+        return EXIT_OK
+
+    _guard(body)
+
+
+def _last_value(source: str, decls):
+    """The session after loading `decls`, and the value of the last expression."""
+    from .run import Session
+
+    session = Session()
+    for dtext, dname in _decls(decls):
+        session.load_declarations(dtext, dname)
+    text, name = _source(source)
+    return session, session.last_value(text, name)
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@click.option("--to", "target", required=True,
+              type=click.Choice(["einops", "numpy", "torch", "opt_einsum", "json", "tex"]),
+              help="The format: einsum code for a library, JSON, or LaTeX index notation.")
+@click.option("-o", "--output", "out", metavar="FILE", help="Write to FILE instead of printing.")
+@click.option("--decl", "decls", multiple=True, metavar="FILE",
+              help="Load declarations (dim, tensor, let, rule) from FILE first.")
+def export(source: str, target: str, out: str | None, decls) -> None:
+    """Export the (last) expression as code, JSON or LaTeX."""
+    def body() -> int:
+        from .export import export as export_value
+
+        _, value = _last_value(source, decls)
+        text = export_value(value, target)
+        if out:
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+            click.echo(f"wrote {out}")
+        else:
+            click.echo(text, nl=False)
+        return EXIT_OK
+
+    _guard(body)
+
+
+def _sizes(items: tuple[str, ...]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise click.UsageError(f"--size wants NAME=POSITIVE_INTEGER, not {item!r}")
+        out[name.strip()] = int(value)
+    return out
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@click.option("--size", "size_items", multiple=True, metavar="NAME=N",
+              help="A concrete value for a symbolic size (others are sampled).")
+@click.option("--decl", "decls", multiple=True, metavar="FILE",
+              help="Load declarations (dim, tensor, let, rule) from FILE first.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def cost(source: str, size_items, decls, as_json: bool) -> None:
+    """Contraction orders of the (last) expression and their cost in flops."""
+    def body() -> int:
+        import json
+
+        from .cost import contraction_cost
+
+        sizes = _sizes(size_items)
+        session, value = _last_value(source, decls)
+        report = contraction_cost(value, session.env, sizes=sizes)
+        if as_json:
+            click.echo(json.dumps({"schema": "penrose-rewrite/cost/1", **report.to_json()},
+                                  ensure_ascii=False, indent=2))
+        else:
+            click.echo(report.format())
         return EXIT_OK
 
     _guard(body)
