@@ -223,19 +223,18 @@ class Session:
     # -- commands ------------------------------------------------------------------
 
     def command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
-        from .build import build_expr
+        from .build import build_equation, build_expr
 
         verb = stmt.verb
         if stmt.bare and mode in ("simplify", "show", "expand", "cost"):
             verb = mode
         src = _statement_text(text, stmt)
-        left = build_expr(stmt.expr, self.env)
         if verb in ("prove", "check"):
-            right = build_expr(stmt.rhs, self.env)
+            left, right = build_equation(stmt, self.env)
             result = self._equation(verb, stmt, src, left, right)
             result.end_line = max(stmt.end_line, stmt.line)
             return result
-        result = getattr(self, "_" + verb)(stmt, src, left)
+        result = getattr(self, "_" + verb)(stmt, src, build_expr(stmt.expr, self.env))
         result.end_line = max(stmt.end_line, stmt.line)
         return result
 
