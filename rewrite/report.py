@@ -110,7 +110,8 @@ def _statement(pics: _Pictures, r: Any) -> str:
                 parts.append(f"<h3>Steps on the {side} side</h3>")
                 parts.append(_steps_html(pics, steps, side))
         if v.left_normal is not None and v.kind != "refuted":
-            how = f" ({_esc(v.how)})" if getattr(v, "how", "") else ""
+            how = getattr(v, "how", "") or ""
+            how = f" ({_esc(how)})" if how and how != "normal forms" else ""
             parts.append(f"<h3>Normal forms{how}</h3><div class=\"pictures\">"
                          + _figure(pics, v.left_normal,
                                    f"left: <code>{_esc(_text_of(v.left_normal))}</code>",
@@ -124,8 +125,7 @@ def _statement(pics: _Pictures, r: Any) -> str:
                                                     f"<code>{_esc(_text_of(inputs[0]))}</code>",
                                                     "start"))
         trace = tuple(getattr(r, "trace", ()) or ())
-        if trace:
-            parts.append("<h3>Steps</h3>" + _steps_html(pics, trace, None))
+        parts.append("<h3>Steps</h3>" + _steps_html(pics, trace, None))
         if r.value is not None:
             parts.append("<h3>Normal form</h3>" + _figure(
                 pics, r.value, f"<code>{_esc(_text_of(r.value))}</code>", "normal form"))
