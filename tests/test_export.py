@@ -95,3 +95,129 @@ def test_exported_code_equals_evaluate_on_random_diagrams(d, seed, target):
     want = evaluate(d, inst)
     assert got.shape == want.shape
     assert allclose_rel(got, want)[0]
+
+
+# ----------------------------------------------------------- each format's text
+
+
+def test_numpy_export_is_one_einsum_with_single_letters_and_a_name_map():
+    assert "np.einsum('iab,b,baj->ij', A, v, B, optimize=True)" in export(
+        value_of("hyperedge"), "numpy")
+    value = lets("dim n, d\ntensor W[hidden: n, feat: d]\ntensor x[hidden: n]\n"
+                 "let y = W[hidden, feat] x[hidden] -> [feat]\n")["y"]
+    code = export(value, "numpy")
+    assert "# letters b=feat" in code and "np.einsum('ab,a->b', W, x, optimize=True)" in code
+
+
+def test_einops_export_keeps_multi_letter_names_and_hyperedges():
+    value = lets("dim n, d\ntensor W[hidden: n, feat: d]\ntensor x[hidden: n]\n"
+                 "let y = W[hidden, feat] x[hidden] x[hidden] -> [hidden, feat]\n")["y"]
+    code = export(value, "einops")
+    assert "from einops import einsum" in code
+    assert "einsum(W, x, x, 'hidden feat, hidden, hidden -> hidden feat')" in code
+
+
+def test_einops_export_writes_a_trace_with_an_identity_operand():
+    code = export(value_of("trace"), "einops")
+    assert "einsum(np.eye(n), X, 'a b, a b -> ')" in code and "n = X.shape[0]" in code
+
+
+def test_exported_einops_call_parses_back_to_the_same_value():
+    value = value_of("mps")
+    line = [l for l in export(value, "einops").splitlines() if l.startswith("result = ")][0]
+    back = lets(DECLS + f"let e = {line[len('result = '):]}\n")["e"]
+    inst = instance_for(value)
+    assert allclose_rel(evaluate(back, inst), evaluate(value, inst))[0]
+
+
+def test_torch_export_uses_torch_einsum_and_softmax_along_its_dim():
+    value = lets(DECLS + "let e = softmax[b](X[a, b]) W[a, f]\n")["e"]
+    code = export(value, "torch")
+    assert "import torch" in code and "np." not in code
+    assert "torch.softmax(_t1, dim=1)" in code
+    assert "torch.einsum('ab,af->bf', _t2, W)" in code
+
+
+def test_opt_einsum_export_is_interleaved_with_integer_indices():
+    code = export(value_of("mps"), "opt_einsum")
+    assert "oe.contract(L, [0, 1], C, [1, 2, 3], C, [3, 4, 5], L, [6, 5], [0, 2, 4, 6])" in code
+
+
+def test_opt_einsum_export_has_no_letter_limit():
+    n = 60
+    src = "dim d = 2\n" + "".join(f"tensor M{k}[a: d, b: d]\n" for k in range(n))
+    chain = " ".join(f"M{k}[x{k}, x{k + 1}]" for k in range(n))
+    value = lets(src + f"let c = {chain}\n")["c"]
+    with pytest.raises(InputError, match="opt_einsum"):
+        export(value, "numpy")
+    inst = instance_for(value)
+    assert allclose_rel(run_export(value, "opt_einsum", inst), evaluate(value, inst))[0]
+
+
+def test_fuse_is_a_reshaped_identity_and_inv_the_matrix_inverse():
+    assert "np.eye(15).reshape(5, 3, 15)" in export(value_of("kron"), "numpy")
+    assert "np.linalg.inv(X)" in export(value_of("sum"), "numpy")
+
+
+def test_sum_export_joins_terms_with_their_coefficients():
+    code = export(value_of("sum"), "numpy")
+    result = [l for l in code.splitlines() if l.startswith("result = ")][0]
+    assert result.startswith("result = 2 * np.einsum(") and " + 1/2 * np.einsum(" in result
+    assert "(-n) * np.einsum(" in result and "n = X.shape[0]" in code
+
+
+def test_json_export_is_schema_versioned_with_nodes_wires_and_free_legs():
+    doc = json.loads(export(value_of("sum"), "json"))
+    assert doc["schema"] == JSON_SCHEMA and doc["free"] == ["i", "j"]
+    assert [t["scalar"] for t in doc["terms"]] == ["2", "1/2", "-n"]
+    node = doc["terms"][1]["nodes"][0]
+    assert (node["kind"], node["name"], node["op"], node["sizes"]) == ("tensor", "X", "inv", ["n", "n"])
+    assert doc["terms"][2]["nodes"][0]["conj"] is True
+    assert {"free": 0} in [p for w in doc["terms"][0]["wires"] for p in w]
+
+
+def test_json_export_nests_bubbles_and_counts_delta_legs():
+    doc = json.loads(export(value_of("bubble"), "json"))
+    kinds = [n["kind"] for n in doc["terms"][0]["nodes"]]
+    assert kinds.count("bubble") == 2
+    soft = [n for n in doc["terms"][0]["nodes"] if n.get("fn") == "softmax"][0]
+    assert soft["axis"] == 0 and soft["inside"]["terms"][0]["nodes"]
+
+
+def test_tex_export_is_index_notation_with_greek_and_explicit_sums():
+    value = lets(DECLS + "let e = A[α, a, b] v[b] B[b, a, β]\n")["e"]
+    assert export(value, "tex").strip() == r"\sum_{ab} A_{\alpha ab} v_{b} B_{ba\beta}"
+    assert export(value_of("sum"), "tex").strip() == \
+        r"2 X_{ij} + \frac{1}{2} X^{-1}_{ji} - n \overline{X}_{ij}"
+
+
+def test_unknown_target_is_an_input_error():
+    with pytest.raises(InputError, match="unknown export target"):
+        export(value_of("trace"), "fortran")
+
+
+# ------------------------------------------------------------- command line
+
+
+def test_cli_export_prints_the_code_and_writes_a_file(tmp_path):
+    from click.testing import CliRunner
+
+    from rewrite.cli import main
+
+    decls = tmp_path / "d.tn"
+    decls.write_text("dim n\ntensor A[i: n, j: n]\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["export", "A[i, j] A[j, k]", "--decl", str(decls), "--to", "numpy"])
+    assert r.exit_code == 0 and "np.einsum('ia,ak->ik', A, A, optimize=True)" in r.output
+    out = tmp_path / "x.tex"
+    r = CliRunner().invoke(main, ["export", "A[i, i]", "--decl", str(decls), "--to", "tex",
+                                  "-o", str(out)])
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").strip() == r"\sum_{a} A_{aa}"
+
+
+def test_cli_export_of_an_unknown_name_exits_2_with_a_caret():
+    from click.testing import CliRunner
+
+    from rewrite.cli import main
+
+    r = CliRunner().invoke(main, ["export", "Q[i]", "--to", "json"])
+    assert r.exit_code == 2 and "^" in r.output
