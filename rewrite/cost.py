@@ -216,7 +216,6 @@ def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "
         keep = tuple(i for i in legs if i in rest)
         made += 1
         name = f"#{made}"  # not a tensor name: the language never allows '#'
-
         flops = size_of(legs)
         steps.append(Step(chosen[0][1], chosen[1][1] if len(chosen) > 1 else None, name,
                           tuple(net.names[i] for i in keep), flops, size_of(keep)))
