@@ -20,12 +20,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import syntax as S
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from .diagram import BOUNDARY, DeltaNode, Diagram, Sum
 from .errors import InputError
 
 HISTORY_ENV = "PENROSE_REWRITE_HISTORY"
@@ -197,9 +197,7 @@ class ReplState:
                     self.declarations.append(_source_of(st, text))
             except InputError as e:
                 # Earlier statements have taken effect; report where this one failed.
-                if out:
-                    raise e.located(text, filename) from None
-                raise e.located(text, filename)
+                raise e.located(text, filename) from None
         return "\n".join(out)
 
     # -- commands ----------------------------------------------------------------
