@@ -33,7 +33,7 @@ def _source(arg: str) -> tuple[str, str]:
 def _decls(paths: tuple[str, ...]) -> list[tuple[str, str]]:
     out = []
     for p in paths:
-        if not os.path.isfile(p):
+        if not os.path.exists(p) or os.path.isdir(p):
             raise click.UsageError(f"no such file: {p}")
         with open(p, encoding="utf-8") as f:
             out.append((f.read(), p))

@@ -173,8 +173,18 @@ class Session:
         from .parse import parse
 
         if filename == "<expr>" and mode:
-            text = f"{mode} {text}"
-        stmts = parse(text, filename)
+            # An expression given on the command line becomes one statement;
+            # errors still point into what the user typed.
+            original, text = text, f"{mode} {text}"
+            try:
+                stmts = parse(text, filename)
+            except InputError as e:
+                if e.line == 1 and e.column and e.column > len(mode) + 1:
+                    e.column -= len(mode) + 1
+                    e.source = original
+                raise
+        else:
+            stmts = parse(text, filename)
         for stmt in stmts:
             try:
                 if isinstance(stmt, S.Command):
