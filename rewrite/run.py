@@ -184,6 +184,7 @@ class Session:
                     e.source = original
                 raise
         else:
+            original = None
             stmts = parse(text, filename)
         for stmt in stmts:
             try:
@@ -192,6 +193,9 @@ class Session:
                 else:
                     self._declare(stmt, text, filename)
             except InputError as e:
+                if original is not None and e.line == 1 and e.column and e.column > len(mode) + 1:
+                    e.column -= len(mode) + 1
+                    e.source = original
                 raise e.located(text, filename)
 
     def last_value(self, text: str, filename: str):
