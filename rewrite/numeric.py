@@ -294,6 +294,27 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def _step(x: np.ndarray) -> np.ndarray:
+    """Heaviside step, relu's derivative (1 where Re x > 0, else 0)."""
+    return (np.real(x) > 0).astype(float)
+
+
+def _dtanh(x: np.ndarray) -> np.ndarray:
+    return 1 - np.tanh(x) ** 2
+
+
+def _dsigmoid(x: np.ndarray) -> np.ndarray:
+    s = _sigmoid(x)
+    return s * (1 - s)
+
+
+def _dgelu(x: np.ndarray) -> np.ndarray:
+    """Derivative of the tanh-approximated `_gelu`."""
+    c = math.sqrt(2 / math.pi)
+    t = np.tanh(c * (x + 0.044715 * x ** 3))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * c * (1 + 3 * 0.044715 * x ** 2)
+
+
 FUNCTIONS = {
     "relu": _relu,
     "gelu": _gelu,
@@ -301,6 +322,11 @@ FUNCTIONS = {
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
     "sum": lambda x: x,
+    # derivatives, for `diff` (rewrite.diff.DERIVATIVES)
+    "step": _step,
+    "dtanh": _dtanh,
+    "dsigmoid": _dsigmoid,
+    "dgelu": _dgelu,
 }
 
 
