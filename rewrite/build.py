@@ -32,7 +32,9 @@ from .kinds import Decl, Kind, fuse_decl
 from .pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
 DELTA_NAMES = ("δ", "delta")
-BUBBLES = ("relu", "gelu", "exp", "tanh", "sigmoid")
+BUBBLES = ("relu", "gelu", "exp", "tanh", "sigmoid",
+           # derivatives of the above, as `diff` writes them (rewrite.diff)
+           "step", "dtanh", "dsigmoid", "dgelu")
 _KINDS = {k.value: k for k in Kind}
 
 
@@ -443,21 +445,34 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
     order: list[str] | None = None
     first_set: set[str] = set()
     for term in expr.terms:
-        d = _build_product(term.product.factors, expr.output, env, term, sizes)
-        if term.sign < 0:
-            d.scalar = -d.scalar
-        if order is None:
-            order = list(d.free)
-            first_set = set(order)
-        elif set(d.free) != first_set:
-            raise _err(f"the terms of a sum must have the same free indices: this term has "
-                       f"{sorted(d.free)}, the first has {sorted(first_set)}", term)
-        else:
-            d = d.with_free(order)
-        terms.append(d)
-    assert order is not None
+        for d in _term_diagrams(term, expr.output, env, sizes):
+            if term.sign < 0:
+                d.scalar = -d.scalar
+            if order is None:
+                order = list(d.free)
+                first_set = set(order)
+            elif set(d.free) != first_set:
+                raise _err(f"the terms of a sum must have the same free indices: this term has "
+                           f"{sorted(d.free)}, the first has {sorted(first_set)}", term)
+            else:
+                d = d.with_free(order)
+            terms.append(d)
+    if order is None:  # a derivative that is zero: the empty sum, legs of the diff
+        zero = _diff(expr.terms[0].product.factors[0], env)
+        return Sum((), zero.free, zero.sizes)
     sizes = tuple(terms[0].free_sizes)
     return Sum(tuple(terms), tuple(order), sizes)
+
+
+def _term_diagrams(term: S.Term, output: Any, env: Env,
+                   sizes: Mapping[str, Any] | None) -> list[Diagram]:
+    """One diagram per term, except that a term that is only `diff(...)` gives
+    the derivative's own terms (so `show diff(...)` prints a sum, not a box)."""
+    factors = term.product.factors
+    if (len(factors) == 1 and isinstance(factors[0], S.Call) and factors[0].fn == "diff"
+            and factors[0].indices is None and output is None):
+        return [t.copy() for t in _diff(factors[0], env).terms]
+    return [_build_product(factors, output, env, term, sizes)]
 
 
 def _build_product(factors: Sequence[Any], output: Sequence[Any] | None, env: Env,
@@ -632,9 +647,25 @@ def _call(f: S.Call, p: _Product, env: Env) -> None:
     elif fn == "einsum":
         p.embed(_einsum(f, env), slots, env, f, "einsum(...)")
     elif fn == "diff":
-        raise _err("diff is not supported yet", f)
+        p.embed(_diff(f, env), slots, env, f, "diff(...)")
     else:
         raise _err(f"unknown function '{fn}'", f)
+
+
+def _diff(f: S.Call, env: Env) -> Sum:
+    """`diff(EXPR, T)`: the derivative, T's legs appended (see rewrite.diff)."""
+    from .diff import diff
+
+    _nargs(f, 2)
+    ref = _single_ref(f.args[1])
+    if ref is None:
+        raise _err("diff(EXPR, T) takes a declared tensor name second", f.args[1])
+    if ref.name not in env.decls:
+        raise _err(f"unknown tensor '{ref.name}'", ref)
+    try:
+        return diff(_arg_sum(f, 0, env), ref.name)
+    except InputError as e:
+        raise _err(e.message, ref) from None
 
 
 # ------------------------------------------------------------- matrix sugar

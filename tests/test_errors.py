@@ -208,9 +208,14 @@ def test_unknown_function():
     assert e.message == "unknown function 'frob'" and where(e) == (1, 1)
 
 
-def test_diff_is_not_supported_yet():
-    e = run("diff(A[i, j] v[j], A)")
-    assert e.message == "diff is not supported yet" and where(e) == (1, 1)
+def test_diff_with_respect_to_an_unknown_tensor():
+    e = run("diff(A[i, j] v[j], Q)")
+    assert e.message == "unknown tensor 'Q'" and where(e) == (1, 20)
+
+
+def test_diff_with_respect_to_a_tensor_the_expression_lacks():
+    e = run("diff(A[i, j] v[j], B)")
+    assert "does not contain the tensor 'B'" in e.message and where(e) == (1, 20)
 
 
 def test_rule_sides_with_different_boundaries():
