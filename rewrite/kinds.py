@@ -100,3 +100,25 @@ def fuse_decl(parts: tuple[Any, ...]) -> Decl:
     legs = tuple(f"p{i}" for i in range(len(parts))) + ("w",)
     return Decl(name=name, kind=Kind.UNITARY, legs=legs, sizes=tuple(parts) + (whole,),
                 split=len(parts), real=True, builtin="fuse")
+
+
+#: Fixed 0/1 matrices the language has built in, by name: entry [q, k] is 1 when
+#: the test holds.  `shift(n)` is the previous-token attention pattern
+#: (k = q - 1, an off-diagonal delta); `tril(n)`/`triu(n)` are the causal masks.
+FIXED_MATRICES = {
+    "shift": "k = q - 1",
+    "tril": "k <= q",
+    "triu": "k >= q",
+}
+
+
+def fixed_decl(which: str, size: Any) -> Decl:
+    """The declaration of the built-in matrix `which(size)` (see FIXED_MATRICES).
+
+    Like a fuse, its entries are fixed, not sampled, and its name says which
+    matrix and size it is, so two uses of `shift(n)` are the same tensor.
+    """
+    if which not in FIXED_MATRICES:
+        raise ValueError(f"no built-in matrix {which}")
+    return Decl(name=f"{which}({size})", kind=Kind.GENERIC, legs=("q", "k"), sizes=(size, size),
+                split=2, real=True, builtin=which)
