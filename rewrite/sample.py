@@ -326,6 +326,11 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
                          f"(limit 2**{math.log2(MAX_TENSOR_ELEMENTS):.0f})")
     real = decl.real
     rng = _stream(inst.seed, "tensor", decl.name)
+    if decl.builtin in ("shift", "tril", "triu"):
+        n = shape[0]
+        ones = np.ones((n, n))
+        fixed = {"shift": np.eye(n, k=-1), "tril": np.tril(ones), "triu": np.triu(ones)}
+        return {decl.name: fixed[decl.builtin]}
     if decl.builtin == "fuse":
         f = _fuse_array(list(shape[:-1]))
         return _with_unitary_inverse(decl, shape, f.reshape(_prod(shape[:-1]), shape[-1]))
