@@ -28,7 +28,7 @@ from . import sizes as Z
 from . import syntax as S
 from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
 from .errors import InputError
-from .kinds import Decl, Kind, fuse_decl
+from .kinds import FIXED_MATRICES, Decl, Kind, fixed_decl, fuse_decl
 from .pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
 DELTA_NAMES = ("δ", "delta")
@@ -644,6 +644,13 @@ def _call(f: S.Call, p: _Product, env: Env) -> None:
         else:
             res = _sugar(f, [(a, ["r1"]), (b, ["r2"])], [("r1", "r2")])
         p.embed(res, slots, env, f, "kron(...)")
+    elif fn in FIXED_MATRICES:
+        _nargs(f, 1)
+        node = TensorNode(fixed_decl(fn, _size_arg(f.args[0], env, fn)))
+        if slots is None:
+            p.embed(Sum.of(_fixed_matrix(node)), None, env, f, "")
+        else:
+            p.tensor(node, slots, env, f, f"{fn}(...)")
     elif fn == "einsum":
         p.embed(_einsum(f, env), slots, env, f, "einsum(...)")
     elif fn == "diff":
@@ -710,7 +717,16 @@ def _eye(f: S.Call, env: Env) -> Sum:
     return Sum.of(d)
 
 
-def _size_arg(a: Any, env: Env) -> Any:
+def _fixed_matrix(node: TensorNode) -> Diagram:
+    """A built-in matrix used bare (`shift(n) @ A`): anonymous legs, like eye(n)."""
+    d = Diagram()
+    v = d.add_node(node)
+    for k, size in enumerate(node.sizes):
+        d.connect((v, k), d.add_free(f"#{k}", size))
+    return d
+
+
+def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
     if isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.terms[0].sign == 1:
         value: Any = sympy.Integer(1)
         for f in a.terms[0].product.factors:
@@ -719,9 +735,9 @@ def _size_arg(a: Any, env: Env) -> Any:
             elif isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
                 value = value * env.dims[f.name]
             else:
-                raise _err("eye(...) takes a size: a number or a declared dim", f)
+                raise _err(f"{fn}(...) takes a size: a number or a declared dim", f)
         return value
-    raise _err("eye(...) takes a size: a number or a declared dim", a)
+    raise _err(f"{fn}(...) takes a size: a number or a declared dim", a)
 
 
 def _attr(f: S.Attr, env: Env) -> Sum:
