@@ -69,7 +69,7 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
     from .run import Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
-    session = Session(trace=trace or html is not None)
+    session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"])
     for dtext, dname in _decls(decls):
         session.load_declarations(dtext, dname)
     results = session.run(text, filename, mode=mode)
@@ -100,9 +100,15 @@ def common(f):
     return f
 
 
+_OPTIONS = {"check_steps": False}
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="penrose-rewrite")
-def main() -> None:
+@click.option("--check-steps", is_flag=True,
+              help="Debug mode: check every rewrite numerically and name the first step "
+                   "that changes the value.")
+def main(check_steps: bool) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
 
     \b
@@ -110,6 +116,7 @@ def main() -> None:
     rewrite prove 'tr(A @ B) == tr(B @ A)' --decl decls.tn
     rewrite repl                                 explore interactively
     """
+    _OPTIONS["check_steps"] = check_steps
 
 
 @main.command()

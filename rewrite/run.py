@@ -128,10 +128,12 @@ def _statement_text(source: str, stmt: S.Located) -> str:
 class Session:
     """Declarations and rules accumulated over one file or one REPL session."""
 
-    def __init__(self, trace: bool = False, out_dir: str | None = None) -> None:
+    def __init__(self, trace: bool = False, out_dir: str | None = None,
+                 check_steps: bool = False) -> None:
         from .build import Env
 
         self.env = Env()
+        self.check_steps = check_steps
         self.trace = trace
         self.out_dir = out_dir
         self._core = None
@@ -261,12 +263,19 @@ class Session:
         from .engine import simplify
         from .printer import format_sum
 
-        res = simplify(value, self.core_rules, trace=self.trace)
+        res = simplify(value, self.core_rules, trace=self.trace, check=self.check_steps)
         steps = [_step_record(s, None) for s in res.steps]
         text = "= " + format_sum(res.sum)
-        if res.stopped:
+        status = "ok"
+        if res.stopped == "check failed":
+            bad = res.steps[res.bad_step]
+            status = "refuted"
+            text = (f"check failed: step {res.bad_step + 1} ({bad.rule} at "
+                    f"{', '.join(bad.where)}) changes the value: "
+                    f"{res.counterexample.format()}\n" + text)
+        elif res.stopped:
             text += f"\n(stopped early: {res.stopped})"
-        return Result("simplify", stmt.line, src, "ok", text, steps=steps, value=res.sum,
+        return Result("simplify", stmt.line, src, status, text, steps=steps, value=res.sum,
                       data={"normal_form": format_sum(res.sum), "stopped": res.stopped},
                       inputs=(value,), trace=res.steps)
 

@@ -1,0 +1,79 @@
+"""The command line: exit codes, output forms and error reporting (LANGUAGE.md §9)."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rewrite.engine import checked_rule
+from rewrite.parse import parse
+from rewrite.run import Session
+
+DECLS = "dim n, k\nisometry U[a: n -> b: k]\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor K[i: k, j: n]\n"
+
+
+def rewrite(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "rewrite", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.fixture
+def decls(tmp_path):
+    p = tmp_path / "decls.tn"
+    p.write_text(DECLS, encoding="utf-8")
+    return str(p)
+
+
+def test_exit_code_is_0_when_every_statement_holds(decls):
+    r = rewrite("prove", "conj(U)[a, b] U[a, c] == δ[b, c]", "--decl", decls)
+    assert r.returncode == 0 and "proved" in r.stdout
+
+
+def test_exit_code_is_1_when_a_statement_is_refuted(decls):
+    r = rewrite("prove", "U[a, b] conj(U)[c, b] == δ[a, c]", "--decl", decls)
+    assert r.returncode == 1 and "refuted" in r.stdout and "seed" in r.stdout
+
+
+def test_exit_code_is_2_on_an_input_error_with_a_caret_and_no_traceback(decls):
+    r = rewrite("prove", "A[i, j] == Z[i, j]", "--decl", decls)
+    assert r.returncode == 2
+    assert "<expr>:1:12: error: unknown name 'Z'" in r.stderr
+    assert "^" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_exit_code_is_2_on_a_missing_file():
+    r = rewrite("run", "no/such/file.tn")
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_syntax_error_in_a_file_prints_no_partial_answer(tmp_path):
+    p = tmp_path / "bad.tn"
+    p.write_text(DECLS + "show A[i, j]\nshow A[i, j\n", encoding="utf-8")
+    r = rewrite("run", str(p))
+    assert r.returncode == 2 and r.stdout == ""
+    assert f"{p}:7:" in r.stderr
+
+
+def test_json_output_carries_a_schema_and_verdicts(decls):
+    r = rewrite("prove", "tr(A @ B) == tr(B @ A)", "--decl", decls, "--json")
+    data = json.loads(r.stdout)
+    assert data["schema"] == "penrose-rewrite/results/1" and data["exit"] == 0
+    assert data["results"][0]["verdict"] == "proved"
+
+
+def test_simplify_of_an_expression_prints_normal_form_and_steps(decls):
+    r = rewrite("simplify", "conj(U)[a, b] U[a, c] K[c, d]", "--decl", decls)
+    assert r.returncode == 0
+    assert "= K[b, d]" in r.stdout and "1. isometry at conj(U), U" in r.stdout
+
+
+def test_check_steps_names_the_first_step_that_changes_the_value():
+    session = Session(check_steps=True)
+    for stmt in parse(DECLS):
+        session.env.execute_declaration(stmt)
+    # An unsound rule smuggled past the load-time check: U U† is not the identity.
+    (bad,) = parse("rule wrong(V: isometry): V[*w -> *t] conj(V)[*v -> *t] => δ[*w, *v]")
+    session.env.rules.append(checked_rule(bad, session.env, check=False))
+    (result,) = session.run("simplify U[a, b] conj(U)[c, b]")
+    assert result.status == "refuted"
+    assert result.text.startswith("check failed: step 1 (wrong at U, conj(U))")
