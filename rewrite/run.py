@@ -288,6 +288,22 @@ class Session:
         return Result("expand", stmt.line, src, "ok", text, value=res.sum,
                       data={"terms": len(res.sum.terms)})
 
+    def _paths(self, stmt, src, value) -> Result:
+        """`paths EXPR`: the path expansion, one labelled term per line; the value
+        is the Sum of the terms (drawable, and comparable with the network)."""
+        from .paths import expand_paths, paths_sum
+        from .printer import format_diagram
+
+        paths = expand_paths(value)
+        width = max((len(p.label) for p in paths), default=0)
+        lines = [f"{k:>2}. {p.label:<{width}}  {format_diagram(p.term)}"
+                 for k, p in enumerate(paths, 1)]
+        lines.append(f"({len(paths)} terms)")
+        return Result("paths", stmt.line, src, "ok", "\n".join(lines),
+                      value=paths_sum(paths, value),
+                      data={"paths": [{"label": p.label, "term": format_diagram(p.term)}
+                                      for p in paths]})
+
     def _cost(self, stmt, src, value) -> Result:
         from .cost import contraction_cost
 
