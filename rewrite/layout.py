@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import networkx as nx
 
@@ -26,6 +27,8 @@ SPACING = 1.6  # distance between neighbouring nodes in a row
 LEG = 0.9  # length of an open leg
 FAN = math.radians(32)  # angle between open legs sharing one side of a node
 GAP = 0.7  # space between disconnected parts
+NODE_HALF = 0.3  # half the width of an ordinary node's shape
+CLEAR = SPACING - 2 * NODE_HALF  # free room between the outlines of two neighbours
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,31 @@ class Layout:
     free_dirs: dict[int, Point] = field(default_factory=dict)
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
     arc_side: dict[int, int] = field(default_factory=dict)
+    extents: dict[int, Point] = field(default_factory=dict)
 
 
 def arc_height(dx: float) -> float:
     """How far an arc between two nodes of a row, dx apart, bulges out."""
     return 0.45 + 0.18 * abs(dx) / SPACING
+
+
+def arc_lift(rows: Mapping[int, tuple[int, int]], extents: Mapping[int, Point], u: int, w: int) -> float:
+    """Extra bulge an arc from u to w (one row) needs to clear the big nodes
+    (bubbles) it passes over or leaves from: their half height beyond an
+    ordinary node's."""
+    rid, a = rows[u]
+    b = rows[w][1]
+    lo, hi = min(a, b), max(a, b)
+    return max([extents[v][1] - NODE_HALF for v, (r, pos) in rows.items()
+                if r == rid and lo <= pos <= hi and v in extents] + [0.0])
+
+
+def reach(half: Point, u: Point) -> float:
+    """Distance from a box's centre to its border along the unit vector u."""
+    hx, hy = half
+    tx = hx / abs(u[0]) if abs(u[0]) > 1e-9 else math.inf
+    ty = hy / abs(u[1]) if abs(u[1]) > 1e-9 else math.inf
+    return min(tx, ty)
 
 
 # ------------------------------------------------------------------- the graph
@@ -134,6 +157,10 @@ def _cycle_order(d: Diagram, h: nx.Graph) -> list[int]:
     return _walk(h, start, second)
 
 
+def _name(node) -> tuple:
+    return (node.decl.name, node.op) if isinstance(node, TensorNode) else (node.title,)
+
+
 def _is_conj(node) -> bool:
     return isinstance(node, (TensorNode, BubbleNode)) and node.conj
 
@@ -206,7 +233,7 @@ class _Part:
     dirs: dict[int, Point] = field(default_factory=dict)
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
     side: dict[int, int] = field(default_factory=dict)
-    extra: list[Point] = field(default_factory=list)  # arc extremes, for the box
+    extra: list[Point] = field(default_factory=list)  # arc extremes and boxes, for the bbox
 
     def bbox(self) -> tuple[float, float, float, float]:
         pts = [(x, y) for (x, y) in self.nodes.values()]
@@ -225,20 +252,54 @@ class _Part:
                      dict(self.rows), dict(self.side), [mv(p) for p in self.extra])
 
 
-def _set_leg(part: _Part, k: int, start: Point, angle: float) -> None:
+Extents = Mapping[int, Point]
+
+
+def _half(ext: Extents, v: int) -> Point:
+    return ext.get(v, (NODE_HALF, NODE_HALF))
+
+
+def _set_leg(part: _Part, k: int, v: int, angle: float, ext: Extents) -> None:
+    """Open leg k leaves node v; from a big node (a bubble) it starts at the border."""
     u = _unit(angle)
+    start = part.nodes[v]
+    r = reach(ext[v], u) if v in ext else 0.0
     part.dirs[k] = u
-    part.ends[k] = (start[0] + LEG * u[0], start[1] + LEG * u[1])
+    part.ends[k] = (start[0] + (r + LEG) * u[0], start[1] + (r + LEG) * u[1])
+
+
+def _boxes(part: _Part, ext: Extents) -> None:
+    for v, (x, y) in part.nodes.items():
+        if v in ext:
+            hx, hy = ext[v]
+            part.extra += [(x - hx, y - hy), (x + hx, y + hy)]
+
+
+def _row_xs(row: list[int], ext: Extents) -> list[float]:
+    """Centres along a row: SPACING apart for ordinary nodes, more around bubbles."""
+    xs = [0.0]
+    for a, b in zip(row, row[1:]):
+        xs.append(xs[-1] + max(SPACING, _half(ext, a)[0] + _half(ext, b)[0] + CLEAR))
+    return xs
+
+
+def _row_ys(rows: list[list[int]], ext: Extents) -> list[float]:
+    hs = [max(_half(ext, v)[1] for v in row) for row in rows]
+    ys = [0.0]
+    for a, b in zip(hs, hs[1:]):
+        ys.append(ys[-1] - max(SPACING, a + b + CLEAR))
+    return ys
 
 
 def _rows_part(d: Diagram, rows: list[list[int]], xs: list[list[float]],
-               leg_sides: list[int], arc_sides: list[int], row_ids: list[int]) -> _Part:
+               leg_sides: list[int], arc_sides: list[int], row_ids: list[int],
+               ext: Extents) -> _Part:
     """Rows top to bottom; open legs leave on `leg_sides`, arcs on `arc_sides`."""
     part = _Part()
+    ys = _row_ys(rows, ext)
     for r, (row, rx, side, arc, rid) in enumerate(zip(rows, xs, leg_sides, arc_sides, row_ids)):
-        y = -SPACING * r
         for pos, (v, x) in enumerate(zip(row, rx)):
-            part.nodes[v] = (x, y)
+            part.nodes[v] = (x, ys[r])
             part.rows[v] = (rid, pos)
             part.side[v] = arc
         if len(row) == 1 and len(rows) == 1:
@@ -247,16 +308,33 @@ def _rows_part(d: Diagram, rows: list[list[int]], xs: list[list[float]],
             dirs = _row_dirs(d, row, side)
         for v in row:
             for _, k in _free_ports(d, v):
-                _set_leg(part, k, part.nodes[v], dirs[k])
+                _set_leg(part, k, v, dirs[k], ext)
     # Room for arcs between non-neighbours and for self-loops.
     for (u, i), (w, j) in d.wires():
         if u in part.nodes and w in part.nodes:
             (x0, y0), (x1, _) = part.nodes[u], part.nodes[w]
             if u == w:
-                part.extra.append((x0, y0 + part.side[u] * 1.0))
+                part.extra.append((x0, y0 + part.side[u] * (1.0 + _half(ext, u)[1] - NODE_HALF)))
             elif part.rows[u][0] == part.rows[w][0] and abs(part.rows[u][1] - part.rows[w][1]) > 1:
-                part.extra.append(((x0 + x1) / 2, y0 + part.side[u] * arc_height(x1 - x0)))
+                lift = arc_height(x1 - x0) + arc_lift(part.rows, ext, u, w)
+                part.extra.append(((x0 + x1) / 2, y0 + part.side[u] * lift))
+    _boxes(part, ext)
     return part
+
+
+def _align(t: list[int], b: list[int], h: nx.Graph) -> list[int]:
+    """Orient row b to follow its rungs to row t."""
+    tx = {v: i for i, v in enumerate(t)}
+
+    def cost(order: list[int]) -> float:
+        c = 0.0
+        for i, v in enumerate(order):
+            ups = [tx[w] for w in h[v] if w in tx]
+            if ups:
+                c += (i - sum(ups) / len(ups)) ** 2
+        return c
+
+    return b[::-1] if cost(b[::-1]) < cost(b) else b
 
 
 def _ladder(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int]] | None:
@@ -271,23 +349,56 @@ def _ladder(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int]] | None:
     if not (_is_path(ht) and _is_path(hb)):
         return None
     t = _path_order(d, ht)
-    b = _path_order(d, hb)
+    return t, _align(t, _path_order(d, hb), h)
+
+
+def _sandwich(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int], list[int]] | None:
+    """⟨ψ|O|ψ⟩: a train ψ on top (the plain nodes whose tensors occur
+    conjugated too), the conjugated train below, and the operators between
+    (the other plain nodes: one per site, or an operator train).  The graph
+    alone cannot tell an operator from a site of ψ that meets its conjugate
+    directly; the names can.  Returns the three rows, the middle one ordered by
+    the sites its nodes hang from."""
+    bot = [v for v in h if _is_conj(d.nodes[v])]
+    mirrored = {_name(d.nodes[v]) for v in bot}
+    plain = [v for v in h if not _is_conj(d.nodes[v])]
+    top = [v for v in plain if _name(d.nodes[v]) in mirrored]
+    mid = [v for v in plain if v not in top]
+    if not top or not mid or not bot:
+        return None
+    ht, hb, hm = h.subgraph(top), h.subgraph(bot), h.subgraph(mid)
+    if not (_is_path(ht) and _is_path(hb)):
+        return None
+    if not all(deg <= 2 for _, deg in hm.degree) or nx.cycle_basis(hm):
+        return None  # the operators are single sites or trains, never a web
+    t = _path_order(d, ht)
     tx = {v: i for i, v in enumerate(t)}
 
-    def cost(order: list[int]) -> float:
-        c = 0.0
-        for i, v in enumerate(order):
-            ups = [tx[w] for w in h[v] if w in tx]
-            if ups:
-                c += (i - sum(ups) / len(ups)) ** 2
-        return c
+    def site(v: int) -> float:
+        ups = [tx[w] for w in h[v] if w in tx]
+        return sum(ups) / len(ups) if ups else math.inf
 
-    if cost(b[::-1]) < cost(b):
-        b = b[::-1]
-    return t, b
+    chains = [_path_order(d, hm.subgraph(c)) for c in nx.connected_components(hm)]
+    chains = [_align(t, c, h) if len(c) > 1 else c for c in chains]
+    chains.sort(key=lambda c: (min(site(v) for v in c), c[0]))
+    m = [v for c in chains for v in c]
+    return t, m, _align(t, _path_order(d, hb), h)
 
 
-def _force_part(d: Diagram, g: nx.Graph, comp: list) -> _Part:
+def _site_xs(row: list[int], ref: dict[int, float], h: nx.Graph, ext: Extents) -> list[float]:
+    """Centres for a row hanging from a placed row: each node under the mean of
+    its neighbours there, pushed right where it would crowd its left neighbour."""
+    xs: list[float] = []
+    for i, v in enumerate(row):
+        ups = [ref[w] for w in h[v] if w in ref]
+        want = sum(ups) / len(ups) if ups else (xs[-1] + SPACING if xs else 0.0)
+        if xs:
+            want = max(want, xs[-1] + max(SPACING, _half(ext, row[i - 1])[0] + _half(ext, v)[0] + CLEAR))
+        xs.append(want)
+    return xs
+
+
+def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> _Part:
     sub = nx.Graph()
     sub.add_nodes_from(comp)
     sub.add_edges_from(sorted((e for e in g.subgraph(comp).edges), key=str))
@@ -296,6 +407,15 @@ def _force_part(d: Diagram, g: nx.Graph, comp: list) -> _Part:
     lengths = [math.dist(pos[a], pos[b]) for a, b in sub.edges
                if isinstance(a, int) and isinstance(b, int)]
     scale = SPACING / (sum(lengths) / len(lengths)) if lengths and sum(lengths) > 0 else SPACING
+    # Big nodes (bubbles) need more room than the force layout gives points.
+    for a in nodes:
+        for b in nodes:
+            if a < b and (a in ext or b in ext):
+                ha, hb = _half(ext, a), _half(ext, b)
+                dist = math.dist(pos[a], pos[b]) * scale
+                need = math.hypot(ha[0] + hb[0], ha[1] + hb[1]) + CLEAR
+                if dist > 1e-9 and dist < need:
+                    scale *= need / dist
     part = _Part()
     for v in nodes:
         part.nodes[v] = (float(pos[v][0]) * scale, float(pos[v][1]) * scale)
@@ -304,7 +424,8 @@ def _force_part(d: Diagram, g: nx.Graph, comp: list) -> _Part:
             c = part.nodes[v]
             fx, fy = pos[("free", k)][0] * scale - c[0], pos[("free", k)][1] * scale - c[1]
             angle = math.atan2(fy, fx) if math.hypot(fx, fy) > 1e-9 else math.pi
-            _set_leg(part, k, c, angle)
+            _set_leg(part, k, v, angle, ext)
+    _boxes(part, ext)
     return part
 
 
@@ -340,7 +461,12 @@ def _bare_part(d: Diagram, pairs: list[tuple[int, int]]) -> _Part:
     return part
 
 
-def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int]) -> _Part:
+def _centred(xs: list[float], width: float) -> list[float]:
+    span = xs[-1] - xs[0] if xs else 0.0
+    return [x + (width - span) / 2 for x in xs]
+
+
+def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ext: Extents) -> _Part:
     nodes = sorted(v for v in comp if isinstance(v, int))
     h = g.subgraph(nodes)
 
@@ -351,25 +477,40 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int]) ->
 
     if _is_path(h) or _is_cycle(h):
         row = _path_order(d, h) if _is_path(h) else _cycle_order(d, h)
-        xs = [SPACING * i for i in range(len(row))]
-        return _rows_part(d, [row], [xs], [1], [-1], ids(1))
+        return _rows_part(d, [row], [_row_xs(row, ext)], [1], [-1], ids(1), ext)
     ladder = _ladder(d, h)
     if ladder is not None:
         t, b = ladder
-        tx = [SPACING * i for i in range(len(t))]
-        shift = (len(t) - len(b)) / 2
-        bx = [SPACING * (i + shift) for i in range(len(b))]
-        return _rows_part(d, [t, b], [tx, bx], [1, -1], [1, -1], ids(2))
-    return _force_part(d, g, comp)
+        if len(t) == len(b):  # columns as wide as their widest node
+            cols = [t[i] if _half(ext, t[i])[0] >= _half(ext, b[i])[0] else b[i] for i in range(len(t))]
+            tx = bx = _row_xs(cols, ext)
+        else:
+            tx, bx = _row_xs(t, ext), _row_xs(b, ext)
+            bx = _centred(bx, tx[-1] - tx[0])
+        return _rows_part(d, [t, b], [tx, bx], [1, -1], [1, -1], ids(2), ext)
+    sandwich = _sandwich(d, h)
+    if sandwich is not None:
+        t, m, b = sandwich
+        tx = _row_xs(t, ext)
+        ref = dict(zip(t, tx))
+        mx = _site_xs(m, ref, h, ext)
+        ref.update(zip(m, mx))
+        bx = _site_xs(b, ref, h, ext)
+        return _rows_part(d, [t, m, b], [tx, mx, bx], [1, 1, -1], [1, 1, -1], ids(3), ext)
+    return _force_part(d, g, comp, ext)
 
 
-def layout(d: Diagram) -> Layout:
+def layout(d: Diagram, extents: Extents | None = None) -> Layout:
     """Deterministic positions for the nodes and open legs of `d`.
 
-    Connected parts are laid out one by one and placed left to right in the
-    order of their first open leg (then of their first node); bare identity
-    lines are stacked in one block where the first of them would go.
+    `extents` gives the half width and half height of nodes bigger than an
+    ordinary shape (bubbles drawn around their insides): rows leave room for
+    them and their open legs start at their border.  Connected parts are laid
+    out one by one and placed left to right in the order of their first open
+    leg (then of their first node); bare identity lines are stacked in one
+    block where the first of them would go.
     """
+    ext = dict(extents or {})
     g = _graph(d)
     comps = sorted((sorted(c, key=str) for c in nx.connected_components(g)), key=_comp_key)
     parts: list[_Part] = []
@@ -385,11 +526,11 @@ def layout(d: Diagram) -> Layout:
                     bare_at = len(parts)
                     parts.append(_Part())
             continue  # a lone free node cannot happen: every leg is wired
-        parts.append(_component_part(d, g, comp, next_row))
+        parts.append(_component_part(d, g, comp, next_row, ext))
     if bare_at is not None:
         parts[bare_at] = _bare_part(d, bare)
 
-    out = Layout()
+    out = Layout(extents=ext)
     cursor = 0.0
     for part in parts:
         x0, y0, x1, y1 = part.bbox()
