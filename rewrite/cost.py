@@ -17,7 +17,7 @@ index sets a and b costs the product of the sizes of a ∪ b (scalar
 multiply-adds, cotengra's `contraction_cost` convention), a sympy polynomial
 in the size symbols.  cotengra reports only numbers, and only for its own
 tree, which is why the symbolic costing is written here.  The network is the
-one `export.index_network` builds (deltas as hyperedges), so the orders shown
+one `network.index_network` builds (deltas as hyperedges), so the orders shown
 are orders of the einsum the exports write.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sympy
 
 from .diagram import BubbleNode, Diagram, Sum
 from .errors import InputError
-from .export import IndexNetwork, index_network
+from .network import IndexNetwork, index_network
 
 #: Networks with at most this many operands also get cotengra's `auto` search
 #: (as in `numeric`); beyond it greedy alone, as the search would cost more.

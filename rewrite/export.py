@@ -1,18 +1,10 @@
 """Diagrams out to other tools: einsum code (einops, numpy, torch, opt_einsum),
 JSON and LaTeX index notation.
 
-Every code target starts from one `IndexNetwork` per term, built the way
-`numeric` contracts: each wire is an index, and all ports around a connected
-group of deltas share one index (a hyperedge), which einsum accepts natively
-(an index in three or more operands).  So deltas never appear as arrays,
-except where einsum cannot say what they mean:
-
-* an index that reaches no tensor but a free leg (a copy tensor with free
-  legs, a bare line) gets an explicit `ones(n)` operand, because an output
-  letter must occur in some input;
-* a second free leg on the same index gets an explicit `eye(n)` operand,
-  because an output may not repeat a letter;
-* a delta component that reaches nothing at all is the scalar of its size.
+Every code target starts from one `network.IndexNetwork` per term - the
+same view of a diagram that `numeric` contracts: deltas are hyperedges, and
+explicit `ones`/`eye` operands appear only where einsum cannot say what a
+delta means (see `network`).
 
 Generated Python is a few assignments ending in `result = ...`; it reads the
 input arrays by the tensors' names and takes symbolic sizes from their
@@ -26,13 +18,14 @@ from __future__ import annotations
 import json
 import re
 import string
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
 from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from .errors import InputError
+from .network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
 
 JSON_SCHEMA = "penrose-rewrite/diagram/1"
 TARGETS = ("einops", "numpy", "torch", "opt_einsum", "json", "tex")
@@ -46,138 +39,6 @@ _GREEK_TEX.update({"Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\L
                    "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
                    "Ω": r"\Omega", "ς": r"\varsigma"})
 _LETTERS = string.ascii_lowercase + string.ascii_uppercase
-
-
-# ------------------------------------------------------------------ the network
-
-
-@dataclass(frozen=True)
-class Operand:
-    """One einsum operand: a diagram node or an explicit array einsum needs.
-
-    `kind` is "tensor" or "bubble" (then `node` is the diagram's node id),
-    "ones" (a copy tensor reaching only free legs) or "eye" (ties a second
-    free leg to an index).  `indices` are index ids, one per axis.
-    """
-
-    kind: str
-    indices: tuple[int, ...]
-    node: int | None = None
-
-
-@dataclass
-class IndexNetwork:
-    """One diagram as einsum input: operands, output indices, symbolic sizes.
-
-    `factor` is the diagram's scalar times the size of every closed delta
-    component.  `names` gives each index a readable name: the free leg's name
-    where it has one, a fresh short name otherwise.
-    """
-
-    diagram: Diagram
-    operands: list[Operand] = field(default_factory=list)
-    output: tuple[int, ...] = ()
-    sizes: dict[int, Any] = field(default_factory=dict)
-    names: dict[int, str] = field(default_factory=dict)
-    factor: Any = 1
-
-    def title(self, k: int) -> str:
-        """How operand k is written in a contraction order (`conj(U)`, `eye`)."""
-        op = self.operands[k]
-        if op.node is not None:
-            return self.diagram.nodes[op.node].title
-        return op.kind
-
-
-def _fresh_names(taken: set[str]) -> Iterator[str]:
-    for c in "abcdefghjklmnopqrstuvwxyz" + "αβγδεζηθκλμνξπρστυφχψω":
-        if c not in taken:
-            yield c
-    k = 1
-    while True:
-        if f"i{k}" not in taken:
-            yield f"i{k}"
-        k += 1
-
-
-def index_network(d: Diagram) -> IndexNetwork:
-    """The einsum network of one diagram (see the module docstring)."""
-    parent: dict[Any, Any] = {}
-
-    def find(x: Any) -> Any:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:
-            parent[x], x = root, parent.get(x, x)
-        return root
-
-    def union(a: Any, b: Any) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-
-    for p, q in d.link.items():
-        union(p, q)
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode):
-            for i in range(1, node.arity):
-                union((v, 0), (v, i))
-
-    net = IndexNetwork(diagram=d, factor=sympy.sympify(d.scalar))
-    ids: dict[Any, int] = {}
-
-    def index(port: Any, size: Any) -> int:
-        root = find(port)
-        k = ids.get(root)
-        if k is None:
-            k = ids[root] = len(net.sizes)
-            net.sizes[k] = sympy.sympify(size)
-        return k
-
-    with_input: set[int] = set()
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode):
-            continue
-        ix = tuple(index((v, i), node.sizes[i]) for i in range(node.arity))
-        with_input.update(ix)
-        net.operands.append(Operand("bubble" if isinstance(node, BubbleNode) else "tensor", ix, v))
-
-    output: list[int] = []
-    for k in range(len(d.free)):
-        idx = index((BOUNDARY, k), d.free_sizes[k])
-        if idx not in with_input:
-            net.operands.append(Operand("ones", (idx,)))
-            with_input.add(idx)
-        if idx in output:
-            fresh = len(net.sizes)
-            net.sizes[fresh] = net.sizes[idx]
-            net.operands.append(Operand("eye", (idx, fresh)))
-            output.append(fresh)
-        else:
-            output.append(idx)
-    net.output = tuple(output)
-
-    closed: set[Any] = set()
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode) and node.arity:
-            root = find((v, 0))
-            if root not in ids and root not in closed:
-                closed.add(root)
-                net.factor = net.factor * sympy.sympify(node.size)
-
-    # Names: free legs keep theirs (when they are identifiers and unique).
-    taken: set[str] = set()
-    for k, idx in enumerate(net.output):
-        name = d.free[k]
-        if idx not in net.names and name.isidentifier() and name not in taken:
-            net.names[idx] = name
-            taken.add(name)
-    fresh = _fresh_names(taken | set(d.free))
-    for idx in sorted(net.sizes):
-        if idx not in net.names:
-            net.names[idx] = next(fresh)
-    return net
 
 
 def _terms(s: Sum) -> list[Diagram]:
@@ -439,7 +300,7 @@ def _without_repeats(net: IndexNetwork) -> IndexNetwork:
     repeat gets a fresh index, tied to the first by an `eye` operand."""
     out = IndexNetwork(net.diagram, [], net.output, dict(net.sizes), dict(net.names), net.factor)
     taken = set(out.names.values())
-    fresh = _fresh_names(taken)
+    fresh = fresh_names(taken)
     for op in net.operands:
         seen: set[int] = set()
         ix = []
@@ -541,7 +402,7 @@ class _TexWriter:
             for idx, name in zip(net.output, names):
                 net.names[idx] = name
             taken = set(names)
-            fresh = _fresh_names(taken)
+            fresh = fresh_names(taken)
             for idx in net.names:
                 if idx not in net.output and net.names[idx] in taken:
                     net.names[idx] = next(fresh)

@@ -23,7 +23,8 @@ from typing import Any, Hashable, Iterable, Mapping
 import numpy as np
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
+from .network import index_network
+from .diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from .errors import InputError
 from .kinds import Decl
 from .sample import Instance, array_of, sample_instance
@@ -68,29 +69,6 @@ class Network:
     factor: complex = 1.0
 
 
-class _UnionFind:
-    """Ports joined by wires and by deltas; each class is one index (hand-written:
-    a dict-based union-find is a dozen lines and faster here than networkx
-    components, which would need the graph built first)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[Any, Any] = {}
-
-    def find(self, x: Any) -> Any:
-        parent = self.parent
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:
-            parent[x], x = root, parent.get(x, x)
-        return root
-
-    def union(self, a: Any, b: Any) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-
 def _node_array(node: Any, inst: Instance, max_elements: int) -> np.ndarray:
     if isinstance(node, TensorNode):
         return array_of(node, inst)
@@ -100,88 +78,31 @@ def _node_array(node: Any, inst: Instance, max_elements: int) -> np.ndarray:
 
 
 def build_network(d: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) -> Network:
-    """The cotengra network of one diagram (bubbles evaluated, deltas as hyperedges)."""
-    uf = _UnionFind()
-    for p, q in d.link.items():
-        uf.union(p, q)
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode):
-            for i in range(1, node.arity):
-                uf.union((v, 0), (v, i))
-            if node.arity == 0:  # not stored by the invariant, but harmless
-                uf.find((v, 0))
-
-    net = Network()
-    net.factor = inst.value(d.scalar)
-    size_of: dict[Any, int] = {}
-
-    def note_size(idx: Any, n: int, where: str) -> None:
-        old = size_of.get(idx)
-        if old is None:
-            size_of[idx] = n
-        elif old != n:
-            raise InputError(f"inconsistent sizes on one wire: {old} and {n} ({where})")
-
-    # Tensors and bubbles: one input each, indices = classes of their ports.
-    has_input: set[Any] = set()
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode):
-            continue
-        a = _node_array(node, inst, max_elements)
-        if a.ndim != node.arity:
-            raise InputError(f"{node.title} has {a.ndim} axes in this instance, "
-                             f"but {node.arity} legs in the diagram")
-        ix = tuple(uf.find((v, i)) for i in range(node.arity))
-        for idx, n in zip(ix, a.shape):
-            note_size(idx, n, node.title)
-            has_input.add(idx)
-        net.arrays.append(a)
-        net.inputs.append(ix)
-
-    # Delta sizes (a delta may be the only thing fixing a class's size).
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode) and node.arity:
-            note_size(uf.find((v, 0)), inst.size(node.size), "δ")
-
-    # Free legs: the class's index goes to the output; a second free leg on the
-    # same class gets its own index tied by an identity (outputs cannot repeat).
-    output: list[Any] = []
-    used: set[Any] = set()
-    for k in range(len(d.free)):
-        port: Port = (BOUNDARY, k)
-        n = inst.size(d.free_sizes[k])
-        idx = uf.find(port)
-        note_size(idx, n, f"free leg {d.free[k]}")
-        if idx not in has_input:
-            # Nothing but deltas and free legs here: a copy tensor, i.e. ones.
-            net.arrays.append(np.ones(n))
-            net.inputs.append((idx,))
-            has_input.add(idx)
-        if idx in used:
-            fresh = ("free", k)
-            net.arrays.append(np.eye(n))
-            net.inputs.append((idx, fresh))
-            size_of[fresh] = n
-            output.append(fresh)
+    """The cotengra network of one diagram: `network.index_network` with arrays
+    (bubbles evaluated first), sizes made concrete and checked against the arrays."""
+    net = index_network(d)
+    out = Network()
+    out.factor = inst.value(net.factor)
+    out.size_dict = {idx: inst.size(size) for idx, size in net.sizes.items()}
+    out.output = net.output
+    for op in net.operands:
+        if op.kind == "ones":
+            a = np.ones(out.size_dict[op.indices[0]])
+        elif op.kind == "eye":
+            a = np.eye(out.size_dict[op.indices[0]])
         else:
-            used.add(idx)
-            output.append(idx)
-    net.output = tuple(output)
-
-    # Closed delta components: every port is a delta's, none reaches a tensor.
-    seen: set[Any] = set()
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode) and node.arity:
-            idx = uf.find((v, 0))
-            if idx not in has_input and idx not in seen:
-                seen.add(idx)
-                net.factor *= size_of[idx]
-    # Small integers as index labels: cheaper to hash than nested port tuples.
-    label = {idx: k for k, idx in enumerate(size_of)}
-    net.inputs = [tuple(label[i] for i in ix) for ix in net.inputs]
-    net.output = tuple(label[i] for i in net.output)
-    net.size_dict = {label[i]: n for i, n in size_of.items()}
-    return net
+            node = d.nodes[op.node]
+            a = _node_array(node, inst, max_elements)
+            if a.ndim != node.arity:
+                raise InputError(f"{node.title} has {a.ndim} axes in this instance, "
+                                 f"but {node.arity} legs in the diagram")
+            for idx, n in zip(op.indices, a.shape):
+                if out.size_dict[idx] != n:
+                    raise InputError(f"inconsistent sizes on one wire: {out.size_dict[idx]} "
+                                     f"and {n} ({node.title})")
+        out.arrays.append(a)
+        out.inputs.append(op.indices)
+    return out
 
 
 # ------------------------------------------------------------------ contraction
