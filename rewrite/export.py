@@ -151,6 +151,15 @@ class _PyWriter:
             if node.op == "inv":
                 return f"{b.eye(whole, like)}.reshape({whole}, {parts})"
             return f"{b.eye(whole, like)}.reshape({parts}, {whole})"
+        if d.builtin in ("shift", "tril", "triu"):
+            # The fixed 0/1 matrices of the language (kinds.FIXED_MATRICES).
+            n = self.code(d.sizes[0])
+            m = b.module
+            if d.builtin == "shift":  # ones where k = q - 1: the first subdiagonal
+                x = f"{m}.diag({b.ones(f'{n} - 1', like)}, -1)"
+            else:
+                x = f"{m}.{d.builtin}({b.ones(f'({n}, {n})', like)})"
+            return f"{x}.conj()" if node.conj else x
         if not d.name.isidentifier():
             raise InputError(f"cannot export {d.name}: not a Python name")
         self.arrays[d.name] = d

@@ -31,9 +31,9 @@ from .errors import InputError
 HISTORY_ENV = "PENROSE_REWRITE_HISTORY"
 
 FUNCTIONS = ("conj", "inv", "diag", "einsum", "eye", "tr", "kron", "relu", "gelu", "exp",
-             "tanh", "sigmoid", "softmax", "delta", "δ")
+             "tanh", "sigmoid", "softmax", "delta", "δ", "diff", "shift", "tril", "triu")
 KEYWORDS = ("dim", "tensor", "real", "isometry", "unitary", "invertible", "symmetric",
-            "diagonal", "let", "rule", "simplify", "show", "expand", "cost", "prove",
+            "diagonal", "let", "rule", "simplify", "show", "expand", "cost", "paths", "prove",
             "check", "draw", "to")
 
 

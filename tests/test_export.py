@@ -66,6 +66,7 @@ EXAMPLES = {
     "bubble": "relu(W[h, f] x[h]) softmax[f](W[h, f] x[h])",
     "copy": "δ[i: n, j, k]",
     "diag": "δ[i: n, j] diag(D)[k]",
+    "fixed": "x[s1] shift(n)[s2, s1] tril(n)[s2, s3] triu(n)[s3, s4]",
 }
 
 
