@@ -348,6 +348,18 @@ class Counterexample:
     def __str__(self) -> str:
         return self.format()
 
+    def to_json(self) -> dict:
+        """The record that reproduces it, for `--json`."""
+        out: dict = {"sizes": dict(sorted(self.sizes.items())), "seed": self.seed,
+                     "largest_difference": float(self.difference)}
+        if self.reason:
+            out["reason"] = self.reason
+        for side in ("left", "right"):
+            value = getattr(self, side)
+            if value is not None:
+                out[side] = [float(complex(value).real), float(complex(value).imag)]
+        return out
+
 
 def _as_sum(x: Diagram | Sum) -> Sum:
     return Sum.of(x) if isinstance(x, Diagram) else x

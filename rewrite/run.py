@@ -347,8 +347,7 @@ class Session:
             lines.append(f"right normal form: {format_sum(v.right_normal)}")
         data: dict = {"verdict": status}
         if v.counterexample is not None:
-            data["counterexample"] = v.counterexample.to_json() if hasattr(
-                v.counterexample, "to_json") else v.counterexample.format()
+            data["counterexample"] = v.counterexample.to_json()
         return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,
                       value=v, inputs=(left, right))
 

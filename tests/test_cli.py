@@ -61,6 +61,13 @@ def test_json_output_carries_a_schema_and_verdicts(decls):
     assert data["results"][0]["verdict"] == "proved"
 
 
+def test_json_counterexample_has_the_sizes_and_seed_that_reproduce_it(decls):
+    r = rewrite("prove", "U[a, b] conj(U)[c, b] == δ[a, c]", "--decl", decls, "--json")
+    cx = json.loads(r.stdout)["results"][0]["counterexample"]
+    assert set(cx["sizes"]) == {"n", "k"} and isinstance(cx["seed"], int)
+    assert cx["largest_difference"] > 0
+
+
 def test_simplify_of_an_expression_prints_normal_form_and_steps(decls):
     r = rewrite("simplify", "conj(U)[a, b] U[a, c] K[c, d]", "--decl", decls)
     assert r.returncode == 0
