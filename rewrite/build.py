@@ -255,6 +255,8 @@ class _Product:
         raise _err("unexpected index", slot)  # pragma: no cover
 
     def delta(self, slots: Sequence[Any], env: Env, at: Any) -> None:
+        if not slots:
+            raise _err("a delta needs at least one leg", at)
         names = [self.bind(s, None, None, env) for s in slots]
         for a in names[1:]:
             self.union(names[0], a)
@@ -532,9 +534,16 @@ def _slots(idx: S.IndexList | None, rule: bool = False) -> list[Any] | None:
     return list(idx.slots)
 
 
+def _number(f: S.Num) -> Any:
+    try:
+        return sympy.Rational(f.text)
+    except (ZeroDivisionError, ValueError, TypeError):
+        raise _err(f"'{f.text}' is not a number (division by zero?)", f) from None
+
+
 def _factor(f: Any, p: _Product, env: Env) -> None:
     if isinstance(f, S.Num):
-        p.d.scalar = p.d.scalar * sympy.Rational(f.text)
+        p.d.scalar = p.d.scalar * _number(f)
     elif isinstance(f, S.Ref):
         _ref(f, p, env)
     elif isinstance(f, S.Call):
@@ -742,6 +751,8 @@ def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
                 value = value * env.dims[f.name]
             else:
                 raise _err(f"{fn}(...) takes a size: a number or a declared dim", f)
+        if value == 0:
+            raise _err(f"{fn}(...) takes a positive size", a)
         return value
     raise _err(f"{fn}(...) takes a size: a number or a declared dim", a)
 
@@ -894,7 +905,7 @@ def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
     groups: set[str] = set()
     for f in term.product.factors:
         if isinstance(f, S.Num):
-            coeff = coeff * sympy.Rational(f.text)
+            coeff = coeff * _number(f)
             continue
         if isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
             coeff = coeff * env.dims[f.name]

@@ -253,3 +253,19 @@ def test_matrix_sugar_needs_one_or_two_legs():
 def test_leg_groups_only_in_rules():
     e = run("A[*w]")
     assert e.message == "leg-group variables (*w) are only allowed in rules"
+
+
+def test_division_by_zero_in_a_coefficient():
+    e = run("show 1/0 A[i, j]")
+    assert "is not a number (division by zero?)" in e.message
+    assert where(e) == (1, 6)
+
+
+def test_eye_of_size_zero():
+    e = run("show eye(0)")
+    assert e.message == "eye(...) takes a positive size"
+
+
+def test_delta_without_legs():
+    e = run("show δ[]")
+    assert e.message == "a delta needs at least one leg"
