@@ -179,7 +179,12 @@ def draw(source: str, out: str, decls, widths: bool) -> None:
         value = session.last_value(text, name)
         from .draw import draw as draw_to
 
-        draw_to(value, out, widths=widths)
+        try:
+            draw_to(value, out, widths=widths)
+        except (OSError, ValueError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise click.UsageError(reason if reason.startswith("cannot draw")
+                                   else f"cannot draw to {out!r}: {reason}")
         click.echo(f"wrote {out}")
         return EXIT_OK
 

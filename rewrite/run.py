@@ -318,7 +318,16 @@ class Session:
         target = stmt.target or f"diagram-{stmt.line}.svg"
         if self.out_dir and not os.path.isabs(target):
             target = os.path.join(self.out_dir, target)
-        draw(value, target)
+        try:
+            draw(value, target)
+        except (OSError, ValueError) as e:
+            # A file that cannot be written, or a format we do not draw: the
+            # user's mistake, pointed at like any other.
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            message = reason if reason.startswith("cannot draw") else (
+                f"cannot draw to {target!r}: {reason}")
+            raise InputError(message, stmt.line, stmt.column,
+                             width=max(1, stmt.end_column - stmt.column)) from None
         return Result("draw", stmt.line, src, "ok", f"wrote {target}", value=value,
                       data={"file": target})
 

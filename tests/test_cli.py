@@ -84,3 +84,18 @@ def test_check_steps_names_the_first_step_that_changes_the_value():
     (result,) = session.run("simplify U[a, b] conj(U)[c, b]")
     assert result.status == "refuted"
     assert result.text.startswith("check failed: step 1 (wrong at U, conj(U))")
+
+
+def test_drawing_to_an_unwritable_place_is_an_input_error(tmp_path):
+    p = tmp_path / "draw.tn"
+    p.write_text(DECLS + 'draw A[i, j] to "/nonexistent/dir/x.svg"\n', encoding="utf-8")
+    r = rewrite("run", str(p))
+    assert r.returncode == 2 and "cannot draw to '/nonexistent/dir/x.svg'" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+
+
+def test_drawing_to_an_unknown_format_is_an_input_error(tmp_path):
+    p = tmp_path / "draw.tn"
+    p.write_text(DECLS + 'draw A[i, j] to "x.pdf"\n', encoding="utf-8")
+    r = rewrite("run", str(p), cwd=tmp_path)
+    assert r.returncode == 2 and "use a .svg, .png or .tex file name" in r.stderr
