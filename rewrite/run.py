@@ -239,6 +239,16 @@ class Session:
     # -- commands ------------------------------------------------------------------
 
     def command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
+        try:
+            return self._command(stmt, text, mode)
+        except InputError as e:
+            if e.line is None:  # raised where only the statement knows the place
+                e.line, e.column = stmt.line, stmt.column
+                if stmt.end_line in (0, stmt.line) and stmt.end_column > stmt.column:
+                    e.width = stmt.end_column - stmt.column
+            raise
+
+    def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
         from .build import build_equation, build_expr
 
         verb = stmt.verb
