@@ -170,7 +170,7 @@ class _Printer:
     def _atom(self, v: int, n: Any, grouped: dict) -> str:
         slots = ", ".join(self._slots(v, n.arity, grouped))
         if isinstance(n, TensorNode):
-            return f"{n.title}[{slots}]"
+            return f"{n.title}[{slots}]" if n.arity else n.title
         assert isinstance(n, BubbleNode)
         inside = format_sum(n.inside)
         if n.fn == "sum":

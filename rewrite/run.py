@@ -362,8 +362,13 @@ class Session:
         if verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
             from .printer import format_sum
 
-            lines.append(f"left normal form:  {format_sum(v.left_normal)}")
-            lines.append(f"right normal form: {format_sum(v.right_normal)}")
+            if v.kind == "proved" and v.how == "normal forms":
+                # Both sides reached isomorphic normal forms; printing them twice,
+                # with their nodes in different orders, only invites doubt.
+                lines.append(f"normal form: {format_sum(v.left_normal)}")
+            else:
+                lines.append(f"left normal form:  {format_sum(v.left_normal)}")
+                lines.append(f"right normal form: {format_sum(v.right_normal)}")
         data: dict = {"verdict": status}
         if v.counterexample is not None:
             data["counterexample"] = v.counterexample.to_json()
