@@ -541,9 +541,54 @@ def _number(f: S.Num) -> Any:
         raise _err(f"'{f.text}' is not a number (division by zero?)", f) from None
 
 
+def _scalar_of(f: Any, env: Env) -> Any:
+    """The value of a factor made only of numbers and sizes (`2`, `n`, `5*3`,
+    `1/n`), or None when the factor has tensors in it."""
+    if isinstance(f, S.Num):
+        return _number(f)
+    if isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
+        return env.dims[f.name]
+    if isinstance(f, S.Paren) and f.indices is None and f.expr.output is None \
+            and len(f.expr.terms) == 1:
+        values = [_scalar_of(g, env) for g in f.expr.terms[0].product.factors]
+        if all(v is not None for v in values):
+            return sympy.Mul(f.expr.terms[0].sign, *values)
+        return None
+    if isinstance(f, S.Scale):
+        a, b = _scalar_of(f.left, env), _scalar_of(f.right, env)
+        if a is None or b is None:
+            return None
+        if f.op == "*":
+            return a * b
+        if b == 0:
+            raise _err("division by zero", f.right)
+        return a / b
+    return None
+
+
+def _scale(f: S.Scale, p: _Product, env: Env) -> None:
+    if f.op == "/":
+        den = _scalar_of(f.right, env)
+        if den is None:
+            raise _err("only numbers and sizes can divide: the right side of '/' has tensors "
+                       "in it", f.right)
+        if den == 0:
+            raise _err("division by zero", f.right)
+        p.d.scalar = p.d.scalar / den
+        _factor(f.left, p, env)
+        return
+    if _scalar_of(f.left, env) is None and _scalar_of(f.right, env) is None:
+        raise _err("'*' scales by numbers and sizes; write tensors side by side, as in "
+                   "A[i, j] B[j, k], to multiply (and contract) them", f)
+    _factor(f.left, p, env)
+    _factor(f.right, p, env)
+
+
 def _factor(f: Any, p: _Product, env: Env) -> None:
     if isinstance(f, S.Num):
         p.d.scalar = p.d.scalar * _number(f)
+    elif isinstance(f, S.Scale):
+        _scale(f, p, env)
     elif isinstance(f, S.Ref):
         _ref(f, p, env)
     elif isinstance(f, S.Call):
@@ -745,12 +790,11 @@ def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
     if isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.terms[0].sign == 1:
         value: Any = sympy.Integer(1)
         for f in a.terms[0].product.factors:
-            if isinstance(f, S.Num) and re.fullmatch(r"\d+", f.text):
-                value = value * int(f.text)
-            elif isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
-                value = value * env.dims[f.name]
-            else:
-                raise _err(f"{fn}(...) takes a size: a number or a declared dim", f)
+            v = _scalar_of(f, env)
+            if v is None or not (v.is_integer or v.is_Integer):
+                raise _err(f"{fn}(...) takes a size: a whole number, a declared dim or a "
+                           "product of them", f)
+            value = value * v
         if value == 0:
             raise _err(f"{fn}(...) takes a positive size", a)
         return value
@@ -904,11 +948,9 @@ def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
     counts: dict[str, int] = {}
     groups: set[str] = set()
     for f in term.product.factors:
-        if isinstance(f, S.Num):
-            coeff = coeff * _number(f)
-            continue
-        if isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
-            coeff = coeff * env.dims[f.name]
+        value = _scalar_of(f, env)
+        if value is not None:
+            coeff = coeff * value
             continue
         atom = _rule_atom(f, params, env, decls)
         for slot in atom.args:

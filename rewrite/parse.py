@@ -219,8 +219,11 @@ class _ToSyntax(Transformer):
     def number(self, items):
         return S.Num(str(items[0]), **_span(items))
 
-    def fraction(self, items):
-        return S.Num(f"{items[0]}/{items[1]}", **_span(items))
+    def times(self, items):
+        return S.Scale(items[0], "*", items[1], **_span(items))
+
+    def divide(self, items):
+        return S.Scale(items[0], "/", items[1], **_span(items))
 
     def ref(self, items):
         return S.Ref(str(items[0]), items[1] if len(items) > 1 else None, **_span(items))

@@ -139,6 +139,15 @@ class MatMul(Located):
 
 
 @dataclass(frozen=True)
+class Scale(Located):
+    """`left * right` or `left / right`: scaling by numbers and sizes."""
+
+    left: "Factor"
+    op: str
+    right: "Factor"
+
+
+@dataclass(frozen=True)
 class Product(Located):
     """Juxtaposition: numbers, dims and tensors side by side."""
 
@@ -159,7 +168,7 @@ class SumExpr(Located):
     output: tuple[Union[Index, Group], ...] | None = None
 
 
-Factor = Union[Num, Ref, Call, Softmax, Paren, Attr, MatMul]
+Factor = Union[Num, Ref, Call, Softmax, Paren, Attr, MatMul, Scale]
 Expr = SumExpr
 Arg = Union[SumExpr, Str]
 

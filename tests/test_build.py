@@ -13,6 +13,7 @@ import sympy
 from rewrite.build import Env, build_expr, build_program
 from rewrite.canon import isomorphic
 from rewrite.diagram import BOUNDARY, BubbleNode, DeltaNode, TensorNode
+from rewrite.errors import InputError
 from rewrite.kinds import Kind
 from rewrite.numeric import evaluate
 from rewrite.parse import parse
@@ -465,3 +466,45 @@ def test_equation_sizes_by_position_through_the_output(env):
     [stmt] = parse("prove δ[x, y] -> [x, y] == A[i, j]")
     left, right = build_equation(stmt, env)
     assert left.sizes == (N, N)
+
+
+# ------------------------------------------------------------ scaling by * and /
+
+
+def _scalar_and_nodes(text: str):
+    env = build_program(parse("dim n\ntensor A[i: n, j: n]\n"))
+    (st,) = parse("show " + text)
+    s = build_expr(st.expr, env)
+    return s.terms[0].scalar, len(s.terms[0].nodes)
+
+
+def test_star_scales_by_numbers_and_sizes():
+    n = sympy.Symbol("n", positive=True, integer=True)
+    assert _scalar_and_nodes("2*n A[i, j]") == (2 * n, 1)
+
+
+def test_slash_divides_by_a_size():
+    n = sympy.Symbol("n", positive=True, integer=True)
+    assert _scalar_and_nodes("1/n A[i, j]") == (1 / n, 1)
+    assert _scalar_and_nodes("A[i, j] / (2 n)") == (1 / (2 * n), 1)
+
+
+def test_eye_takes_a_product_of_sizes_as_the_seed_writes_it():
+    env = build_program(parse("dim n\n"))
+    (st,) = parse("show eye(5*3)")
+    s = build_expr(st.expr, env)
+    assert s.sizes == (15, 15)
+
+
+def test_star_between_two_tensors_is_refused_with_a_hint():
+    env = build_program(parse("dim n\ntensor A[i: n, j: n]\n"))
+    (st,) = parse("show A[i, j] * A[j, k]")
+    with pytest.raises(InputError, match="write tensors side by side"):
+        build_expr(st.expr, env)
+
+
+def test_dividing_by_a_tensor_is_refused():
+    env = build_program(parse("dim n\ntensor A[i: n, j: n]\n"))
+    (st,) = parse("show A[i, j] / A[i, j]")
+    with pytest.raises(InputError, match="only numbers and sizes can divide"):
+        build_expr(st.expr, env)

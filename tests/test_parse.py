@@ -145,7 +145,9 @@ def test_sum_signs_and_coefficients():
     e = parse_expr("2 A[i, j] + 1/2 B[i, j] - n C[i, j]")
     assert [t.sign for t in e.terms] == [1, 1, -1]
     assert e.terms[0].product.factors[0] == S.Num("2")
-    assert e.terms[1].product.factors[0].text == "1/2"
+    half = e.terms[1].product.factors[0]
+    assert isinstance(half, S.Scale) and half.op == "/"
+    assert (half.left.text, half.right.text) == ("1", "2")
     assert e.terms[2].product.factors[0].name == "n"
 
 
