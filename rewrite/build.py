@@ -143,10 +143,21 @@ class Env:
                 names.append(slot.name)
             if len(names) != len(set(names)):
                 raise _err("an index is listed twice in the let's legs", st.indices)
-            if set(names) != set(value.free):
+            unnamed = [f for f in value.free if not f.isidentifier()]
+            if set(names) == set(value.free):
+                value = reorder(value, names)
+            elif unnamed and len(names) == len(value.free) and \
+                    set(value.free) - set(unnamed) <= set(names):
+                # Legs without a name of their own - grouped `(i j)` or matrix
+                # sugar's positional ones - take the let's remaining names in
+                # order: `let M[r, k] = T[i, j, k] -> [(i j), k]`.
+                spare = iter(n for n in names if n not in value.free)
+                renamed = [f if f.isidentifier() else next(spare) for f in value.free]
+                value = reorder(Sum(tuple(t.renamed(renamed) for t in value.terms),
+                                    tuple(renamed), value.sizes), names)
+            else:
                 raise _err(f"the let's legs {names} are not the free indices of its value "
                            f"{list(value.free)}", st.indices)
-            value = reorder(value, names)
         self.lets[st.name] = value
 
 

@@ -508,3 +508,15 @@ def test_dividing_by_a_tensor_is_refused():
     (st,) = parse("show A[i, j] / A[i, j]")
     with pytest.raises(InputError, match="only numbers and sizes can divide"):
         build_expr(st.expr, env)
+
+
+def test_let_names_a_grouped_leg():
+    env = build_program(parse("dim n, m, k\ntensor T[i: n, j: m, k: k]\n"
+                              "let M[r, k] = T[i, j, k] -> [(i j), k]\n"))
+    assert env.lets["M"].free == ("r", "k")
+
+
+def test_let_names_the_positional_legs_of_matrix_sugar():
+    env = build_program(parse("dim n, m\ntensor A[i: n, j: m]\ntensor B[j: m, k: n]\n"
+                              "let P[x, y] = A @ B\n"))
+    assert env.lets["P"].free == ("x", "y")
