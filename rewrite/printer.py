@@ -5,8 +5,10 @@ Why the text has the shape it has:
 * Internal wires get fresh short names (`a`, `b`, ..., then Greek, then
   `i1`, `i2`, ...), never a free leg's name, assigned in node order, so the
   output is deterministic and one pass (linear in the diagram).
-* A delta node is `δ[a: n, b, c]` (one leg annotated, so a lone delta knows
-  its size).  The builder merges deltas that share an index, so a delta next
+* A delta whose legs all meet tensors (and at most one free leg) is written
+  as users write it, one index on three or more legs: `A[i, a] v[a] B[a, j]`
+  (with its free leg, if any, listed in `-> [...]`).  Any other delta node is
+  `δ[a: n, b, c]` (one leg annotated, so a lone delta knows its size).  The builder merges deltas that share an index, so a delta next
   to another delta is written in parentheses, `(δ[a: n, b, c])`, whose inside
   is built on its own: the two stay two nodes.
 * A fuse node (grouped legs) whose whole leg meets an ordinary tensor or
@@ -103,6 +105,7 @@ class _Printer:
         self.wire: dict[tuple[int, int], str] = {}
         self.appear: list[str] = []
         self.appeared: set[str] = set()
+        self.force_output = False
 
     def name(self, p: tuple[int, int]) -> str:
         d = self.d
@@ -125,9 +128,10 @@ class _Printer:
                 q = d.link[(v, n.arity - 1)]
                 if q[0] != BOUNDARY and q[0] != v and _groupable(d.nodes[q[0]]):
                     grouped[q] = v
+        hyper = self._hyperedges()
         parts: list[str] = []
         for v, n in d.nodes.items():
-            if _is_fuse(n) and v in grouped.values():
+            if (_is_fuse(n) and v in grouped.values()) or v in hyper:
                 continue
             if isinstance(n, DeltaNode):
                 parts.append(self._delta(v, n))
@@ -150,9 +154,37 @@ class _Printer:
         text = " ".join(parts)
         if sign < 0:
             text = "-" + text
-        if self.appear != self.free_names:
+        if self.appear != self.free_names or self.force_output:
             text += " -> [" + ", ".join(self.free_names) + "]"
         return text
+
+    def _hyperedges(self) -> set[int]:
+        """Deltas written the way users write them: one index on three or more legs.
+
+        A delta whose legs all meet tensors or bubbles (and at most one free
+        leg) prints as a shared index name, `A[i, a] v[a] B[a, j]`, instead of
+        `δ[a: n, b, c]`; with a free leg the index is also listed in the output,
+        which counts as one more occurrence.  Deltas next to deltas, with
+        self-loops or with two free legs keep the explicit form.
+        """
+        d = self.d
+        out: set[int] = set()
+        for v, n in d.nodes.items():
+            if not isinstance(n, DeltaNode) or n.arity < 3:
+                continue
+            ends = [d.link[(v, i)] for i in range(n.arity)]
+            if any(q[0] == v or isinstance(d.nodes.get(q[0]), DeltaNode) for q in ends):
+                continue
+            free = [q for q in ends if q[0] == BOUNDARY]
+            if len(free) > 1:
+                continue
+            name = self.free_names[free[0][1]] if free else next(self.fresh)
+            for q in ends:
+                if q[0] != BOUNDARY:
+                    self.wire[q] = name
+            self.force_output = self.force_output or bool(free)
+            out.add(v)
+        return out
 
     def _slots(self, v: int, arity: int, grouped: dict) -> list[str]:
         out = []
@@ -230,7 +262,8 @@ def format_sum(s: Sum) -> str:
     for t in s.terms:
         p = _Printer(t)
         body = p.run()
-        if " -> [" in body and body.endswith("]") and p.appear != p.free_names:
+        if " -> [" in body and body.endswith("]") and (p.appear != p.free_names
+                                                       or p.force_output):
             body = body[: body.rindex(" -> [")]
             need_output = True
         free_names = free_names or p.free_names

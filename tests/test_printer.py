@@ -52,8 +52,20 @@ def test_internal_names_avoid_free_names():
     assert format_sum(build("A[a, j] B[j, b]")) == "A[a, c] B[c, b]"
 
 
+def test_hyperedge_with_a_free_leg_prints_as_written():
+    assert format_sum(build("v[i] v[i] -> [i]")) == "v[i] v[i] -> [i]"
+
+
+def test_hyperedge_prints_as_one_index_on_three_legs():
+    assert format_sum(build("A[i, a] v[a] A[a, j]")) == "A[i, a] v[a] A[a, j]"
+
+
 def test_delta_prints_with_one_size_annotation():
-    assert format_sum(build("v[i] v[i] -> [i]")) == "v[a] v[b] δ[a: n, b, i]"
+    assert format_sum(build("δ[i: n, j, k]")) == "δ[i: n, j, k]"
+
+
+def test_two_free_legs_on_one_hyperedge_keep_the_explicit_delta():
+    assert format_sum(build("v[a] δ[a, i, j]")) == "v[a] δ[a: n, i, j]"
 
 
 def test_conj_and_inv_titles():
