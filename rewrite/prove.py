@@ -108,13 +108,41 @@ def _expansions(d: Diagram, expansions: Sequence[Rule]):
 def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
           decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
           search: bool = True, expansions: Sequence[Rule] | None = None,
-          search_budget: int = 40, trials: int = 3) -> Verdict:
-    """Decide `left == right`: proved symbolically, refuted numerically, or unknown."""
+          search_budget: int = 40, trials: int = 3, trace: bool = False,
+          recheck: Iterable[str] = ()) -> Verdict:
+    """Decide `left == right`: proved symbolically, refuted numerically, or unknown.
+
+    Every step is reported; the diagram after each step only with `trace`
+    (keeping them costs a copy per step, quadratic on long chains).
+
+    `recheck` names rules whose soundness rests only on random checks at load
+    time (a user's rules): a proof that used one is confirmed numerically once
+    more before it is reported, so that a rule which happened to pass its
+    checks cannot make a false `proved`.
+    """
+    verdict = _prove(left, right, rules, decls, constraints, search, expansions,
+                     search_budget, trials, trace)
+    recheck = set(recheck)
+    used = {s.rule.lstrip("-") for s in verdict.left_steps + verdict.right_steps}
+    if verdict.kind == "proved" and (used & recheck or verdict.how.startswith("search")
+                                     and recheck):
+        cex = _numeric(as_sum(left), as_sum(right), decls, constraints, 1)
+        if cex is not None:
+            return Verdict("refuted", verdict.left_steps, verdict.right_steps, cex,
+                           verdict.left_normal, verdict.right_normal,
+                           how="numerically, after rewriting with a rule that is wrong here: "
+                               + ", ".join(sorted(used & recheck)))
+    return verdict
+
+
+def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, Decl] | None,
+           constraints: Iterable, search: bool, expansions: Sequence[Rule] | None,
+           search_budget: int, trials: int, trace: bool) -> Verdict:
     from .engine import core_rules
 
     left, right = as_sum(left), as_sum(right)
     rules = core_rules() if rules is None else [r for r in rules if classify(r) == "simplification"]
-    lr, rr = simplify(left, rules, trace=True), simplify(right, rules, trace=True)
+    lr, rr = simplify(left, rules, trace=trace), simplify(right, rules, trace=trace)
     ln, rn = lr.sum, align(lr.sum, rr.sum)
     steps = dict(left_steps=lr.steps, right_steps=rr.steps, left_normal=ln, right_normal=rn)
     if same(ln, rn):

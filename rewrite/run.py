@@ -348,13 +348,16 @@ class Session:
             v = check(left, right, constraints=self.env.constraints)
         else:
             v = prove(left, right, self.core_rules, expansions=self.expansion_rules,
-                      constraints=self.env.constraints)
+                      constraints=self.env.constraints, trace=self.trace,
+                      recheck=[r.name for r in self.env.rules])
         steps = ([_step_record(s, "left") for s in v.left_steps]
                  + [_step_record(s, "right") for s in v.right_steps])
         lines = [v.kind if verb == "prove" or v.kind == "refuted" else "holds"]
         status = lines[0]
         if v.kind == "refuted" and v.counterexample is not None:
             lines[0] += f": {v.counterexample.format()}"
+            if v.how:
+                lines.append(f"({v.how})")
         elif v.kind == "unknown":
             lines[0] += ": no proof found, yet numerically equal on every instance tried"
         elif verb == "check":

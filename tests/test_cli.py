@@ -99,3 +99,13 @@ def test_drawing_to_an_unknown_format_is_an_input_error(tmp_path):
     p.write_text(DECLS + 'draw A[i, j] to "x.pdf"\n', encoding="utf-8")
     r = rewrite("run", str(p), cwd=tmp_path)
     assert r.returncode == 2 and "use a .svg, .png or .tex file name" in r.stderr
+
+
+def test_a_proof_through_an_unsound_user_rule_is_not_reported_proved():
+    session = Session()
+    for stmt in parse(DECLS):
+        session.env.execute_declaration(stmt)
+    (bad,) = parse("rule wrong(V: isometry): V[*w -> *t] conj(V)[*v -> *t] => δ[*w, *v]")
+    session.env.rules.append(checked_rule(bad, session.env, check=False))
+    (result,) = session.run("prove U[a, b] conj(U)[c, b] == δ[a, c]")
+    assert result.status == "refuted" and "wrong" in result.text
