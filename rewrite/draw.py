@@ -32,7 +32,7 @@ import sympy
 
 from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from .kinds import Kind
-from .layout import LEG, Layout, Point, arc_height, layout
+from .layout import LEG, Layout, Point, arc_height, arc_lift, layout
 
 UNIT_INCH = 0.6  # one drawing unit in the matplotlib picture
 BASE_WIDTH = 1.3  # line width of a wire, in points
@@ -328,9 +328,214 @@ def _curve(p0: Point, p3: Point, bulge: Point) -> tuple[Point, ...]:
     return (p0, c1, c2, p3)
 
 
-def _diagram_scene(d: Diagram, lay: Layout, widths: bool, gids: _Gids) -> Scene:
+BUBBLE_PAD = 0.3  # room between a bubble's border and what it holds
+LABEL_SIZE = FONT_SIZE * 0.85
+
+
+@dataclass(frozen=True)
+class _Art:
+    """A bubble drawn around its inside, its box centred at the origin.
+
+    The scene lists the box first, so that it lies under what it holds.
+    `ports[k]` is where port k (the inside's free leg k) meets the border and
+    `dirs[k]` the direction the wire leaves in.
+    """
+
+    scene: Scene
+    half: Point
+    ports: tuple[Point, ...]
+    dirs: tuple[Point, ...]
+
+
+class _Arts:
+    """Bubble pictures of one scene, each drawn once per orientation (nested
+    bubbles would otherwise be redrawn at every level)."""
+
+    def __init__(self, widths: bool) -> None:
+        self.widths = widths
+        self.memo: dict[tuple[int, bool], _Art] = {}
+        self.keep: list[BubbleNode] = []  # ids stay valid while the nodes live
+
+    def __call__(self, node: BubbleNode, mirror: bool) -> _Art:
+        key = (id(node), mirror)
+        if key not in self.memo:
+            self.keep.append(node)
+            self.memo[key] = _bubble_art(node, mirror, self)
+        return self.memo[key]
+
+
+def _mirror(lay: Layout) -> Layout:
+    """The layout seen in a mirror (x → -x), for a bubble whose wires leave
+    better the other way round; shapes follow their legs, so they mirror too."""
+    return Layout({v: (-x, y) for v, (x, y) in lay.nodes.items()},
+                  {k: (-x, y) for k, (x, y) in lay.free_ends.items()},
+                  {k: (-x, y) for k, (x, y) in lay.free_dirs.items()},
+                  dict(lay.rows), dict(lay.arc_side), dict(lay.extents))
+
+
+def _exit(box: tuple[float, float, float, float], e: Point, u: Point) -> Point:
+    """Where the ray from e (inside the box) along u leaves the box."""
+    x0, y0, x1, y1 = box
+    ts = []
+    if u[0] > 1e-9:
+        ts.append((x1 - e[0]) / u[0])
+    if u[0] < -1e-9:
+        ts.append((x0 - e[0]) / u[0])
+    if u[1] > 1e-9:
+        ts.append((y1 - e[1]) / u[1])
+    if u[1] < -1e-9:
+        ts.append((y0 - e[1]) / u[1])
+    t = max(min(ts), 0.0) if ts else 0.0
+    return (e[0] + t * u[0], e[1] + t * u[1])
+
+
+def _box_around(content: tuple[float, float, float, float], label: Text) -> tuple[float, float, float, float]:
+    """The bubble's border: the content padded, with a strip on top for the name."""
+    x0, y0, x1, y1 = content
+    (lx0, ly0), (lx1, ly1) = label.extent()
+    x0, y0, x1 = x0 - BUBBLE_PAD, y0 - BUBBLE_PAD, x1 + BUBBLE_PAD
+    y1 = y1 + BUBBLE_PAD + (ly1 - ly0)
+    x1 = max(x1, x0 + (lx1 - lx0) + 2 * BUBBLE_PAD)
+    return (x0, y0, x1, y1)
+
+
+def _label_room(box, label: Text, ports: list[Point]) -> tuple[float, float, float, float]:
+    """Widen the box to the left until no port on its top runs through the name."""
+    x0, y0, x1, y1 = box
+    (lx0, _), (lx1, _) = label.extent()
+    need = (lx1 - lx0) + 2 * BUBBLE_PAD * 0.75
+    top = [p[0] for p in ports if abs(p[1] - y1) < 1e-6]
+    if top and min(top) < x0 + need:
+        x0 = min(top) - need
+    return (x0, y0, x1, y1)
+
+
+def _bubble_label(node: BubbleNode) -> Text:
+    plain, tex = node_label(node)
+    return Text(f"label-{node.title}", (0.0, 0.0), plain, tex, ha="left", va="top", size=LABEL_SIZE)
+
+
+def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
+    """Draw the inside, then the border around it.
+
+    One term (of a nonlinearity) is drawn as a diagram whose open legs run on
+    to the border, where the outer wires take them up: the picture of "first
+    contract everything inside, then apply the function".  Several terms, or a
+    parenthesised sum (fn="sum"), are drawn side by side with their signs and
+    leg names, and the ports sit on the side of the border their legs point to.
+    """
+    label = _bubble_label(node)
+    inside = node.inside
+    single = inside.single if node.fn != "sum" else None
+    if single is not None:
+        texts = _coeff_texts(single.scalar, first=True)
+        sc, lay = _diagram_scene(single, arts, mirror, names=False)
+        body, (off,) = _with_front([(texts, sc)])
+        ends = [(lay.free_ends[k][0] + off[0], lay.free_ends[k][1] + off[1]) for k in range(len(single.free))]
+        dirs = [lay.free_dirs[k] for k in range(len(single.free))]
+        box = _box_around(body.bbox(), label)
+        box = _label_room(box, label, [_exit(box, e, u) for e, u in zip(ends, dirs)])
+        ports = [_exit(box, e, u) for e, u in zip(ends, dirs)]
+        sc, _ = _diagram_scene(single, arts, mirror, names=False,
+                               leg_ends={k: (p[0] - off[0], p[1] - off[1]) for k, p in enumerate(ports)})
+        body, _ = _with_front([(texts, sc)])
+    else:
+        body, firsts = _terms_scene(list(inside.terms), arts, mirror)
+        box = _box_around(body.bbox(), label)
+        ports, dirs = _side_ports(box, firsts, len(inside.free))
+    x0, y0, x1, y1 = box
+    c = ((x0 + x1) / 2, (y0 + y1) / 2)
+    border = Shape(shape_gid(node), "box", c, "bubble", width=x1 - x0, height=y1 - y0)
+    name = replace(label, at=(x0 + BUBBLE_PAD * 0.75, y1 - BUBBLE_PAD * 0.4))
+    sc = Scene(shapes=(border,)) + body + Scene(texts=(name,))
+    return _Art(sc.moved(-c[0], -c[1]), ((x1 - x0) / 2, (y1 - y0) / 2),
+                tuple((p[0] - c[0], p[1] - c[1]) for p in ports), tuple(dirs))
+
+
+def _side_ports(box, first: Layout | None, n: int) -> tuple[list[Point], list[Point]]:
+    """Ports of a bubble holding a sum: each on the side its legs point to in
+    the first term, spread evenly along that side in the order of the legs."""
+    x0, y0, x1, y1 = box
+    sides: dict[str, list[int]] = {"left": [], "right": [], "top": [], "bottom": []}
+    for k in range(n):
+        u = first.free_dirs.get(k, (-1.0, 0.0)) if first else (-1.0 if k == 0 else 1.0, 0.0)
+        if abs(u[0]) >= abs(u[1]):
+            sides["left" if u[0] < 0 else "right"].append(k)
+        else:
+            sides["top" if u[1] > 0 else "bottom"].append(k)
+    ports: list[Point] = [(0.0, 0.0)] * n
+    dirs: list[Point] = [(0.0, 0.0)] * n
+    for side, ks in sides.items():
+        if first is not None:
+            along = (lambda k: -first.free_ends[k][1]) if side in ("left", "right") else (lambda k: first.free_ends[k][0])
+            ks = sorted(ks, key=lambda k: (along(k), k))
+        for j, k in enumerate(ks):
+            f = (j + 1) / (len(ks) + 1)
+            if side == "left":
+                ports[k], dirs[k] = (x0, y1 - f * (y1 - y0)), (-1.0, 0.0)
+            elif side == "right":
+                ports[k], dirs[k] = (x1, y1 - f * (y1 - y0)), (1.0, 0.0)
+            elif side == "top":
+                ports[k], dirs[k] = (x0 + f * (x1 - x0), y1), (0.0, 1.0)
+            else:
+                ports[k], dirs[k] = (x0 + f * (x1 - x0), y0), (0.0, -1.0)
+    return ports, dirs
+
+
+def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts) -> _Art:
+    """The bubble's picture, mirrored when that makes more of its ports face
+    what they are wired to."""
+    node = d.nodes[v]
+
+    def score(art: _Art) -> float:
+        s = 0.0
+        for k, (p, u) in enumerate(zip(art.ports, art.dirs)):
+            w, i = d.link[(v, k)]
+            t = lay.free_ends.get(i) if w == BOUNDARY else lay.nodes[w]
+            if t is None or w == v:
+                continue
+            to = _norm((t[0] - c[0] - p[0], t[1] - c[1] - p[1]))
+            if to is not None:
+                s += u[0] * to[0] + u[1] * to[1]
+        return s
+
+    plain = arts(node, False)
+    if not plain.ports:
+        return plain
+    flipped = arts(node, True)
+    return flipped if score(flipped) > score(plain) + 1e-9 else plain
+
+
+def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
+                   leg_ends: dict[int, Point] | None = None) -> tuple[Scene, Layout]:
+    """One diagram's picture, with its layout.  `leg_ends` moves the open ends
+    of legs (to a bubble's border, for the diagram inside it); `names=False`
+    leaves the legs unnamed, as they are inside a bubble."""
+    widths = arts.widths
+    bubbles = {v: arts(n, False) for v, n in d.nodes.items() if isinstance(n, BubbleNode)}
+    lay = layout(d, {v: a.half for v, a in bubbles.items()})
+    if mirror:
+        lay = _mirror(lay)
+    bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
+    ends = dict(lay.free_ends)
+    fdirs = dict(lay.free_dirs)
     wires: list[Wire] = []
     dirs: dict[int, dict[int, Point]] = {v: {} for v in d.nodes}
+
+    def at(p) -> Point:
+        """Where a wire meets port p: a node's centre or a bubble's border."""
+        v, i = p
+        if v in bubbles:
+            c, q = lay.nodes[v], bubbles[v].ports[i]
+            return (c[0] + q[0], c[1] + q[1])
+        return lay.nodes[v]
+
+    for p, q in d.link.items():  # open legs of bubbles leave along their port's direction
+        if p[0] in bubbles and q[0] == BOUNDARY:
+            a, u = at(p), bubbles[p[0]].dirs[p[1]]
+            ends[q[1]], fdirs[q[1]] = (a[0] + LEG * u[0], a[1] + LEG * u[1]), u
+    if leg_ends:
+        ends.update(leg_ends)
 
     def width(p) -> float:
         if widths:
@@ -351,70 +556,81 @@ def _diagram_scene(d: Diagram, lay: Layout, widths: bool, gids: _Gids) -> Scene:
     for p, q in sorted(d.wires()):
         (u, i), (w, j) = p, q
         if u == BOUNDARY and w == BOUNDARY:
-            a, b = lay.free_ends[i], lay.free_ends[j]
-            wires.append(Wire(gids(f"wire-{d.free[i]}-{d.free[j]}"), (a, b), width(p)))
+            wires.append(Wire(f"wire-{d.free[i]}-{d.free[j]}", (ends[i], ends[j]), width(p)))
         elif u == BOUNDARY or w == BOUNDARY:
             (k, (v, pi)) = (i, q) if u == BOUNDARY else (j, p)
-            wires.append(Wire(gids(f"leg-{d.free[k]}"), (lay.nodes[v], lay.free_ends[k]), width(p)))
-            depart(v, pi, lay.free_ends[k])
+            wires.append(Wire(f"leg-{d.free[k]}", (at((v, pi)), ends[k]), width(p)))
+            depart(v, pi, ends[k])
         else:
             pairs.setdefault((min(u, w), max(u, w)), []).append((p, q))
 
     for (u, w), ws in pairs.items():
-        a, b = lay.nodes[u], lay.nodes[w]
         m = len(ws)
         if u == w:
             side = lay.arc_side.get(u, 1)
-            for n, ((_, i), (_, j)) in enumerate(ws):
+            for n, (p, q) in enumerate(ws):
+                if u in bubbles:
+                    a, b = at(p), at(q)
+                    (pu, qu) = bubbles[u].dirs[p[1]], bubbles[u].dirs[q[1]]
+                    pts = (a, (a[0] + 1.1 * pu[0], a[1] + 1.1 * pu[1]), (b[0] + 1.1 * qu[0], b[1] + 1.1 * qu[1]), b)
+                    wires.append(Wire("loop", pts, width(p)))
+                    continue
+                a = lay.nodes[u]
                 axis = _rot((0.0, float(side)), math.radians(50) * n)
                 c1 = (a[0] + 1.1 * _rot(axis, 0.6)[0], a[1] + 1.1 * _rot(axis, 0.6)[1])
                 c2 = (a[0] + 1.1 * _rot(axis, -0.6)[0], a[1] + 1.1 * _rot(axis, -0.6)[1])
-                wires.append(Wire(gids("loop"), (a, c1, c2, a), width((u, i))))
-                depart(u, i, c1)
-                depart(u, j, c2)
+                wires.append(Wire("loop", (a, c1, c2, a), width(p)))
+                depart(u, p[1], c1)
+                depart(u, q[1], c2)
             continue
         same_row = u in lay.rows and w in lay.rows and lay.rows[u][0] == lay.rows[w][0]
         far = same_row and abs(lay.rows[u][1] - lay.rows[w][1]) > 1
-        normal = _norm((-(b[1] - a[1]), b[0] - a[0])) or (0.0, 1.0)
+        a0, b0 = lay.nodes[u], lay.nodes[w]
+        normal = _norm((-(b0[1] - a0[1]), b0[0] - a0[0])) or (0.0, 1.0)
+        big = u in bubbles or w in bubbles
         for n, (p, q) in enumerate(ws):
+            start, end = (p, q) if p[0] == u else (q, p)
+            a, b = at(start), at(end)
             offset = 0.32 * (n - (m - 1) / 2)
             if far:
-                h = lay.arc_side[u] * (arc_height(b[0] - a[0]) + abs(offset))
-                pts = _curve(a, b, (0.0, h))
-            elif m > 1 and abs(offset) > 1e-9:
+                lift = arc_height(b0[0] - a0[0]) + arc_lift(lay.rows, lay.extents, u, w)
+                pts = _curve(a, b, (0.0, lay.arc_side[u] * (lift + abs(offset))))
+            elif m > 1 and abs(offset) > 1e-9 and not big:
                 pts = _curve(a, b, (normal[0] * offset, normal[1] * offset))
             else:
                 pts = (a, b)
-            wires.append(Wire(gids("wire"), pts, width(p)))
-            start, end = (p, q) if p[0] == u else (q, p)
+            wires.append(Wire("wire", pts, width(p)))
             depart(u, start[1], pts[1])
             depart(w, end[1], pts[-2])
 
+    out = Scene(tuple(wires))
     shapes: list[Shape] = []
     texts: list[Text] = []
     for v in sorted(d.nodes):
         node = d.nodes[v]
         c = lay.nodes[v]
-        gid = gids(shape_gid(node))
-        shape = _shape(node, gid, c, dirs[v])
+        if v in bubbles:
+            out = out + bubbles[v].scene.moved(*c)
+            continue
+        shape = _shape(node, shape_gid(node), c, dirs[v])
         shapes.append(shape)
         plain, tex = node_label(node)
         if plain:
-            at = c
+            pos = c
             if shape.form == "polygon" and node.decl.kind is Kind.ISOMETRY:
-                at = tuple(sum(p[k] for p in shape.vertices) / 3 for k in (0, 1))
+                pos = tuple(sum(p[k] for p in shape.vertices) / 3 for k in (0, 1))
             size = FONT_SIZE if len(plain) <= 1 else FONT_SIZE * 0.85 if len(plain) <= 3 else FONT_SIZE * 0.75
-            texts.append(Text(gids(f"label-{node.title}"), at, plain, tex, size=size))
+            texts.append(Text(f"label-{node.title}", pos, plain, tex, size=size))
 
     for k, name in enumerate(d.free):
-        if k not in lay.free_ends:
+        if not names or k not in ends:
             continue
-        (x, y), (ux, uy) = lay.free_ends[k], lay.free_dirs[k]
+        (x, y), (ux, uy) = ends[k], fdirs[k]
         ha = "right" if ux < -0.35 else "left" if ux > 0.35 else "center"
         va = "top" if uy < -0.35 else "bottom" if uy > 0.35 else "center"
-        texts.append(Text(gids(f"name-{name}"), (x + 0.1 * ux, y + 0.1 * uy), name, _tex_name(name),
+        texts.append(Text(f"name-{name}", (x + 0.1 * ux, y + 0.1 * uy), name, _tex_name(name),
                           ha=ha, va=va, size=FONT_SIZE * 0.9))
-    return Scene(tuple(wires), tuple(shapes), tuple(texts))
+    return out + Scene(shapes=tuple(shapes), texts=tuple(texts)), lay
 
 
 def _signed(c: Any) -> tuple[bool, Any]:
@@ -424,10 +640,12 @@ def _signed(c: Any) -> tuple[bool, Any]:
     return False, c
 
 
-def _with_front(parts: list[tuple[list[Text], Scene]], gids: _Gids) -> Scene:
-    """Lay pieces left to right, each a run of texts followed by a drawing."""
+def _with_front(parts: list[tuple[list[Text], Scene]]) -> tuple[Scene, list[Point]]:
+    """Lay pieces left to right, each a run of texts followed by a drawing;
+    also return how far each drawing was moved."""
     out = Scene()
     cursor = 0.0
+    offsets: list[Point] = []
     for texts, sc in parts:
         for t in texts:
             w = t.extent()
@@ -436,41 +654,57 @@ def _with_front(parts: list[tuple[list[Text], Scene]], gids: _Gids) -> Scene:
             cursor += width + 0.25
         if sc.wires or sc.shapes or sc.texts:
             x0, y0, x1, y1 = sc.bbox()
-            out = out + sc.moved(cursor - x0, -(y0 + y1) / 2)
+            offsets.append((cursor - x0, -(y0 + y1) / 2))
+            out = out + sc.moved(*offsets[-1])
             cursor += (x1 - x0) + 0.35
-    return out
+        else:
+            offsets.append((0.0, 0.0))
+    return out, offsets
 
 
-def _coeff_texts(c: Any, gids: _Gids, first: bool) -> list[Text]:
+def _coeff_texts(c: Any, first: bool) -> list[Text]:
     neg, mag = _signed(c)
     texts = []
     if neg:
-        texts.append(Text(gids("sign"), (0, 0), "−", "-", size=FONT_SIZE * 1.3))
+        texts.append(Text("sign", (0, 0), "−", "-", size=FONT_SIZE * 1.3))
     elif not first:
-        texts.append(Text(gids("sign"), (0, 0), "+", "+", size=FONT_SIZE * 1.3))
+        texts.append(Text("sign", (0, 0), "+", "+", size=FONT_SIZE * 1.3))
     if mag != 1:
         plain, tex = _coeff_text(mag)
-        texts.append(Text(gids("scalar"), (0, 0), plain, tex, size=FONT_SIZE * 1.2))
+        texts.append(Text("scalar", (0, 0), plain, tex, size=FONT_SIZE * 1.2))
     return texts
+
+
+def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False) -> tuple[Scene, Layout | None]:
+    """Terms side by side with their signs and coefficients; also the first
+    term's layout (where its legs point)."""
+    if not terms:
+        return Scene(texts=(Text("zero", (0.0, 0.0), "0", "0", size=FONT_SIZE * 1.3),)), None
+    parts = []
+    first = None
+    for n, d in enumerate(terms):
+        texts = _coeff_texts(d.scalar, first=n == 0)
+        sc, lay = _diagram_scene(d, arts, mirror)
+        first = first or lay
+        if not (sc.wires or sc.shapes) and not texts:
+            texts = [Text("scalar", (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
+        parts.append((texts, sc))
+    return _with_front(parts)[0], first
+
+
+def _unique(sc: Scene) -> Scene:
+    """Give every element its own id: the first use of a name keeps it, later
+    ones get -2, -3, in drawing order (wires, shapes, texts)."""
+    gids = _Gids()
+    return Scene(tuple(replace(w, gid=gids(w.gid)) for w in sc.wires),
+                 tuple(replace(s, gid=gids(s.gid)) for s in sc.shapes),
+                 tuple(replace(t, gid=gids(t.gid)) for t in sc.texts))
 
 
 def scene(x: Union[Diagram, Sum], widths: bool = False) -> Scene:
     """The primitives of a picture of a diagram, or of a sum side by side."""
-    gids = _Gids()
-    if isinstance(x, Diagram):
-        terms = [x]
-    else:
-        terms = list(x.terms)
-        if not terms:
-            return Scene(texts=(Text("zero", (0.0, 0.0), "0", "0", size=FONT_SIZE * 1.3),))
-    parts = []
-    for n, d in enumerate(terms):
-        texts = _coeff_texts(d.scalar, gids, first=n == 0)
-        sc = _diagram_scene(d, layout(d), widths, gids)
-        if not (sc.wires or sc.shapes) and not texts:
-            texts = [Text(gids("scalar"), (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
-        parts.append((texts, sc))
-    return _with_front(parts, gids)
+    terms = [x] if isinstance(x, Diagram) else list(x.terms)
+    return _unique(_terms_scene(terms, _Arts(widths))[0])
 
 
 # ---------------------------------------------------------------- matplotlib
