@@ -1,7 +1,7 @@
 """The `rewrite` command.
 
 Every subcommand reads a file or an expression, runs it through `run.Session`
-and prints one result per statement.  Exit codes (the language reference (docs/language.md) §9): 0 when every
+and prints one result per statement.  Exit codes (docs/language.md §9): 0 when every
 statement holds, 1 when one is refuted or unknown, 2 on an input or usage
 error.  Heavy libraries (sympy, numpy, matplotlib) are imported only inside the
 commands, so `rewrite --help` stays instant.

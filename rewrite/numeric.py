@@ -417,7 +417,7 @@ def leg_matching(left: Sum, right: Sum) -> list[int] | None:
     """Axis k of the left side pairs with axis perm[k] of the right side.
 
     By name when both sides name the same set of free legs, else by position
-    (the language reference (docs/language.md) §8); None when the numbers of legs differ.
+    (docs/language.md §8); None when the numbers of legs differ.
     """
     lf, rf = list(left.free), list(right.free)
     if len(lf) != len(rf):

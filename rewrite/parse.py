@@ -316,7 +316,7 @@ def needs_more(text: str) -> bool:
     """Whether `text` is an unfinished statement that continues on the next line.
 
     A bracket or parenthesis left open, or a trailing backslash, means the
-    statement goes on (the language reference (docs/language.md): a statement continues while a bracket is
+    statement goes on (docs/language.md: a statement continues while a bracket is
     open); the REPL asks this before sending a line to the parser.
     """
     if text.rstrip(" \t").endswith("\\"):

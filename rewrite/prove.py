@@ -1,4 +1,4 @@
-"""Verdicts on `left == right` (the language reference (docs/language.md) §9): proved, refuted or unknown.
+"""Verdicts on `left == right` (docs/language.md §9): proved, refuted or unknown.
 
 `proved` is symbolic and must never be wrong: both sides reach isomorphic
 normal forms under sound rules (each rule is checked numerically when loaded),
@@ -42,7 +42,7 @@ def align(left: Sum, right: Sum) -> Sum:
     """`right` with its free legs named and ordered as `left`'s.
 
     By name when both sides have the same set of free-leg names, else by
-    position (the language reference (docs/language.md) §8).
+    position (docs/language.md §8).
     """
     if len(left.free) != len(right.free):
         raise InputError(f"the two sides have different numbers of free legs: "

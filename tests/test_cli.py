@@ -1,4 +1,4 @@
-"""The command line: exit codes, output forms and error reporting (the language reference (docs/language.md) §9)."""
+"""The command line: exit codes, output forms and error reporting (docs/language.md §9)."""
 import json
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""The grammar: every construct of the language reference (docs/language.md) parses into the expected syntax."""
+"""The grammar: every construct of docs/language.md parses into the expected syntax."""
 import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra.lark import from_lark
