@@ -197,7 +197,10 @@ def node_label(node) -> tuple[str, str]:
         if node.fn == "sum":
             plain, tex = "Σ", "\\Sigma"
         else:
-            plain, tex = node.title if not node.conj else node.title[5:-1], "\\mathrm{" + _tex_name(node.fn) + "}"
+            plain = node.title if not node.conj else node.title[5:-1]
+            tex = "\\operatorname{" + node.fn.replace("_", "\\_") + "}"
+            if node.axis is not None:
+                tex += "[" + _tex_name(node.inside.free[node.axis]) + "]"
         return (plain + "*", tex + "^{*}") if node.conj else (plain, tex)
     if node.decl.builtin == "fuse":
         return "", ""
@@ -393,8 +396,10 @@ def _box_around(content: tuple[float, float, float, float], label: Text) -> tupl
     """The bubble's border: the content padded, with a strip on top for the name."""
     x0, y0, x1, y1 = content
     (lx0, ly0), (lx1, ly1) = label.extent()
-    x0, y0, x1 = x0 - BUBBLE_PAD, y0 - BUBBLE_PAD, x1 + BUBBLE_PAD
-    y1 = y1 + BUBBLE_PAD + (ly1 - ly0)
+    # The strip is mirrored below so that the content's middle (where a row's
+    # wires leave) is the box's middle, which the outer row lines up.
+    x0, x1 = x0 - BUBBLE_PAD, x1 + BUBBLE_PAD
+    y0, y1 = y0 - BUBBLE_PAD - (ly1 - ly0), y1 + BUBBLE_PAD + (ly1 - ly0)
     x1 = max(x1, x0 + (lx1 - lx0) + 2 * BUBBLE_PAD)
     return (x0, y0, x1, y1)
 
@@ -430,7 +435,8 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
     if single is not None:
         texts = _coeff_texts(single.scalar, first=True)
         sc, lay = _diagram_scene(single, arts, mirror, names=False)
-        body, (off,) = _with_front([(texts, sc)])
+        front, (off,) = _with_front([(texts, sc)])
+        body = front
         ends = [(lay.free_ends[k][0] + off[0], lay.free_ends[k][1] + off[1]) for k in range(len(single.free))]
         dirs = [lay.free_dirs[k] for k in range(len(single.free))]
         box = _box_around(body.bbox(), label)
@@ -438,7 +444,8 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
         ports = [_exit(box, e, u) for e, u in zip(ends, dirs)]
         sc, _ = _diagram_scene(single, arts, mirror, names=False,
                                leg_ends={k: (p[0] - off[0], p[1] - off[1]) for k, p in enumerate(ports)})
-        body, _ = _with_front([(texts, sc)])
+        # Same place as the first drawing: its longer legs must not move it.
+        body = Scene(texts=front.texts[:len(texts)]) + sc.moved(*off)
     else:
         body, firsts = _terms_scene(list(inside.terms), arts, mirror)
         box = _box_around(body.bbox(), label)
@@ -753,7 +760,8 @@ def _figure(sc: Scene, margin: float = 0.25):
         ax.add_patch(patch)
     for s in sc.shapes:
         fill = COLOURS[s.fill][0]
-        style = dict(fc=fill, ec="black", lw=1.2, zorder=2)
+        # A bubble's box lies under the wires it holds; nested boxes stack in list order.
+        style = dict(fc=fill, ec="black", lw=1.2, zorder=0.5 if s.form == "box" else 2)
         if s.form == "circle":
             patch = Circle(s.centre, s.radius, **style)
         elif s.form == "dot":
@@ -805,14 +813,8 @@ def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = Fal
     (standalone=True) a whole LaTeX file that compiles on its own."""
     sc = scene(x, widths)
     lines = ["\\begin{tikzpicture}[x=1cm,y=1cm,line cap=round,line join=round]"]
-    for w in sc.wires:
-        if len(w.points) == 2:
-            path = f"{_pt(w.points[0])} -- {_pt(w.points[1])}"
-        else:
-            p0, c1, c2, p3 = w.points
-            path = f"{_pt(p0)} .. controls {_pt(c1)} and {_pt(c2)} .. {_pt(p3)}"
-        lines.append(f"  \\draw[line width={w.width:.2f}pt] {path}; % {w.gid}")
-    for s in sc.shapes:
+
+    def shape_line(s: Shape) -> str:
         fill = COLOURS[s.fill][1]
         if s.form in ("circle", "dot"):
             body = f"{_pt(s.centre)} circle ({s.radius:.3f})"
@@ -822,7 +824,18 @@ def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = Fal
             body = f"[rounded corners=4pt] {_pt(a)} rectangle {_pt(b)}"
         else:
             body = " -- ".join(_pt(p) for p in s.vertices) + " -- cycle"
-        lines.append(f"  \\filldraw[fill={fill}, draw=black] {body}; % {s.gid}")
+        return f"  \\filldraw[fill={fill}, draw=black] {body}; % {s.gid}"
+
+    # Bubbles first (outer before inner), under the wires they hold.
+    lines += [shape_line(s) for s in sc.shapes if s.form == "box"]
+    for w in sc.wires:
+        if len(w.points) == 2:
+            path = f"{_pt(w.points[0])} -- {_pt(w.points[1])}"
+        else:
+            p0, c1, c2, p3 = w.points
+            path = f"{_pt(p0)} .. controls {_pt(c1)} and {_pt(c2)} .. {_pt(p3)}"
+        lines.append(f"  \\draw[line width={w.width:.2f}pt] {path}; % {w.gid}")
+    lines += [shape_line(s) for s in sc.shapes if s.form != "box"]
     anchors = {("left", "center"): "west", ("right", "center"): "east", ("center", "bottom"): "south",
                ("center", "top"): "north", ("left", "bottom"): "south west",
                ("right", "bottom"): "south east", ("left", "top"): "north west",

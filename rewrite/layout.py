@@ -399,12 +399,18 @@ def _site_xs(row: list[int], ref: dict[int, float], h: nx.Graph, ext: Extents) -
 
 
 def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> _Part:
+    def want(a, b) -> float:
+        """Wanted length of a wire, in units of SPACING: longer at a bubble."""
+        if not (isinstance(a, int) and isinstance(b, int)):
+            return 1.0 + max((_half(ext, v)[0] - NODE_HALF) / SPACING for v in (a, b) if isinstance(v, int))
+        return max(SPACING, _half(ext, a)[0] + _half(ext, b)[0] + CLEAR) / SPACING
+
     sub = nx.Graph()
     sub.add_nodes_from(comp)
-    sub.add_edges_from(sorted((e for e in g.subgraph(comp).edges), key=str))
-    pos = _level(nx.kamada_kawai_layout(sub))
+    sub.add_edges_from(sorted(((a, b, {"w": want(a, b)}) for a, b in g.subgraph(comp).edges), key=str))
+    pos = _level(nx.kamada_kawai_layout(sub, weight="w"))
     nodes = [v for v in comp if isinstance(v, int)]
-    lengths = [math.dist(pos[a], pos[b]) for a, b in sub.edges
+    lengths = [math.dist(pos[a], pos[b]) / want(a, b) for a, b in sub.edges
                if isinstance(a, int) and isinstance(b, int)]
     scale = SPACING / (sum(lengths) / len(lengths)) if lengths and sum(lengths) > 0 else SPACING
     # Big nodes (bubbles) need more room than the force layout gives points.
