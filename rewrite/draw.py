@@ -498,9 +498,9 @@ def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts) -> _Art:
         s = 0.0
         for k, (p, u) in enumerate(zip(art.ports, art.dirs)):
             w, i = d.link[(v, k)]
-            t = lay.free_ends.get(i) if w == BOUNDARY else lay.nodes[w]
-            if t is None or w == v:
+            if w in (BOUNDARY, v):  # an open leg follows its port wherever it is
                 continue
+            t = lay.nodes[w]
             to = _norm((t[0] - c[0] - p[0], t[1] - c[1] - p[1]))
             if to is not None:
                 s += u[0] * to[0] + u[1] * to[1]

@@ -451,3 +451,144 @@ def test_norm_written_in_the_language_is_drawn_as_a_ladder():
     assert len({y for _, y in top}) == 1 and len({y for _, y in bottom}) == 1
     assert [x for x, _ in top] == pytest.approx([x for x, _ in bottom])
     assert top[0][1] > bottom[0][1]
+
+
+# ------------------------------------------------------------------ bubbles
+
+MLP = ("dim h, f, o, n, m\n"
+       "real tensor W1[h: h, f: f]\nreal tensor W2[f: f, o: o]\nreal tensor x[h: h]\n"
+       "tensor q[i: n, a: m]\ntensor W[a: m, b: m]\ntensor kk[j: n, b: m]\n")
+
+
+def box_of(s):
+    return (s.centre[0] - s.width / 2, s.centre[1] - s.height / 2,
+            s.centre[0] + s.width / 2, s.centre[1] + s.height / 2)
+
+
+def inside(box, p, eps=1e-9):
+    return box[0] - eps <= p[0] <= box[2] + eps and box[1] - eps <= p[1] <= box[3] + eps
+
+
+def on_border(box, p, eps=1e-6):
+    x0, y0, x1, y1 = box
+    return inside(box, p) and min(abs(p[0] - x0), abs(p[0] - x1), abs(p[1] - y0), abs(p[1] - y1)) < eps
+
+
+def nested():
+    return built(MLP + "let e = gelu(W2[f, o] relu(W1[h, f] x[h]))\n", "e")
+
+
+def test_bubble_is_drawn_around_the_shapes_inside_it():
+    sc = scene(built(MLP + "let e = relu(W1[h, f] x[h])\n", "e"))
+    box = box_of(shape(sc, "bubble-relu"))
+    for gid in ("tensor-circle-W1", "tensor-circle-x"):
+        assert all(inside(box, p) for p in shape(sc, gid).extent())
+
+
+def test_nested_bubbles_hold_their_insides_one_within_the_other():
+    sc = scene(nested())
+    gelu, relu = box_of(shape(sc, "bubble-gelu")), box_of(shape(sc, "bubble-relu"))
+    assert inside(gelu, relu[:2]) and inside(gelu, relu[2:])
+    assert all(inside(relu, p) for g in ("tensor-circle-W1", "tensor-circle-x")
+               for p in shape(sc, g).extent())
+    w2 = shape(sc, "tensor-circle-W2")
+    assert all(inside(gelu, p) for p in w2.extent()) and not inside(relu, w2.centre)
+
+
+def test_bubble_is_labelled_with_its_function_in_its_top_left_corner():
+    sc = scene(nested())
+    for fn in ("gelu", "relu"):
+        box = box_of(shape(sc, f"bubble-{fn}"))
+        (label,) = [t for t in sc.texts if t.gid == f"label-{fn}"]
+        (lx0, ly0), (lx1, ly1) = label.extent()
+        assert inside(box, (lx0, ly0)) and inside(box, (lx1, ly1))
+        assert lx0 < (box[0] + box[2]) / 2 and ly0 > (box[1] + box[3]) / 2
+
+
+def test_ports_cross_the_border_where_outer_and_inner_wires_meet():
+    sc = scene(nested())
+    relu = box_of(shape(sc, "bubble-relu"))
+    gelu = box_of(shape(sc, "bubble-gelu"))
+    ends = [p for w in sc.wires for p in (w.points[0], w.points[-1])]
+    # f crosses relu's border (W1 inside to W2 outside), o crosses gelu's.
+    at_relu = [p for p in ends if on_border(relu, p)]
+    at_gelu = [p for p in ends if on_border(gelu, p)]
+    assert len(at_relu) == 2 and at_relu[0] == pytest.approx(at_relu[1])
+    assert len(at_gelu) == 2 and at_gelu[0] == pytest.approx(at_gelu[1])
+    (name,) = [t for t in sc.texts if t.gid == "name-o"]
+    assert not inside(gelu, name.at)
+
+
+def test_softmax_bubble_names_its_axis_and_lets_both_legs_out():
+    sc = scene(built(MLP + "let e = softmax[j](q[i, a] W[a, b] kk[j, b])\n", "e"))
+    box = box_of(shape(sc, "bubble-softmax[j]"))
+    assert "softmax[j]" in {t.text for t in sc.texts}
+    legs = [w for w in sc.wires if w.gid in ("leg-i", "leg-j")]
+    assert len(legs) == 2 and all(on_border(box, w.points[0]) for w in legs)
+    assert all(not inside(box, w.points[-1]) for w in legs)
+
+
+def test_sum_bubble_holds_its_terms_with_a_plus_between_them():
+    sc = scene(every_kind())
+    box = box_of(shape(sc, "bubble-sum"))
+    plus = [t for t in sc.texts if t.text == "+"]
+    assert len(plus) == 1 and inside(box, plus[0].at)
+    assert all(inside(box, shape(sc, g).centre) for g in ("tensor-circle-A", "tensor-circle-A-2"))
+
+
+def test_nested_bubble_svg_is_deterministic_and_keeps_the_shape_ids():
+    svg = to_svg(nested())
+    assert svg == to_svg(nested())
+    assert {"bubble-gelu", "bubble-relu", "tensor-circle-W1", "tensor-circle-x",
+            "tensor-circle-W2"} <= svg_ids(svg)
+
+
+def test_tikz_draws_the_bubbles_first_so_they_lie_under_their_wires():
+    lines = to_tikz(nested()).splitlines()
+    gelu = next(i for i, line in enumerate(lines) if line.endswith("% bubble-gelu"))
+    relu = next(i for i, line in enumerate(lines) if line.endswith("% bubble-relu"))
+    first_wire = next(i for i, line in enumerate(lines) if line.lstrip().startswith("\\draw"))
+    assert gelu < relu < first_wire
+    assert "\\operatorname{relu}" in to_tikz(nested())
+
+
+# --------------------------------------------------------------- sandwiches
+
+SITES = ("dim chi\ndim d = 2\n"
+         "tensor L1[p1: d, b1: chi]\ntensor L2[b1: chi, p2: d, b2: chi]\ntensor L3[b2: chi, p3: d]\n"
+         "tensor O1[p: d, q: d]\ntensor O2[p: d, q: d]\ntensor O3[p: d, q: d]\n"
+         "tensor u[i: chi]\ntensor v[i: chi]\ntensor M[i: chi, j: chi]\n")
+
+
+def rows_of(sc, gids):
+    return [shape(sc, g).centre for g in gids]
+
+
+def test_expectation_value_is_three_rows_state_operators_conjugate():
+    sc = scene(built(SITES + "let e = L1[p1, b1] L2[b1, p2, b2] L3[b2, p3] O1[p1, q1] O2[p2, q2] "
+                     "O3[p3, q3] conj(L1)[q1, c1] conj(L2)[c1, q2, c2] conj(L3)[c2, q3]\n", "e"))
+    top = rows_of(sc, [f"tensor-circle-L{i}" for i in (1, 2, 3)])
+    mid = rows_of(sc, [f"tensor-circle-O{i}" for i in (1, 2, 3)])
+    bot = rows_of(sc, [f"tensor-circle-conj(L{i})" for i in (1, 2, 3)])
+    for row in (top, mid, bot):
+        assert len({y for _, y in row}) == 1
+        assert [x for x, _ in row] == sorted(x for x, _ in row)
+    assert top[0][1] > mid[0][1] > bot[0][1]
+    assert [x for x, _ in top] == pytest.approx([x for x, _ in mid])
+    assert [x for x, _ in top] == pytest.approx([x for x, _ in bot])
+
+
+def test_operator_on_one_site_sits_between_that_site_and_its_conjugate():
+    sc = scene(built(SITES + "let e = L1[p1, b1] L2[b1, p2, b2] L3[b2, p3] O2[p2, q2] "
+                     "conj(L1)[p1, c1] conj(L2)[c1, q2, c2] conj(L3)[c2, p3]\n", "e"))
+    (x2, y2), (xo, yo), (xc, yc) = rows_of(sc, ["tensor-circle-L2", "tensor-circle-O2",
+                                               "tensor-circle-conj(L2)"])
+    assert x2 == pytest.approx(xo) == pytest.approx(xc) and y2 > yo > yc
+    assert shape(sc, "tensor-circle-L1").centre[1] == y2
+
+
+def test_matrix_chain_between_two_vectors_is_one_row():
+    sc = scene(built(SITES + "let e = u[i] M[i, j] M[j, k] v[k]\n", "e"))
+    row = rows_of(sc, ["tensor-circle-u", "tensor-circle-M", "tensor-circle-M-2", "tensor-circle-v"])
+    assert len({y for _, y in row}) == 1
+    assert [x for x, _ in row] == sorted(x for x, _ in row)
