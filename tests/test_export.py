@@ -77,7 +77,7 @@ def value_of(key: str) -> Sum:
 # ---------------------------------------------------------- code = evaluation
 
 
-@pytest.mark.parametrize("target", ["numpy", "opt_einsum"])
+@pytest.mark.parametrize("target", ["numpy", "opt_einsum", "einops"])
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
 def test_exported_code_computes_the_evaluated_value(key, target):
     value = value_of(key)
