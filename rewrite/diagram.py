@@ -166,7 +166,24 @@ Node = Union[TensorNode, DeltaNode, BubbleNode]
 # ------------------------------------------------------------------------ diagram
 
 
-class Diagram:
+class _Shown:
+    """Notebook display for diagrams and sums: the Penrose picture (a sum's
+    terms side by side) and index notation as a formula (see `draw`)."""
+
+    __slots__ = ()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .draw import repr_mimebundle
+
+        return repr_mimebundle(self, include, exclude)
+
+    def _repr_latex_(self) -> str:
+        from .draw import repr_latex
+
+        return repr_latex(self)
+
+
+class Diagram(_Shown):
     """A port graph with ordered named free legs and an exact scalar."""
 
     __slots__ = ("nodes", "link", "free", "free_sizes", "scalar", "_next")
@@ -197,17 +214,6 @@ class Diagram:
         from .printer import format_diagram
 
         return f"<Diagram {format_diagram(self)}>"
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """Jupyter shows a diagram as its Penrose picture (see `draw`)."""
-        from .draw import repr_mimebundle
-
-        return repr_mimebundle(self, include, exclude)
-
-    def _repr_latex_(self) -> str:
-        from .draw import repr_latex
-
-        return repr_latex(self)
 
     # -- reading ---------------------------------------------------------------
 
@@ -454,7 +460,7 @@ def product(*ds: Diagram) -> Diagram:
 
 
 @dataclass(frozen=True)
-class Sum:
+class Sum(_Shown):
     """A linear combination of diagrams with one set of free legs.
 
     Every term lists its free legs in the order `free`; a term's coefficient is
@@ -481,13 +487,3 @@ class Sum:
 
         return f"<Sum {format_sum(self)}>"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """Jupyter shows a sum as its terms' pictures side by side (see `draw`)."""
-        from .draw import repr_mimebundle
-
-        return repr_mimebundle(self, include, exclude)
-
-    def _repr_latex_(self) -> str:
-        from .draw import repr_latex
-
-        return repr_latex(self)
