@@ -336,7 +336,7 @@ class Counterexample:
 
     def format(self) -> str:
         sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
-        parts = [f"sizes {sizes}" if sizes else "no symbolic sizes", f"seed {self.seed}"]
+        parts = [f"sizes {sizes}" if sizes else "sizes as declared", f"seed {self.seed}"]
         if self.reason:
             parts.append(self.reason)
         else:
