@@ -32,7 +32,7 @@ import sympy
 
 from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from .kinds import Kind
-from .layout import LEG, Layout, Point, arc_height, arc_lift, layout
+from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
 
 UNIT_INCH = 0.6  # one drawing unit in the matplotlib picture
 BASE_WIDTH = 1.3  # line width of a wire, in points
@@ -60,8 +60,9 @@ COLOURS = {
 
 @dataclass(frozen=True)
 class Shape:
-    """A node's outline.  `form` is one of circle, polygon, dot, box; polygons
-    carry their vertices, circles and dots a radius, boxes a width and height."""
+    """A node's outline.  `form` is one of circle, ellipse, polygon, dot, box;
+    polygons carry their vertices, circles and dots a radius, ellipses and
+    boxes a width and height."""
 
     gid: str
     form: str
@@ -80,7 +81,7 @@ class Shape:
         (x, y), r = self.centre, self.radius
         if self.form == "polygon":
             return list(self.vertices)
-        if self.form == "box":
+        if self.form in ("box", "ellipse"):
             return [(x - self.width / 2, y - self.height / 2), (x + self.width / 2, y + self.height / 2)]
         return [(x - r, y - r), (x + r, y + r)]
 
@@ -253,20 +254,39 @@ def _polygon(centre: Point, corners: list[Point], u: Point) -> tuple[Point, ...]
     return tuple((centre[0] + p[0], centre[1] + p[1]) for p in (_rot(c, math.atan2(u[1], u[0])) for c in corners))
 
 
-def _facing(node, dirs: dict[int, Point]) -> Point:
-    """Where an arrow-declared node points: from its wide legs to its tip legs."""
+def _snap(u: Point) -> Point:
+    """The axis direction nearest to u; a tie (45°) goes to the horizontal,
+    since pictures are read in rows."""
+    if abs(u[0]) >= abs(u[1]) - 1e-9:
+        return (math.copysign(1.0, u[0]), 0.0)
+    return (0.0, math.copysign(1.0, u[1]))
+
+
+SNAP_ANGLE = math.radians(25)  # off-row shapes this close to an axis are put on it
+
+
+def _facing(node, dirs: dict[int, Point], in_row: bool = False) -> Point:
+    """Where an arrow-declared node points: toward the mean of its tip legs
+    (from its wide legs when the tip legs cancel out).  In a row, or close to
+    an axis, the direction is snapped to the axis: in a tensor train every
+    triangle points along the chain at the orthogonality centre, even when its
+    wide (physical) leg leaves at right angles to the tip (bond) leg."""
     split = node.split
     tip = [dirs[i] for i in range(split, node.arity) if i in dirs]
     wide = [dirs[i] for i in range(split) if i in dirs]
-    u = (0.0, 0.0)
-    for v in tip:
-        u = (u[0] + v[0] / len(tip), u[1] + v[1] / len(tip))
-    for v in wide:
-        u = (u[0] - v[0] / len(wide), u[1] - v[1] / len(wide))
-    return _norm(u) or (1.0, 0.0)
+    t = (sum(v[0] for v in tip) / len(tip), sum(v[1] for v in tip) / len(tip)) if tip else (0.0, 0.0)
+    w = (sum(v[0] for v in wide) / len(wide), sum(v[1] for v in wide) / len(wide)) if wide else (0.0, 0.0)
+    u = _norm(t) if math.hypot(*t) > 0.3 else _norm((t[0] - w[0], t[1] - w[1]))
+    if u is None:
+        return (1.0, 0.0)
+    snapped = _snap(u)
+    if in_row or u[0] * snapped[0] + u[1] * snapped[1] >= math.cos(SNAP_ANGLE):
+        return snapped
+    return u
 
 
-def _shape(node, gid: str, c: Point, dirs: dict[int, Point]) -> Shape:
+def _base_shape(node, gid: str, c: Point, dirs: dict[int, Point], in_row: bool) -> Shape:
+    """The node's shape at its natural size, before it is fitted to its label."""
     if isinstance(node, DeltaNode):
         return Shape(gid, "dot", c, "ink", radius=0.09)
     if isinstance(node, BubbleNode):
@@ -274,7 +294,7 @@ def _shape(node, gid: str, c: Point, dirs: dict[int, Point]) -> Shape:
         return Shape(gid, "box", c, "bubble", width=max(0.75, CHAR_W * len(text) + 0.35), height=0.62)
     decl = node.decl
     if decl.builtin == "fuse":
-        u = _facing(node, dirs)
+        u = _facing(node, dirs, in_row)
         return Shape(gid, "polygon", c, "ink",
                      vertices=_polygon(c, [(-0.05, -0.28), (0.05, -0.28), (0.05, 0.28), (-0.05, 0.28)], u))
     if node.op == "diag" or decl.kind is Kind.DIAGONAL:
@@ -282,7 +302,7 @@ def _shape(node, gid: str, c: Point, dirs: dict[int, Point]) -> Shape:
     if decl.kind is Kind.ISOMETRY:
         r = 0.56
         corners = [(r, 0.0), (-r / 2, r * math.sqrt(3) / 2), (-r / 2, -r * math.sqrt(3) / 2)]
-        return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, corners, _facing(node, dirs)))
+        return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, corners, _facing(node, dirs, in_row)))
     if decl.kind is Kind.UNITARY:
         h = 0.3
         return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, [(h, -h), (h, h), (-h, h), (-h, -h)], (1.0, 0.0)))
@@ -290,6 +310,91 @@ def _shape(node, gid: str, c: Point, dirs: dict[int, Point]) -> Shape:
         h = 0.4
         return Shape(gid, "polygon", c, "invertible", vertices=_polygon(c, [(h, 0), (0, h), (-h, 0), (0, -h)], (1.0, 0.0)))
     return Shape(gid, "circle", c, "generic", radius=0.3)
+
+
+def label_size(plain: str) -> float:
+    """Font size of a node's label: a little smaller for longer names."""
+    return FONT_SIZE if len(plain) <= 1 else FONT_SIZE * 0.85 if len(plain) <= 3 else FONT_SIZE * 0.75
+
+
+def label_box(plain: str) -> Point:
+    """Width and height of the ink of a node's label (its letters, without the
+    line spacing that `Text.extent` counts)."""
+    size = label_size(plain)
+    return (CHAR_W * len(plain) * size / FONT_SIZE, 0.7 * LINE_H * size / FONT_SIZE)
+
+
+def label_at(shape: Shape) -> Point:
+    """Where a node's label goes: a triangle's centroid (its widest middle
+    part), else the centre."""
+    if shape.form == "polygon" and len(shape.vertices) == 3:
+        return (sum(p[0] for p in shape.vertices) / 3, sum(p[1] for p in shape.vertices) / 3)
+    return shape.centre
+
+
+def _stretched(shape: Shape, f: float) -> Shape:
+    """The shape widened f times along x (about its centre): a circle becomes
+    an ellipse, a square a rectangle, a diamond and a triangle wider ones."""
+    if f == 1.0:
+        return shape
+    cx = shape.centre[0]
+    if shape.form == "circle":
+        return replace(shape, form="ellipse", width=2 * shape.radius * f, height=2 * shape.radius)
+    return replace(shape, vertices=tuple((cx + f * (x - cx), y) for x, y in shape.vertices))
+
+
+def _holds(shape: Shape, box: Point, margin: float = 0.05) -> bool:
+    """Whether the label box (centred at `label_at`) lies inside the shape."""
+    lx, ly = label_at(shape)
+    hw, hh = box[0] / 2 + margin, box[1] / 2 + margin
+    corners = [(lx + sx * hw, ly + sy * hh) for sx in (-1, 1) for sy in (-1, 1)]
+    if shape.form in ("circle", "ellipse"):
+        a = shape.width / 2 if shape.form == "ellipse" else shape.radius
+        b = shape.height / 2 if shape.form == "ellipse" else shape.radius
+        cx, cy = shape.centre
+        return all(((x - cx) / a) ** 2 + ((y - cy) / b) ** 2 <= 1.0 for x, y in corners)
+    vs = shape.vertices
+    turn = [(q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+            for p, q, r in zip(vs, vs[1:] + vs[:1], vs[2:] + vs[:2])]
+    sign = 1.0 if sum(turn) > 0 else -1.0
+    for p, q in zip(vs, vs[1:] + vs[:1]):
+        for x, y in corners:
+            if sign * ((q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0])) < 0:
+                return False
+    return True
+
+
+def _shape(node, gid: str, c: Point, dirs: dict[int, Point], in_row: bool = False) -> Shape:
+    """The node's shape, widened (never shrunk) until its label fits inside:
+    each kind keeps its form, so a long name still reads as a circle, square,
+    diamond or triangle.  The stretch is searched in small steps rather than
+    solved for, because one rule then serves every form."""
+    shape = _base_shape(node, gid, c, dirs, in_row)
+    plain = node_label(node)[0]
+    if not plain or shape.form not in ("circle", "polygon") or shape.fill == "ink":
+        return shape
+    box = label_box(plain)
+    f = 1.0
+    while not _holds(_stretched(shape, f), box) and f < 8.0:
+        f = round(f + 0.05, 2)
+    return _stretched(shape, f)
+
+
+def node_half(node) -> Point | None:
+    """Half width and height of a node's shape (pointing right) when its label
+    made it wider than usual, for the layout to leave room; else None."""
+    natural = _base_shape(node, "", (0.0, 0.0), {}, False)
+    fitted = _shape(node, "", (0.0, 0.0), {})
+    if fitted == natural:
+        return None
+    (x0, y0), (x1, y1) = _bounds(fitted)
+    return ((x1 - x0) / 2, (y1 - y0) / 2)
+
+
+def _bounds(shape: Shape) -> tuple[Point, Point]:
+    pts = shape.extent()
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (min(xs), min(ys)), (max(xs), max(ys))
 
 
 def shape_gid(node) -> str:
@@ -513,6 +618,18 @@ def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts) -> _Art:
     return flipped if score(flipped) > score(plain) + 1e-9 else plain
 
 
+def anonymous(name: str) -> bool:
+    """Whether an open leg's name was made up by the tool (`#0`, `#1`, for
+    the legs of `kron(eye(5), eye(3))`): such names mean nothing to the reader,
+    so the picture leaves those legs unnamed; their order is their position."""
+    return name.startswith("#")
+
+
+def _leg_id(name: str) -> str:
+    """A leg's name as it may appear in an element id (`#` is not allowed there)."""
+    return "anon" + name[1:] if anonymous(name) else name
+
+
 def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
                    leg_ends: dict[int, Point] | None = None) -> tuple[Scene, Layout]:
     """One diagram's picture, with its layout.  `leg_ends` moves the open ends
@@ -520,7 +637,13 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
     leaves the legs unnamed, as they are inside a bubble."""
     widths = arts.widths
     bubbles = {v: arts(n, False) for v, n in d.nodes.items() if isinstance(n, BubbleNode)}
-    lay = layout(d, {v: a.half for v, a in bubbles.items()})
+    room = {v: a.half for v, a in bubbles.items()}
+    for v, n in d.nodes.items():  # long labels widen their shapes: leave room
+        if v not in room and not isinstance(n, DeltaNode):
+            half = node_half(n)
+            if half is not None and half[0] > LAYOUT_HALF:
+                room[v] = half
+    lay = layout(d, room)
     if mirror:
         lay = _mirror(lay)
     bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
@@ -563,10 +686,10 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
     for p, q in sorted(d.wires()):
         (u, i), (w, j) = p, q
         if u == BOUNDARY and w == BOUNDARY:
-            wires.append(Wire(f"wire-{d.free[i]}-{d.free[j]}", (ends[i], ends[j]), width(p)))
+            wires.append(Wire(f"wire-{_leg_id(d.free[i])}-{_leg_id(d.free[j])}", (ends[i], ends[j]), width(p)))
         elif u == BOUNDARY or w == BOUNDARY:
             (k, (v, pi)) = (i, q) if u == BOUNDARY else (j, p)
-            wires.append(Wire(f"leg-{d.free[k]}", (at((v, pi)), ends[k]), width(p)))
+            wires.append(Wire(f"leg-{_leg_id(d.free[k])}", (at((v, pi)), ends[k]), width(p)))
             depart(v, pi, ends[k])
         else:
             pairs.setdefault((min(u, w), max(u, w)), []).append((p, q))
@@ -619,18 +742,14 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
         if v in bubbles:
             out = out + bubbles[v].scene.moved(*c)
             continue
-        shape = _shape(node, shape_gid(node), c, dirs[v])
+        shape = _shape(node, shape_gid(node), c, dirs[v], in_row=v in lay.rows)
         shapes.append(shape)
         plain, tex = node_label(node)
         if plain:
-            pos = c
-            if shape.form == "polygon" and node.decl.kind is Kind.ISOMETRY:
-                pos = tuple(sum(p[k] for p in shape.vertices) / 3 for k in (0, 1))
-            size = FONT_SIZE if len(plain) <= 1 else FONT_SIZE * 0.85 if len(plain) <= 3 else FONT_SIZE * 0.75
-            texts.append(Text(f"label-{node.title}", pos, plain, tex, size=size))
+            texts.append(Text(f"label-{node.title}", label_at(shape), plain, tex, size=label_size(plain)))
 
     for k, name in enumerate(d.free):
-        if not names or k not in ends:
+        if not names or k not in ends or anonymous(name):
             continue
         (x, y), (ux, uy) = ends[k], fdirs[k]
         ha = "right" if ux < -0.35 else "left" if ux > 0.35 else "center"
@@ -740,7 +859,7 @@ def _figure(sc: Scene, margin: float = 0.25):
     _matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import Circle, FancyBboxPatch, PathPatch, Polygon
+    from matplotlib.patches import Circle, Ellipse, FancyBboxPatch, PathPatch, Polygon
     from matplotlib.path import Path
 
     x0, y0, x1, y1 = sc.bbox()
@@ -764,6 +883,8 @@ def _figure(sc: Scene, margin: float = 0.25):
         style = dict(fc=fill, ec="black", lw=1.2, zorder=0.5 if s.form == "box" else 2)
         if s.form == "circle":
             patch = Circle(s.centre, s.radius, **style)
+        elif s.form == "ellipse":
+            patch = Ellipse(s.centre, s.width, s.height, **style)
         elif s.form == "dot":
             patch = Circle(s.centre, s.radius, **style)
         elif s.form == "box":
@@ -818,6 +939,8 @@ def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = Fal
         fill = COLOURS[s.fill][1]
         if s.form in ("circle", "dot"):
             body = f"{_pt(s.centre)} circle ({s.radius:.3f})"
+        elif s.form == "ellipse":
+            body = f"{_pt(s.centre)} ellipse ({s.width / 2:.3f} and {s.height / 2:.3f})"
         elif s.form == "box":
             a = (s.centre[0] - s.width / 2, s.centre[1] - s.height / 2)
             b = (s.centre[0] + s.width / 2, s.centre[1] + s.height / 2)
