@@ -801,9 +801,11 @@ def _coeff_texts(c: Any, first: bool) -> list[Text]:
     return texts
 
 
-def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False) -> tuple[Scene, Layout | None]:
-    """Terms side by side with their signs and coefficients; also the first
-    term's layout (where its legs point)."""
+def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
+                 wrap: bool = False) -> tuple[Scene, Layout | None]:
+    """Terms side by side with their signs and coefficients (in several rows
+    when `wrap` and there are many); also the first term's layout (where its
+    legs point)."""
     if not terms:
         return Scene(texts=(Text("zero", (0.0, 0.0), "0", "0", size=FONT_SIZE * 1.3),)), None
     parts = []
@@ -815,7 +817,40 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False) -> tup
         if not (sc.wires or sc.shapes) and not texts:
             texts = [Text("scalar", (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
         parts.append((texts, sc))
-    return _with_front(parts)[0], first
+    if not wrap:
+        return _with_front(parts)[0], first
+    return _wrapped(parts), first
+
+
+ROW_TERMS = 3  # at most this many terms of a sum in one row of the picture
+ROW_WIDTH = 18.0  # a row of terms is broken before it grows wider than this
+ROW_GAP = 0.6  # vertical room between two rows of terms
+
+
+def _wrapped(parts: list[tuple[list[Text], Scene]]) -> Scene:
+    """Terms in rows, like a long formula broken over lines: each row starts
+    with its first term's sign, rows are left-aligned and stacked downwards.
+    A long sum (the paths of an expansion) in one row would be too wide to
+    read at any size."""
+    rows: list[list[tuple[list[Text], Scene]]] = [[]]
+    width = 0.0
+    for part in parts:
+        x0, _, x1, _ = _with_front([part])[0].bbox()
+        w = x1 - x0
+        if rows[-1] and (len(rows[-1]) >= ROW_TERMS or width + w > ROW_WIDTH):
+            rows.append([])
+            width = 0.0
+        rows[-1].append(part)
+        width += w + 0.35
+    out = Scene()
+    top = None
+    for row in rows:
+        sc = _with_front(row)[0]
+        x0, y0, x1, y1 = sc.bbox()
+        dy = 0.0 if top is None else top - ROW_GAP - y1
+        out = out + sc.moved(-x0, dy)
+        top = y0 + dy
+    return out
 
 
 def _unique(sc: Scene) -> Scene:
@@ -830,7 +865,7 @@ def _unique(sc: Scene) -> Scene:
 def scene(x: Union[Diagram, Sum], widths: bool = False) -> Scene:
     """The primitives of a picture of a diagram, or of a sum side by side."""
     terms = [x] if isinstance(x, Diagram) else list(x.terms)
-    return _unique(_terms_scene(terms, _Arts(widths))[0])
+    return _unique(_terms_scene(terms, _Arts(widths), wrap=True)[0])
 
 
 # ---------------------------------------------------------------- matplotlib

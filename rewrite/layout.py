@@ -352,6 +352,38 @@ def _ladder(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int]] | None:
     return t, _align(t, _path_order(d, hb), h)
 
 
+def _rungs(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int]] | None:
+    """A ladder by shape alone (the ten-tensor ladder of a contraction): two
+    rows of equal length with a rung in every column, and no other wire.
+
+    Starting at a corner (a node of degree 2), one neighbour is taken as the
+    next node of its row and the other as its rung partner; the two rows are
+    then walked in step, each new pair having to be joined by a rung.  A wrong
+    guess runs into a dead end, so at most two guesses per corner are tried;
+    the first corner in reading order that works puts its row on top."""
+    n = h.number_of_nodes()
+    if n < 6 or n % 2 or h.number_of_edges() != 3 * (n // 2) - 2:
+        return None
+    corners = sorted((v for v in h if h.degree(v) == 2), key=lambda v: _node_key(d, v))
+    for c in corners:
+        for partner in sorted(h[c]):
+            t, b = [c], [partner]
+            used = {c, partner}
+            while True:
+                nt = [w for w in h[t[-1]] if w not in used]
+                nb = [w for w in h[b[-1]] if w not in used]
+                pairs = [(x, y) for x in nt for y in nb if x != y and h.has_edge(x, y)]
+                if len(pairs) != 1:
+                    break
+                x, y = pairs[0]
+                t.append(x)
+                b.append(y)
+                used |= {x, y}
+            if len(used) == n:
+                return t, b
+    return None
+
+
 def _sandwich(d: Diagram, h: nx.Graph) -> tuple[list[int], list[int], list[int]] | None:
     """⟨ψ|O|ψ⟩: a train ψ on top (the plain nodes whose tensors occur
     conjugated too), the conjugated train below, and the operators between
@@ -484,7 +516,7 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
     if _is_path(h) or _is_cycle(h):
         row = _path_order(d, h) if _is_path(h) else _cycle_order(d, h)
         return _rows_part(d, [row], [_row_xs(row, ext)], [1], [-1], ids(1), ext)
-    ladder = _ladder(d, h)
+    ladder = _ladder(d, h) or _rungs(d, h)
     if ladder is not None:
         t, b = ladder
         if len(t) == len(b):  # columns as wide as their widest node

@@ -592,3 +592,121 @@ def test_matrix_chain_between_two_vectors_is_one_row():
     row = rows_of(sc, ["tensor-circle-u", "tensor-circle-M", "tensor-circle-M-2", "tensor-circle-v"])
     assert len({y for _, y in row}) == 1
     assert [x for x, _ in row] == sorted(x for x, _ in row)
+
+
+# ------------------------------------------------- triangles, ladders, labels
+
+
+def tip_angle(s) -> float:
+    """The direction a triangle points, in degrees, when it points along an
+    axis: an equilateral triangle has exactly one corner on an axis ray then."""
+    cx, cy = drawmod.label_at(s)
+    on_axis = [round(math.degrees(math.atan2(y - cy, x - cx))) % 360 for x, y in s.vertices
+               if abs(x - cx) < 1e-6 or abs(y - cy) < 1e-6]
+    assert len(on_axis) == 1, s.vertices
+    return on_axis[0]
+
+
+TRAIN = ("dim d, k\n"
+         "isometry E1[s: d -> b: k]\nisometry E2[a: k, s: d -> b: k]\ntensor C3[a: k, s: d, b: k]\n"
+         "isometry F4[s: d, b: k -> a: k]\nisometry F5[s: d -> a: k]\n"
+         "let phi[p1, p2, p3, p4, p5] = E1[p1, b1] E2[b1, p2, b2] C3[b2, p3, b3] F4[p4, b4, b3] F5[p5, b4]\n"
+         "let norm = phi conj(phi)\n")
+
+
+@pytest.mark.parametrize("name", ["phi", "norm"])
+def test_train_triangles_point_along_the_row_at_the_centre(name):
+    sc = scene(built(TRAIN, name))
+    stars = [""] if name == "phi" else ["", "conj"]
+    for conj in stars:
+        def g(t):
+            return f"isometry-triangle-{conj}({t})" if conj else f"isometry-triangle-{t}"
+        assert [tip_angle(shape(sc, g(t))) for t in ("E1", "E2", "F4", "F5")] == [0, 0, 180, 180]
+
+
+def test_isometry_pair_with_two_tip_legs_points_away_along_the_row():
+    w = decl("W", "abcd", (n, n, k, k), Kind.ISOMETRY, 2)
+    sc = scene(net([(T(w, True), ["a", "b", "c", "d"]), (T(w), ["a", "b", "e", "f"])]))
+    assert tip_angle(shape(sc, "isometry-triangle-conj(W)")) == 180
+    assert tip_angle(shape(sc, "isometry-triangle-W")) == 0
+
+
+def test_triangle_off_a_row_snaps_to_its_tip_leg():
+    src = ("dim m, n, r\nisometry U[i: m -> j: r]\nisometry V[k: n -> j: r]\nreal tensor λ[j: r]\n"
+           "let M = einsum(U, λ, conj(V), ' i j, j, k j -> i k')\n")
+    sc = scene(built(src, "M"))
+    dot = shape(sc, "delta-dot").centre
+    v = shape(sc, "isometry-triangle-conj(V)")
+    towards = math.degrees(math.atan2(dot[1] - v.centre[1], dot[0] - v.centre[0])) % 360
+    assert tip_angle(v) == round(towards / 90) * 90 % 360
+
+
+LADDER = ("dim d = 2\n" + "".join(f"tensor L{i}[{legs}]\n" for i, legs in enumerate(
+    ["i: d, j: d", "i: d, r: d", "j: d, k: d, l: d", "r: d, k: d, s: d", "l: d, m: d, n: d",
+     "s: d, m: d, t: d", "n: d, o: d, p: d", "t: d, o: d, u: d", "p: d, q: d", "u: d, q: d"], 1))
+          + "let ladder = einsum(L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, "
+          "'i j, i r, j k l, r k s, l m n, s m t, n o p, t o u, p q, u q -> ')\n")
+
+
+def test_ladder_rows_are_ordered_so_that_rungs_are_vertical():
+    sc = scene(built(LADDER, "ladder"))
+    top = rows_of(sc, [f"tensor-circle-L{i}" for i in (1, 3, 5, 7, 9)])
+    bot = rows_of(sc, [f"tensor-circle-L{i}" for i in (2, 4, 6, 8, 10)])
+    assert len({y for _, y in top}) == 1 and len({y for _, y in bot}) == 1
+    assert top[0][1] > bot[0][1]
+    assert [x for x, _ in top] == sorted(x for x, _ in top)
+    assert [x for x, _ in top] == pytest.approx([x for x, _ in bot])
+
+
+@pytest.mark.parametrize("kind, split", [(Kind.GENERIC, 2), (Kind.ISOMETRY, 1), (Kind.UNITARY, 1),
+                                         (Kind.INVERTIBLE, 1), (Kind.DIAGONAL, 2)])
+@pytest.mark.parametrize("name", ["A", "Wout", "match", "shift18", "very_long_name"])
+def test_label_fits_inside_its_shape(kind, split, name):
+    sc = scene(net([(T(decl(name, "ab", (n, n), kind, split)), ["a", "b"])]))
+    (s,) = sc.shapes
+    (lx0, _), (lx1, _) = [t for t in sc.texts if t.gid.startswith("label-")][0].extent()
+    assert drawmod._holds(s, drawmod.label_box(name), margin=0.0)
+    xs = [p[0] for p in s.extent()]
+    assert max(xs) - min(xs) >= lx1 - lx0
+
+
+def test_long_labels_keep_one_form_per_kind():
+    forms = {}
+    for kind in (Kind.GENERIC, Kind.UNITARY, Kind.INVERTIBLE, Kind.ISOMETRY):
+        (s,) = scene(net([(T(decl("match", "ab", (n, n), kind, 1)), ["a", "b"])])).shapes
+        forms[kind] = (s.form, len(s.vertices), s.fill)
+    assert forms[Kind.GENERIC][0] == "ellipse"
+    assert len(set(forms.values())) == len(forms)
+
+
+def test_long_labels_widen_the_row():
+    short = scene(net([(T(decl("A", "ij", (n, n))), ["i", "j"]), (T(decl("B", "jk", (n, n))), ["j", "k"])]))
+    long_ = scene(net([(T(decl("match", "ij", (n, n))), ["i", "j"]),
+                       (T(decl("shift18", "jk", (n, n))), ["j", "k"])]))
+    a, b = long_.shapes
+    assert abs(b.centre[0] - a.centre[0]) - (a.width + b.width) / 2 > 0.3  # room for the wire
+    assert long_.bbox()[2] - long_.bbox()[0] > short.bbox()[2] - short.bbox()[0]
+
+
+def test_anonymous_open_legs_are_not_named():
+    s = built("let e = kron(eye(5), eye(3))\n", "e")
+    svg = to_svg(s)
+    assert not [t for t in svg_texts(svg) if t.startswith("#")]
+    assert 'id="leg-#' not in svg and "% leg-#" not in to_tikz(s)
+
+
+def test_ten_term_sum_is_wrapped_into_several_rows():
+    terms = tuple(net([(T(A), ["i", "j"])], scalar=c) for c in range(1, 11))
+    sc = scene(Sum(terms, ("i", "j"), (n, m)))
+    ys = sorted({round(s.centre[1], 6) for s in sc.shapes})
+    assert len(ys) >= 3
+    per_row = Counter(round(s.centre[1], 6) for s in sc.shapes)
+    assert max(per_row.values()) <= 4
+    x0, y0, x1, y1 = sc.bbox()
+    assert x1 - x0 < 3 * (y1 - y0)
+
+
+def test_short_sum_stays_in_one_row():
+    terms = tuple(net([(T(A), ["i", "j"])], scalar=c) for c in (1, 2))
+    sc = scene(Sum(terms, ("i", "j"), (n, m)))
+    assert len({round(s.centre[1], 6) for s in sc.shapes}) == 1
