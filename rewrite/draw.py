@@ -823,7 +823,7 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
 
 
 ROW_TERMS = 3  # at most this many terms of a sum in one row of the picture
-ROW_WIDTH = 18.0  # a row of terms is broken before it grows wider than this
+ROW_WIDTH = 22.0  # a row of terms is broken before it grows wider than this
 ROW_GAP = 0.6  # vertical room between two rows of terms
 
 
