@@ -11,8 +11,11 @@ choices below are made once:
   unitaries, diamonds for invertibles (`inv(X)` labelled X⁻¹), grey circles for
   diagonals, filled dots for deltas, bare lines for identities, a thin bar
   where a thick fused leg meets its thin parts, rounded boxes for bubbles
-  (Σ for an unexpanded sum);
-* conjugates carry a star (U*); the scalar is written in front.
+  (Σ for an unexpanded sum); a long name widens its shape (a circle becomes
+  an ellipse) instead of spilling over it;
+* conjugates carry a star (U*); the scalar is written in front; a long sum
+  is broken into rows of at most three terms; tool-made leg names (`#0`) are
+  not written.
 
 Every shape has a gid (`isometry-triangle-U`, `delta-dot`, `bubble-relu`, ...),
 which the SVG keeps as an element id, so a picture can be inspected by tests and
