@@ -65,7 +65,7 @@ def _guard(fn: Callable[[], int]) -> None:
 
 
 def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
-             trace: bool, as_json: bool, html: str | None = None) -> int:
+             trace: bool, as_json: bool, html: str | None = None, expect: bool = False) -> int:
     from .run import Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
@@ -83,7 +83,24 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         from .report import write_html
 
         write_html(results, html)
+    if expect:
+        return _check_expectations(text, filename, results)
     return exit_code(results)
+
+
+def _check_expectations(text: str, filename: str, results) -> int:
+    """`run --expect`: the exit code says whether every stated verdict was given."""
+    from .expect import check
+
+    stated, mismatches = check(text, results)
+    for m in mismatches:
+        click.echo(m.message(filename), err=True)
+    if mismatches:
+        click.echo(f"{len(mismatches)} of {len(results)} statements broke their stated verdict",
+                   err=True)
+        return EXIT_FAILED
+    click.echo(f"all {len(results)} statements as expected ({stated} stated verdicts)", err=True)
+    return EXIT_OK
 
 
 _common = [
@@ -123,9 +140,12 @@ def main(check_steps: bool) -> None:
 @click.argument("file")
 @common
 @click.option("--html", metavar="OUT.html", help="Also write the proofs as a page of pictures.")
-def run(file: str, decls, trace: bool, as_json: bool, html: str | None) -> None:
+@click.option("--expect", is_flag=True,
+              help="Check `# expect: VERDICT` comments: exit 0 exactly when every statement "
+                   "gives the verdict its comment states (unmarked ones must hold).")
+def run(file: str, decls, trace: bool, as_json: bool, html: str | None, expect: bool) -> None:
     """Execute every statement of FILE (a .tn program)."""
-    _guard(lambda: _execute(*_source(file), decls, None, trace, as_json, html))
+    _guard(lambda: _execute(*_source(file), decls, None, trace, as_json, html, expect))
 
 
 @main.command()
