@@ -836,7 +836,8 @@ def _matmul(f: S.MatMul, env: Env) -> Sum:
 
 # ------------------------------------------------------------------- einsum
 
-_TOKEN = re.compile(r"\(|\)|[^\s(),]+")
+_NAME = re.compile(r"[^\W\d]\w*")  # the grammar's NAME
+_TOKEN = re.compile(r"\(|\)|\.\.\.|[^\s(),.]+|\.")
 
 
 def _einsum(f: S.Call, env: Env) -> Sum:
@@ -860,9 +861,10 @@ def _einsum(f: S.Call, env: Env) -> Sum:
                    "given", spec)
     pos = dict(line=spec.line, column=spec.column, end_column=spec.end_column,
                end_line=spec.end_line)
+    built = [build_expr(a, env) for a in operands]
+    inputs, output = _expand_ellipsis(inputs, output, built, operands, spec)
     p = _Product()
-    for k, (a, names) in enumerate(zip(operands, inputs)):
-        s = build_expr(a, env)
+    for k, (a, s, names) in enumerate(zip(operands, built, inputs)):
         if len(names) != len(s.free):
             raise _err(f"operand {k + 1} of einsum has {len(s.free)} leg"
                        f"{'s' if len(s.free) != 1 else ''} but the spec gives it "
@@ -871,6 +873,85 @@ def _einsum(f: S.Call, env: Env) -> Sum:
     out = [_spec_slot(n, pos) for n in output]
     d = p.finish(out, env, spec)
     return Sum.of(d)
+
+
+ELLIPSIS = "..."
+
+
+def _expand_ellipsis(inputs: list[list[Any]], output: list[Any], built: list[Sum],
+                     operands: list[Any], spec: S.Str) -> tuple[list[list[Any]], list[Any]]:
+    """Replace `...` by index names for the legs it stands for, as numpy broadcasts.
+
+    An operand's `...` covers the legs its named indices leave over; the runs
+    are aligned from the right (numpy's rule), so `'...ij,jk'` and
+    `'...ij,...jk'` mean what they mean in numpy.  Size-1 broadcasting has no
+    diagram meaning: legs that meet must have equal sizes, as for any index.
+    Each covered leg takes the name its tensor gives it (`A[x: b, i, j]`
+    contributes `x`), so the einsum's free legs read naturally; a name the
+    spec already uses gets a number.  As in numpy, legs under `...` must
+    reach the output (`'...ij->ij'` is an error, not a silent sum).
+    """
+    if not any(ELLIPSIS in names for names in inputs) and _dots(output) == 0:
+        return inputs, output
+    used = {x for names in [*inputs, output] for n in names
+            for x in (n if isinstance(n, tuple) else (n,)) if x != ELLIPSIS}
+    counts = []
+    for k, (names, s) in enumerate(zip(inputs, built)):
+        if names.count(ELLIPSIS) > 1:
+            raise _err(f"operand {k + 1}'s spec has '...' twice", spec)
+        if ELLIPSIS not in names:
+            counts.append(0)
+            continue
+        extra = len(s.free) - (len(names) - 1)
+        if extra < 0:
+            raise _err(f"operand {k + 1} of einsum has {len(s.free)} leg"
+                       f"{'s' if len(s.free) != 1 else ''} but the spec names "
+                       f"{len(names) - 1} besides '...'", operands[k])
+        counts.append(extra)
+    width = max(counts, default=0)
+    # Name each broadcast position after the first operand (from the right) that has it.
+    names_at: list[str | None] = [None] * width
+    for names, s, extra in zip(inputs, built, counts):
+        if ELLIPSIS not in names:
+            continue
+        start = names.index(ELLIPSIS)
+        for j in range(extra):
+            slot = width - extra + j
+            if names_at[slot] is None:
+                names_at[slot] = _fresh(s.free[start + j], used)
+    run = [n or _fresh("e", used) for n in names_at]
+    if _dots(output) == 0 and width:
+        raise _err("the output drops the legs under '...'; write '...' in the output "
+                   "(numpy does not sum them either)", spec)
+    if _dots(output) > 1:
+        raise _err("the output has '...' twice", spec)
+
+    def expand(names: list[Any], extra: int) -> list[Any]:
+        out: list[Any] = []
+        for n in names:
+            if n == ELLIPSIS:
+                out.extend(run[width - extra:])
+            elif isinstance(n, tuple) and ELLIPSIS in n:  # '(... i)': group them too
+                k = n.index(ELLIPSIS)
+                out.append(tuple(n[:k]) + tuple(run[width - extra:]) + tuple(n[k + 1:]))
+            else:
+                out.append(n)
+        return out
+
+    return [expand(n, c) for n, c in zip(inputs, counts)], expand(output, width)
+
+
+def _dots(names: list[Any]) -> int:
+    """How many times `...` appears, at top level or inside a group."""
+    return sum(n == ELLIPSIS or (isinstance(n, tuple) and ELLIPSIS in n) for n in names)
+
+
+def _fresh(name: str, used: set[str]) -> str:
+    out, k = name, 2
+    while out in used:
+        out, k = f"{name}{k}", k + 1
+    used.add(out)
+    return out
 
 
 def _spec_slot(n: Any, pos: dict) -> Any:
@@ -892,6 +973,9 @@ def _words(text: str, spec: S.Str) -> list[Any]:
                 raise _err("unbalanced ')' in the einsum spec", spec)
             out.append(tuple(group))
             group = None
+        elif t != ELLIPSIS and not _NAME.fullmatch(t):
+            raise _err(f"'{t}' is not an index name in the einsum spec "
+                       "(names are words like i, batch, α1; '...' stands for the rest)", spec)
         elif group is not None:
             group.append(t)
         else:
@@ -920,19 +1004,26 @@ def _numpy_spec(spec: S.Str) -> tuple[list[list[Any]], list[Any]]:
         if len(word.split()) > 1 and any(len(w) > 1 for w in word.split()):
             raise _err("a numpy-style einsum spec (spec first) takes one letter per index; "
                        "for names, put the spec last (einops style)", spec)
-    for ch in text:
+    for ch in text.replace(ELLIPSIS, ""):
         if not (ch.isalpha() or ch in ",->"):
             raise _err(f"unexpected '{ch}' in a numpy-style einsum spec", spec)
-    ins = [list(x) for x in inputs]
+    ins = [_letters(x) for x in inputs]
     if arrow:
-        out = list(rhs)
+        out = _letters(rhs)
     else:
         counts: dict[str, int] = {}
         for x in ins:
             for ch in x:
                 counts[ch] = counts.get(ch, 0) + 1
-        out = sorted(ch for ch, c in counts.items() if c == 1)
+        out = sorted(ch for ch, c in counts.items() if c == 1 and ch != ELLIPSIS)
+        if ELLIPSIS in counts:  # implicit mode: broadcast legs first, as numpy
+            out = [ELLIPSIS, *out]
     return ins, out
+
+
+def _letters(word: str) -> list[str]:
+    """'...ij' → ['...', 'i', 'j']"""
+    return re.findall(r"\.\.\.|.", word)
 
 
 # --------------------------------------------------------------------- rules

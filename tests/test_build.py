@@ -3,6 +3,7 @@
 Structural tests read the Diagram API (nodes by type, free legs, wires);
 numeric tests check that every seed einsum call means what numpy.einsum says.
 """
+import re
 import string
 from collections import Counter
 
@@ -305,6 +306,74 @@ def test_einsum_numpy_implicit_output_is_sorted_single_letters(env):
 def test_einsum_grouped_output(env):
     d = one("einsum(eye(5), eye(3), 'i j, k l -> (i k) (j l)')", env)
     assert census(d) == {"fuse(5,3)": 2} and d.free_sizes == [15, 15]
+
+
+ELLIPSIS_DECLS = """
+dim n, m, b, c
+tensor A[x: b, i: n, j: m]
+tensor B[x: b, j: m, k: n]
+tensor A4[y: c, x: b, i: n, j: m]
+tensor K[j: m, k: n]
+tensor S[i: n, j: n]
+"""
+
+ELLIPSIS_CALLS = [
+    # (our call, numpy spec, operands)
+    ("einsum('...ij,...jk->...ik', A, B)", "...ij,...jk->...ik", ["A", "B"]),
+    ("einsum('...ij,...jk', A, B)", "...ij,...jk", ["A", "B"]),
+    ("einsum('...ij,...jk->...ik', A4, B)", "...ij,...jk->...ik", ["A4", "B"]),
+    ("einsum('...ij,jk->...ik', A4, K)", "...ij,jk->...ik", ["A4", "K"]),
+    ("einsum('...ii->...i', S)", "...ii->...i", ["S"]),
+    ("einsum('i...->...', S)", "i...->...", ["S"]),
+    ("einsum('...->...', A)", "...->...", ["A"]),
+    ("einsum('x...j,jk->...kx', A, K)", "x...j,jk->...kx", ["A", "K"]),
+    ("einsum(A4, B, '... i j, ... j k -> ... i k')", "...ij,...jk->...ik", ["A4", "B"]),
+    ("einsum(A4, K, '... j, j k -> k ...')", "...j,jk->k...", ["A4", "K"]),
+]
+
+
+@pytest.mark.parametrize("call,spec,operands", ELLIPSIS_CALLS)
+def test_einsum_ellipsis_broadcasts_like_numpy(call, spec, operands):
+    env = build_program(parse(ELLIPSIS_DECLS))
+    s = build_expr(parse(call)[0].expr, env)
+    inst = sample_instance(env.decls.values(), seed=3, constraints=env.constraints)
+    want = np.einsum(spec, *(inst.arrays[o] for o in operands))
+    assert np.allclose(evaluate(s, inst), want)
+
+
+def test_einsum_ellipsis_legs_take_the_names_their_tensor_gives_them():
+    env = build_program(parse(ELLIPSIS_DECLS))
+    d = build_expr(parse("einsum('...ij,...jk->...ik', A4, B)")[0].expr, env).single
+    assert d.free == ["y", "x", "i", "k"]
+
+
+def test_einsum_ellipsis_name_clashing_with_the_spec_gets_a_number():
+    env = build_program(parse(ELLIPSIS_DECLS))
+    d = build_expr(parse("einsum('...xj,jk->...xk', A, K)")[0].expr, env).single
+    assert d.free == ["x2", "x", "k"]
+
+
+def test_einsum_ellipsis_grouped_in_an_einops_output():
+    env = build_program(parse(ELLIPSIS_DECLS))
+    s = build_expr(parse("einsum(A4, K, '... j, j k -> (... k)')")[0].expr, env)
+    inst = sample_instance(env.decls.values(), seed=3, constraints=env.constraints)
+    want = np.einsum("...j,jk->...k", inst.arrays["A4"], inst.arrays["K"]).reshape(-1)
+    assert np.allclose(evaluate(s, inst), want)
+
+
+@pytest.mark.parametrize("call,message", [
+    ("einsum('...ij,...jk->ik', A, B)", "the output drops the legs under '...'"),
+    ("einsum('...ijk->...', K)", "operand 1 of einsum has 2 legs but the spec names 3"),
+    ("einsum('......i->i', K)", "operand 1's spec has '...' twice"),
+    ("einsum('...j->......', K)", "the output has '...' twice"),
+    ("einsum('..ij->ij', K)", "unexpected '.'"),
+    ("einsum(K, '. j -> j')", "'.' is not an index name"),
+    ("einsum(K, 'i+j -> i')", "'i+j' is not an index name"),
+])
+def test_einsum_ellipsis_errors(call, message):
+    env = build_program(parse(ELLIPSIS_DECLS))
+    with pytest.raises(InputError, match=re.escape(message)):
+        build_expr(parse(call)[0].expr, env)
 
 
 # -------------------------------------------------------------------- rules
