@@ -246,9 +246,14 @@ class Diagram(_Shown):
     def is_scalar_only(self) -> bool:
         return not self.nodes and not self.free
 
-    def size_measure(self) -> tuple[int, int, int, int, int]:
-        """The order every simplification rule must decrease (see `engine`)."""
-        tn = tp = cj = dn = dp = 0
+    def size_measure(self) -> tuple[int, int, int, int, int, int]:
+        """The order every simplification rule must decrease (see `engine`).
+
+        Inverses count before conjugates so that a unitary's inverse may
+        become its conjugate transpose (`inv(Q)` => `conj(Q)`), which trades an
+        inverse for a conjugation and is still progress.
+        """
+        tn = tp = iv = cj = dn = dp = 0
         for n in self.nodes.values():
             if isinstance(n, DeltaNode):
                 dn += 1
@@ -256,8 +261,9 @@ class Diagram(_Shown):
             else:
                 tn += 1
                 tp += n.arity
+                iv += getattr(n, "op", "") == "inv"
                 cj += bool(getattr(n, "conj", False))
-        return (tn, tp, cj, dn, dp)
+        return (tn, tp, iv, cj, dn, dp)
 
     # -- building --------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from rewrite.errors import InputError
 from rewrite.kinds import fuse_decl
 from rewrite.numeric import compare
 from rewrite.prove import align, check, prove
+from rewrite.run import Session
 from test_engine import CORE
 from test_match import GAUGE, decl, host
 
@@ -94,3 +95,8 @@ def test_different_numbers_of_free_legs_is_an_input_error():
 def test_check_is_numeric_only():
     assert check(host("conj(U)[w, a] U[w, b]", U), identity(2)).kind == "holds"
     assert check(host("U[a, c] conj(U)[b, c]", U), identity(3)).kind == "refuted"
+
+
+def test_a_unitarys_inverse_and_its_conjugate_transpose_share_a_normal_form():
+    text = "dim n\nunitary Q[a: n, b: n]\nprove inv(Q) == Q.H\nprove conj(inv(Q)) == Q.T\n"
+    assert [r.status for r in Session().run(text, "t.tn")] == ["proved", "proved"]

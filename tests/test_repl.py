@@ -279,7 +279,8 @@ def test_completion_of_declared_names_and_functions(repl):
 def test_completion_of_rules_after_apply(repl):
     assert repl.completions(":apply inv") == ["inverse", "inverse_conj", "inverse_left",
                                               "inverse_left_conj"]
-    assert repl.completions(":apply -unit") == ["-unitary", "-unitary_real"]
+    assert repl.completions(":apply -unit") == ["-unitary", "-unitary_inverse",
+                                                "-unitary_inverse_conj", "-unitary_real"]
 
 
 def test_completion_of_gauge_tensors_and_indices(repl):
