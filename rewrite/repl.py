@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -776,18 +777,58 @@ def _history():
         return InMemoryHistory()
 
 
+def run_transcript(state: ReplState, lines: Iterable[str],
+                   write: Callable[[str], None]) -> int:
+    """The REPL fed from a pipe or a file (`rewrite repl < session.txt`).
+
+    Terminal editing makes no sense without a terminal, and prompt_toolkit
+    would paint its prompts into the output; instead each statement is echoed
+    after a `tn> ` prompt with its answer below, so the output reads as a
+    transcript.  Statements continue over lines while a bracket is open, as at
+    the prompt.
+    """
+    from .parse import needs_more
+
+    buf: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if not buf and not line.strip():
+            continue
+        buf.append(line)
+        text = "\n".join(buf)
+        if needs_more(text):
+            continue
+        write("tn> " + "\n... ".join(buf))
+        buf = []
+        out = state.handle(text)
+        if out:
+            write(out)
+        if state.finished:
+            return 0
+    if buf:
+        text = "\n".join(buf)
+        write("tn> " + "\n... ".join(buf))
+        out = state.handle(text)
+        if out:
+            write(out)
+    return 0
+
+
 def run_repl(file: str | None = None, *, input: Any = None, output: Any = None,
              write: Callable[[str], None] | None = None) -> int:
     """The interactive loop; `input`/`output` are prompt_toolkit's (pipe input in tests)."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.styles import Style
-
     write = write or (lambda s: print(s, flush=True))
     state = ReplState()
     if file:
         out = state.handle(":load " + shlex.quote(file))
         if out:
             write(out)
+    if input is None and not sys.stdin.isatty():
+        return run_transcript(state, sys.stdin, write)
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.styles import Style
+
     completer, lexer = _prompt_parts(state)
     session = PromptSession(
         "tn> ", history=_history(), completer=completer, lexer=lexer,

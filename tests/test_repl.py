@@ -348,3 +348,19 @@ def test_end_to_end_through_prompt_toolkit(monkeypatch, tmp_path):
     assert [r.status for r in replay(saved)] == ["proved"]
     entries = hist.read_text(encoding="utf-8")
     assert ":simplify" in entries and "inv(X)[k, l])" in entries
+
+
+# ------------------------------------------------------------ from a pipe
+
+
+def test_piped_session_prints_a_transcript_without_terminal_codes():
+    script = ("dim n\ntensor A[i: n, j: n]\nlet M = A[i,\n  j] A[j, k]\n\n"
+              "M\n:show\nshow Z\n:quit\nshow A\n")
+    r = subprocess.run([sys.executable, "-m", "rewrite", "repl"], input=script,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0
+    assert "\x1b" not in r.stdout  # no prompt_toolkit painting
+    assert "tn> let M = A[i,\n...   j] A[j, k]" in r.stdout
+    assert "tn> :show\nA[i, a] A[a, k]" in r.stdout
+    assert "error: unknown name 'Z'" in r.stdout
+    assert "show A" not in r.stdout  # :quit ends the session
