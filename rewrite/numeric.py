@@ -471,6 +471,10 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         if a.shape != b.shape:
             return Counterexample(sizes, s, math.inf,
                                   reason=f"shapes differ: left {a.shape}, right {b.shape}")
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            # inf - inf is NaN, never "close": no numeric verdict can be honest here.
+            raise InputError(f"the values overflow to inf or NaN (seed {s}); they cannot be "
+                             "compared numerically")
         ok, diff = allclose_rel(a, b)
         if not ok:
             scalar = a.ndim == 0

@@ -109,3 +109,10 @@ def test_a_proof_through_an_unsound_user_rule_is_not_reported_proved():
     session.env.rules.append(checked_rule(bad, session.env, check=False))
     (result,) = session.run("prove U[a, b] conj(U)[c, b] == δ[a, c]")
     assert result.status == "refuted" and "wrong" in result.text
+
+
+def test_values_that_overflow_are_an_input_error_not_a_verdict(tmp_path):
+    p = tmp_path / "nan.tn"
+    p.write_text("dim n\ntensor A[i: n]\ncheck 1e400 A[i] == 2e400 A[i]\n", encoding="utf-8")
+    r = rewrite("run", str(p))
+    assert r.returncode == 2 and "overflow to inf or NaN" in r.stderr
