@@ -789,28 +789,26 @@ def run_transcript(state: ReplState, lines: Iterable[str],
     """
     from .parse import needs_more
 
+    def answer(buf: list[str]) -> None:
+        write("tn> " + "\n... ".join(buf))
+        out = state.handle("\n".join(buf))
+        if out:
+            write(out)
+
     buf: list[str] = []
     for raw in lines:
         line = raw.rstrip("\n")
         if not buf and not line.strip():
             continue
         buf.append(line)
-        text = "\n".join(buf)
-        if needs_more(text):
+        if needs_more("\n".join(buf)):
             continue
-        write("tn> " + "\n... ".join(buf))
+        answer(buf)
         buf = []
-        out = state.handle(text)
-        if out:
-            write(out)
         if state.finished:
             return 0
-    if buf:
-        text = "\n".join(buf)
-        write("tn> " + "\n... ".join(buf))
-        out = state.handle(text)
-        if out:
-            write(out)
+    if buf:  # an unfinished statement at the end: let the parser say what is missing
+        answer(buf)
     return 0
 
 
