@@ -16,9 +16,9 @@ from typing import Callable
 
 import sympy
 
-from rewrite.canon import canonical
-from rewrite.diagram import Diagram, TensorNode
-from rewrite.kinds import Decl, Kind
+from rewrite.core.canon import canonical
+from rewrite.core.diagram import Diagram, TensorNode
+from rewrite.core.kinds import Decl, Kind
 
 d_ = sympy.Symbol("d", positive=True, integer=True)
 chi = sympy.Symbol("chi", positive=True, integer=True)

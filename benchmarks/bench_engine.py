@@ -16,10 +16,10 @@ import time
 
 import sympy
 
-from rewrite.diagram import Diagram, TensorNode
-from rewrite.engine import simplify
-from rewrite.kinds import Decl, Kind
-from rewrite.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from rewrite.core.diagram import Diagram, TensorNode
+from rewrite.rewriting.engine import simplify
+from rewrite.core.kinds import Decl, Kind
+from rewrite.core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
 
 def mps_norm(n: int, bond: int = 2, phys: int = 2) -> Diagram:
@@ -68,7 +68,7 @@ def time_simplify(n: int, rules: list[Rule], repeat: int = 3) -> tuple[float, Di
 
 def main(sizes: list[int]) -> None:
     try:
-        from rewrite.engine import core_rules
+        from rewrite.rewriting.engine import core_rules
 
         rules, which = core_rules(), "core rules (rules/core.tn)"
     except Exception as e:  # the language front end is not available

@@ -21,10 +21,10 @@ import time
 import numpy as np
 import sympy
 
-from rewrite.diagram import Diagram, TensorNode
-from rewrite.kinds import Decl, Kind
-from rewrite.numeric import build_network, contraction_plan, evaluate
-from rewrite.sample import sample_instance
+from rewrite.core.diagram import Diagram, TensorNode
+from rewrite.core.kinds import Decl, Kind
+from rewrite.numerics.evaluate import build_network, contraction_plan, evaluate
+from rewrite.numerics.sample import sample_instance
 
 PHYS = 2
 

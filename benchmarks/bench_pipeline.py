@@ -110,10 +110,10 @@ FAMILIES = [
 
 
 def measure(name: str, program, n: int, numeric_ok: bool) -> list[str]:
-    from rewrite.build import Env, build_expr
-    from rewrite.canon import canonical_sum
-    from rewrite.engine import core_rules, simplify
-    from rewrite.parse import parse
+    from rewrite.language.build import Env, build_expr
+    from rewrite.core.canon import canonical_sum
+    from rewrite.rewriting.engine import core_rules, simplify
+    from rewrite.language.parse import parse
 
     decls, left_text, right_text = program(n)
     env = Env()
@@ -133,8 +133,8 @@ def measure(name: str, program, n: int, numeric_ok: bool) -> list[str]:
     row = [name, str(n), f"{t_build:.3f}", f"{t_canon:.3f}",
            f"{t_eq:.3f} ({'same' if same else 'differ'})", f"{t_simp:.3f}"]
     if numeric_ok:
-        from rewrite.numeric import evaluate
-        from rewrite.sample import sample_instance
+        from rewrite.numerics.evaluate import evaluate
+        from rewrite.numerics.sample import sample_instance
 
         decl_list = list(env.decls.values())
         t_num, _ = best(lambda: evaluate(left, sample_instance(decl_list, seed=1)), 2)

@@ -23,11 +23,11 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from rewrite import syntax as S
-from rewrite.draw import to_svg
-from rewrite.errors import InputError
-from rewrite.parse import parse
-from rewrite.run import Result, Session, exit_code, render_text
+from rewrite.language import syntax as S
+from rewrite.views.draw import to_svg
+from rewrite.core.errors import InputError
+from rewrite.language.parse import parse
+from rewrite.app.session import Result, Session, exit_code, render_text
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -134,7 +134,7 @@ def section(path: pathlib.Path) -> str:
         if svg in drawn:
             continue
         if not drawn:
-            out += ["Pictures drawn by `rewrite.draw`:", ""]
+            out += ["Pictures drawn by `rewrite.views.draw`:", ""]
         drawn.add(svg)
         name = f"{stem}-{pic.slug}.svg"
         (PICTURES / name).write_text(svg, encoding="utf-8")
@@ -146,7 +146,7 @@ HEADER = """# Gallery
 
 Every example program in `examples/`, run through the tool: the program, the
 command, what it prints, and pictures of its main diagrams drawn by the tool
-itself (`rewrite.draw`).  Each statement's comment `# expect: VERDICT` is the
+itself (`rewrite.views.draw`).  Each statement's comment `# expect: VERDICT` is the
 verdict the test suite (`tests/test_examples.py`) requires of it.  The examples
 show what is false as well as what is true, so most contain a `refuted`
 statement and the command exits with 1 (see [the language reference](language.md), "Verdicts and exit

@@ -26,8 +26,8 @@ from typing import Any
 import sympy
 from hypothesis import strategies as st
 
-from rewrite.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from rewrite.kinds import Decl, Kind
+from rewrite.core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from rewrite.core.kinds import Decl, Kind
 
 n = sympy.Symbol("n", positive=True, integer=True)
 m = sympy.Symbol("m", positive=True, integer=True)

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import sympy
 
-from rewrite.build import Env, build_expr, build_program
-from rewrite.canon import isomorphic
-from rewrite.diagram import BOUNDARY, BubbleNode, DeltaNode, TensorNode
-from rewrite.errors import InputError
-from rewrite.kinds import Kind
-from rewrite.numeric import evaluate
-from rewrite.parse import parse
-from rewrite.pattern import DELTA, Slot, VarKind
-from rewrite.sample import sample_instance
+from rewrite.language.build import Env, build_expr, build_program
+from rewrite.core.canon import isomorphic
+from rewrite.core.diagram import BOUNDARY, BubbleNode, DeltaNode, TensorNode
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import Kind
+from rewrite.numerics.evaluate import evaluate
+from rewrite.language.parse import parse
+from rewrite.core.pattern import DELTA, Slot, VarKind
+from rewrite.numerics.sample import sample_instance
 
 PRELUDE = """
 dim n, m, k
@@ -521,7 +521,7 @@ def test_split_leg_is_numpy_reshape(env):
 
 
 def test_equation_sizes_a_lone_delta_from_the_other_side(env):
-    from rewrite.build import build_equation
+    from rewrite.language.build import build_equation
 
     [stmt] = parse("prove conj(U)[a, b] U[a, c] == δ[b, c]")
     left, right = build_equation(stmt, env)
@@ -530,7 +530,7 @@ def test_equation_sizes_a_lone_delta_from_the_other_side(env):
 
 
 def test_equation_sizes_by_position_through_the_output(env):
-    from rewrite.build import build_equation
+    from rewrite.language.build import build_equation
 
     [stmt] = parse("prove δ[x, y] -> [x, y] == A[i, j]")
     left, right = build_equation(stmt, env)

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from rewrite.engine import checked_rule
-from rewrite.parse import parse
-from rewrite.run import Session
+from rewrite.rewriting.engine import checked_rule
+from rewrite.language.parse import parse
+from rewrite.app.session import Session
 
 DECLS = "dim n, k\nisometry U[a: n -> b: k]\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor K[i: k, j: n]\n"
 

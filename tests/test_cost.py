@@ -5,11 +5,11 @@ from __future__ import annotations
 import sympy
 import pytest
 
-from rewrite.build import build_program
-from rewrite.cost import contraction_cost, naive_path, order_cost
-from rewrite.export import index_network
-from rewrite.parse import parse
-from rewrite.run import Session
+from rewrite.language.build import build_program
+from rewrite.numerics.cost import contraction_cost, naive_path, order_cost
+from rewrite.views.export import index_network
+from rewrite.language.parse import parse
+from rewrite.app.session import Session
 
 
 def env_of(src: str):
@@ -146,7 +146,7 @@ def test_cost_statement_runs_through_the_session():
 def test_cli_cost_takes_sizes_and_prints_both_orders(tmp_path):
     from click.testing import CliRunner
 
-    from rewrite.cli import main
+    from rewrite.app.cli import main
 
     decls = tmp_path / "d.tn"
     decls.write_text("dim n, m\ntensor A[i: n, j: m]\ntensor B[i: m, j: n]\n", encoding="utf-8")
@@ -161,7 +161,7 @@ def test_cli_cost_json_is_schema_versioned(tmp_path):
 
     from click.testing import CliRunner
 
-    from rewrite.cli import main
+    from rewrite.app.cli import main
 
     decls = tmp_path / "d.tn"
     decls.write_text("dim n\ntensor A[i: n, j: n]\n", encoding="utf-8")
@@ -174,7 +174,7 @@ def test_cli_cost_json_is_schema_versioned(tmp_path):
 def test_cli_cost_rejects_a_malformed_size():
     from click.testing import CliRunner
 
-    from rewrite.cli import main
+    from rewrite.app.cli import main
 
     r = CliRunner().invoke(main, ["cost", "δ[i: 2, i]", "--size", "n"])
     assert r.exit_code == 2 and "NAME=POSITIVE_INTEGER" in r.output

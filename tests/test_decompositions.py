@@ -13,9 +13,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rewrite.numeric import collect_decls, collect_symbols, evaluate
-from rewrite.run import Session
-from rewrite.sample import Instance
+from rewrite.numerics.evaluate import collect_decls, collect_symbols, evaluate
+from rewrite.app.session import Session
+from rewrite.numerics.sample import Instance
 
 SVD = """
 dim m, n, r

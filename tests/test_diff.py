@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from rewrite.build import build_expr, build_program
-from rewrite.diff import diff, leg_names
-from rewrite.errors import InputError
-from rewrite.numeric import evaluate
-from rewrite.parse import parse
-from rewrite.sample import sample_instance
+from rewrite.language.build import build_expr, build_program
+from rewrite.transforms.diff import diff, leg_names
+from rewrite.core.errors import InputError
+from rewrite.numerics.evaluate import evaluate
+from rewrite.language.parse import parse
+from rewrite.numerics.sample import sample_instance
 
 PRELUDE = """dim n, m
 real tensor T[a: 2, b: 3]

@@ -16,12 +16,12 @@ import pytest
 import sympy
 from hypothesis import given
 
-from rewrite import draw as drawmod
-from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from rewrite.draw import (draw, leg_width, repr_latex, repr_mimebundle, scene, to_png, to_svg,
+from rewrite.views import draw as drawmod
+from rewrite.core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from rewrite.views.draw import (draw, leg_width, repr_latex, repr_mimebundle, scene, to_png, to_svg,
                           to_tikz)
-from rewrite.kinds import Decl, Kind, fuse_decl
-from rewrite.layout import layout
+from rewrite.core.kinds import Decl, Kind, fuse_decl
+from rewrite.views.layout import layout
 from strategies import diagrams
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -428,8 +428,8 @@ def test_fused_leg_is_drawn_thicker_than_its_parts():
 
 
 def built(src: str, name: str) -> Sum:
-    build = pytest.importorskip("rewrite.build")
-    parse = pytest.importorskip("rewrite.parse")
+    build = pytest.importorskip("rewrite.language.build")
+    parse = pytest.importorskip("rewrite.language.parse")
     return build.build_program(parse.parse(src)).lets[name]
 
 

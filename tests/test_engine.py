@@ -4,14 +4,14 @@ import pytest
 import sympy
 from hypothesis import given, strategies as st
 
-from rewrite.canon import canonical_sum, isomorphic
-from rewrite.diagram import BubbleNode, DeltaNode, Diagram, Sum
-from rewrite.engine import (all_matches, apply, apply_gauge, classify, expand, exhaust, once,
+from rewrite.core.canon import canonical_sum, isomorphic
+from rewrite.core.diagram import BubbleNode, DeltaNode, Diagram, Sum
+from rewrite.rewriting.engine import (all_matches, apply, apply_gauge, classify, expand, exhaust, once,
                             rewrite, simplify, chain, first_of)
-from rewrite.errors import InputError
-from rewrite.kinds import Kind, fuse_decl
-from rewrite.numeric import compare
-from rewrite.pattern import VarKind
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import Kind, fuse_decl
+from rewrite.numerics.evaluate import compare
+from rewrite.core.pattern import VarKind
 from test_match import (DIAG, FUSION, GAUGE, INVERSE, INVERSE2, ISOMETRY, LOOP, REAL, UNITARY,
                         decl, host, rule, side)
 

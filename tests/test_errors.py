@@ -1,9 +1,9 @@
 """Every input mistake is an InputError with a message, a line and a column."""
 import pytest
 
-from rewrite.build import build_expr, build_program
-from rewrite.errors import InputError
-from rewrite.parse import parse
+from rewrite.language.build import build_expr, build_program
+from rewrite.core.errors import InputError
+from rewrite.language.parse import parse
 
 PRELUDE = """dim n, m, k
 tensor A[i: n, j: n]

@@ -2,7 +2,7 @@
 
 A statement in `examples/*.tn` may end with `# expect: VERDICT` (proved,
 refuted, unknown, holds, ok).  The test runs the file through the same
-`Session` the command line uses and checks each annotated statement (`rewrite.expect`, the same check as
+`Session` the command line uses and checks each annotated statement (`rewrite.app.expect`, the same check as
 `rewrite run --expect`), so the
 examples double as an acceptance suite.
 """
@@ -10,8 +10,8 @@ import pathlib
 
 import pytest
 
-from rewrite.expect import check, expectations
-from rewrite.run import Session
+from rewrite.app.expect import check, expectations
+from rewrite.app.session import Session
 
 EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.tn"))
 

@@ -2,8 +2,8 @@
 import subprocess
 import sys
 
-from rewrite.expect import check, expectations
-from rewrite.run import Session
+from rewrite.app.expect import check, expectations
+from rewrite.app.session import Session
 
 PROGRAM = """\
 dim n, k

@@ -10,13 +10,13 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rewrite.build import build_program
-from rewrite.diagram import Sum
-from rewrite.errors import InputError
-from rewrite.export import JSON_SCHEMA, export, index_network
-from rewrite.numeric import allclose_rel, collect_decls, collect_symbols, evaluate
-from rewrite.parse import parse
-from rewrite.sample import sample_instance
+from rewrite.language.build import build_program
+from rewrite.core.diagram import Sum
+from rewrite.core.errors import InputError
+from rewrite.views.export import JSON_SCHEMA, export, index_network
+from rewrite.numerics.evaluate import allclose_rel, collect_decls, collect_symbols, evaluate
+from rewrite.language.parse import parse
+from rewrite.numerics.sample import sample_instance
 
 from strategies import diagrams
 
@@ -203,7 +203,7 @@ def test_unknown_target_is_an_input_error():
 def test_cli_export_prints_the_code_and_writes_a_file(tmp_path):
     from click.testing import CliRunner
 
-    from rewrite.cli import main
+    from rewrite.app.cli import main
 
     decls = tmp_path / "d.tn"
     decls.write_text("dim n\ntensor A[i: n, j: n]\n", encoding="utf-8")
@@ -218,7 +218,7 @@ def test_cli_export_prints_the_code_and_writes_a_file(tmp_path):
 def test_cli_export_of_an_unknown_name_exits_2_with_a_caret():
     from click.testing import CliRunner
 
-    from rewrite.cli import main
+    from rewrite.app.cli import main
 
     r = CliRunner().invoke(main, ["export", "Q[i]", "--to", "json"])
     assert r.exit_code == 2 and "^" in r.output

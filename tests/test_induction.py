@@ -5,9 +5,9 @@ import pathlib
 import numpy as np
 import pytest
 
-from rewrite.numeric import evaluate
-from rewrite.run import Session
-from rewrite.sample import sample_instance
+from rewrite.numerics.evaluate import evaluate
+from rewrite.app.session import Session
+from rewrite.numerics.sample import sample_instance
 
 EXAMPLE = (pathlib.Path(__file__).parent.parent / "examples" / "induction_head.tn").read_text()
 PATTERN_LEN, HIDDEN = 6, 768

@@ -3,11 +3,11 @@ import re
 
 import sympy
 
-from rewrite.diagram import BOUNDARY, DeltaNode, Diagram, TensorNode
-from rewrite.instantiate import Binding, instantiate
-from rewrite.kinds import Decl, Kind
-from rewrite.match import compile_side, find_matches, match_wire
-from rewrite.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from rewrite.core.diagram import BOUNDARY, DeltaNode, Diagram, TensorNode
+from rewrite.rewriting.instantiate import Binding, instantiate
+from rewrite.core.kinds import Decl, Kind
+from rewrite.rewriting.match import compile_side, find_matches, match_wire
+from rewrite.core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
 # ---------------------------------------------------------------- test helpers
 # Rules and hosts are written in index notation and turned into values by a tiny
@@ -188,7 +188,7 @@ def test_conjugate_of_real_tensor_needs_a_real_tensor():
 
 
 def test_bubbles_are_never_matched_across():
-    from rewrite.diagram import BubbleNode, Sum
+    from rewrite.core.diagram import BubbleNode, Sum
     U = decl("U", "isometry", (3,), (2,))
     inner = host("U[a, s]", U)
     d = host("conj(U)[a, t]", U)

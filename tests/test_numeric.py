@@ -11,12 +11,12 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rewrite.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, product
-from rewrite.errors import InputError
-from rewrite.kinds import Decl, Kind
-from rewrite.numeric import (Counterexample, TooLarge, allclose_rel, collect_decls,
+from rewrite.core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, product
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import Decl, Kind
+from rewrite.numerics.evaluate import (Counterexample, TooLarge, allclose_rel, collect_decls,
                              collect_symbols, compare, contraction_plan, evaluate)
-from rewrite.sample import sample_instance
+from rewrite.numerics.sample import sample_instance
 
 from strategies import diagrams, isomorphic_copies
 
@@ -475,8 +475,8 @@ def test_product_of_diagrams_evaluates_to_the_outer_product():
 
 
 def program(src: str):
-    build = pytest.importorskip("rewrite.build")
-    parse = pytest.importorskip("rewrite.parse")
+    build = pytest.importorskip("rewrite.language.build")
+    parse = pytest.importorskip("rewrite.language.parse")
     return build.build_program(parse.parse(src))
 
 

@@ -54,7 +54,7 @@ def test_wheel_runs_an_example_from_a_fresh_environment(wheel, tmp_path):
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys, rewrite.cli; heavy = {'sympy', 'numpy', 'matplotlib', 'lark'} & "
+    code = ("import sys, rewrite.app.cli; heavy = {'sympy', 'numpy', 'matplotlib', 'lark'} & "
             "set(sys.modules); print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -4,9 +4,9 @@ from hypothesis import given, strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from rewrite import syntax as S
-from rewrite.errors import InputError
-from rewrite.parse import grammar_text, parse, parse_expr
+from rewrite.language import syntax as S
+from rewrite.core.errors import InputError
+from rewrite.language.parse import grammar_text, parse, parse_expr
 
 
 def one(text):

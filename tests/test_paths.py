@@ -4,12 +4,12 @@ import pathlib
 import numpy as np
 import pytest
 
-from rewrite.draw import to_svg
-from rewrite.numeric import evaluate
-from rewrite.paths import expand_paths, label, paths_sum
-from rewrite.prove import prove
-from rewrite.run import Session
-from rewrite.sample import sample_instance
+from rewrite.views.draw import to_svg
+from rewrite.numerics.evaluate import evaluate
+from rewrite.transforms.paths import expand_paths, label, paths_sum
+from rewrite.rewriting.prove import prove
+from rewrite.app.session import Session
+from rewrite.numerics.sample import sample_instance
 
 EXAMPLE = (pathlib.Path(__file__).parent.parent / "examples" / "path_expansion.tn").read_text()
 DECLS = EXAMPLE.split("paths out")[0]

@@ -5,11 +5,11 @@ import pytest
 import sympy
 from hypothesis import given, strategies as st
 
-from rewrite.build import build_expr, build_program
-from rewrite.canon import isomorphic
-from rewrite.diagram import DeltaNode, Diagram, Sum, TensorNode
-from rewrite.parse import parse
-from rewrite.printer import format_diagram, format_sum, scalar_text, size_text
+from rewrite.language.build import build_expr, build_program
+from rewrite.core.canon import isomorphic
+from rewrite.core.diagram import DeltaNode, Diagram, Sum, TensorNode
+from rewrite.language.parse import parse
+from rewrite.views.printer import format_diagram, format_sum, scalar_text, size_text
 
 PRELUDE = """
 dim n, m

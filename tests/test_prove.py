@@ -3,12 +3,12 @@ refuted with a counterexample, unknown when numbers agree but no proof is found.
 import pytest
 import sympy
 
-from rewrite.diagram import Diagram, Sum
-from rewrite.errors import InputError
-from rewrite.kinds import fuse_decl
-from rewrite.numeric import compare
-from rewrite.prove import align, check, prove
-from rewrite.run import Session
+from rewrite.core.diagram import Diagram, Sum
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import fuse_decl
+from rewrite.numerics.evaluate import compare
+from rewrite.rewriting.prove import align, check, prove
+from rewrite.app.session import Session
 from test_engine import CORE
 from test_match import GAUGE, decl, host
 

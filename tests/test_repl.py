@@ -8,8 +8,8 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from rewrite.repl import ReplState, highlight, history_path, run_repl
-from rewrite.run import Session
+from rewrite.app.repl import ReplState, highlight, history_path, run_repl
+from rewrite.app.session import Session
 
 DECLS = [
     "dim n",

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from rewrite.report import render_html, write_html
-from rewrite.run import Result, Session
+from rewrite.views.report import render_html, write_html
+from rewrite.app.session import Result, Session
 
 PROGRAM = """\
 dim n

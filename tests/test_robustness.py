@@ -8,8 +8,8 @@ with any other exception, and never with a partial answer.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewrite.errors import InputError
-from rewrite.run import Session
+from rewrite.core.errors import InputError
+from rewrite.app.session import Session
 
 DECLS = """dim n, k
 dim d = 2

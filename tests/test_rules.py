@@ -2,12 +2,12 @@
 numerically, classified as simplifications or expansions."""
 import pytest
 
-from rewrite.build import Env, build_expr
-from rewrite.engine import classify, core_rules, gauge_rules, load_rules, simplify
-from rewrite.errors import InputError
-from rewrite.parse import parse
-from rewrite.prove import prove
-from rewrite.numeric import compare
+from rewrite.language.build import Env, build_expr
+from rewrite.rewriting.engine import classify, core_rules, gauge_rules, load_rules, simplify
+from rewrite.core.errors import InputError
+from rewrite.language.parse import parse
+from rewrite.rewriting.prove import prove
+from rewrite.numerics.evaluate import compare
 
 
 def expr(text: str, env: Env):
@@ -34,7 +34,7 @@ def test_core_rules_load_and_all_shrink():
 def test_every_shipped_rule_is_numerically_sound(seed):
     # The shipped files are not re-checked at every start (to keep commands
     # fast), so this is where their soundness is established.
-    from rewrite.engine import check_rule
+    from rewrite.rewriting.engine import check_rule
 
     for rule in core_rules() + gauge_rules():
         check_rule(rule, seed=seed, trials=2)
@@ -98,9 +98,9 @@ def test_split_then_fuse_cancels_from_text():
 
 from hypothesis import given, strategies as st  # noqa: E402
 
-from rewrite.canon import isomorphic  # noqa: E402
-from rewrite.engine import all_matches, apply  # noqa: E402
-from rewrite.instantiate import instantiate, random_bindings  # noqa: E402
+from rewrite.core.canon import isomorphic  # noqa: E402
+from rewrite.rewriting.engine import all_matches, apply  # noqa: E402
+from rewrite.rewriting.instantiate import instantiate, random_bindings  # noqa: E402
 
 
 @given(st.integers(0, 10_000))

@@ -10,10 +10,10 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rewrite.diagram import TensorNode
-from rewrite.errors import InputError
-from rewrite.kinds import Decl, Kind, fuse_decl
-from rewrite.sample import Instance, array_of, sample_instance
+from rewrite.core.diagram import TensorNode
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import Decl, Kind, fuse_decl
+from rewrite.numerics.sample import Instance, array_of, sample_instance
 
 n, m, k = sympy.symbols("n m k", positive=True, integer=True)
 

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from rewrite.draw import to_tikz
-from rewrite.run import Session
+from rewrite.views.draw import to_tikz
+from rewrite.app.session import Session
 
 PROGRAM = """dim p = 2, chi
 isometry L1[s: p -> b: chi]

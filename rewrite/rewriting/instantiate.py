@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
 
-from .diagram import DeltaNode, Diagram, Port, TensorNode
-from .kinds import Decl
-from .pattern import DELTA, Atom, Side, Slot
+from ..core.diagram import DeltaNode, Diagram, Port, TensorNode
+from ..core.kinds import Decl
+from ..core.pattern import DELTA, Atom, Side, Slot
 
 LegKey = Union[str, tuple[str, int]]
 
@@ -195,7 +195,7 @@ def _prod(xs: Iterable[int]) -> int:
 
 
 def _honours(kind: Any, sizes: list[int], split: int) -> bool:
-    from .kinds import Kind, kind_is_a
+    from ..core.kinds import Kind, kind_is_a
 
     wide, tip = _prod(sizes[:split]), _prod(sizes[split:])
     if kind_is_a(kind, Kind.UNITARY):

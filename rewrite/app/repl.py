@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import syntax as S
-from .diagram import BOUNDARY, DeltaNode, Diagram, Sum
-from .errors import InputError
+from ..language import syntax as S
+from ..core.diagram import BOUNDARY, DeltaNode, Diagram, Sum
+from ..core.errors import InputError
 
 HISTORY_ENV = "PENROSE_REWRITE_HISTORY"
 
@@ -103,7 +103,7 @@ class ReplState:
     """Everything the REPL knows; `handle` is the whole command language."""
 
     def __init__(self, session: Any = None) -> None:
-        from .run import Session
+        from .session import Session
 
         self.session = session if session is not None else Session()
         self.declarations: list[str] = []  # source text of each declaration, in order
@@ -179,9 +179,9 @@ class ReplState:
     def run_text(self, text: str, filename: str) -> str:
         """Statements of the language: declarations stay, commands print, a bare
         expression becomes current."""
-        from .build import build_expr
-        from .parse import parse
-        from .printer import format_sum
+        from ..language.build import build_expr
+        from ..language.parse import parse
+        from ..views.printer import format_sum
 
         stmts = parse(text, filename)
         out: list[str] = []
@@ -204,9 +204,9 @@ class ReplState:
     # -- commands ----------------------------------------------------------------
 
     def cmd_set(self, arg: str) -> str:
-        from .build import build_expr
-        from .parse import parse_expr
-        from .printer import format_sum
+        from ..language.build import build_expr
+        from ..language.parse import parse_expr
+        from ..views.printer import format_sum
 
         if not arg:
             raise InputError("usage: :set EXPR")
@@ -218,12 +218,12 @@ class ReplState:
         return format_sum(value)
 
     def cmd_show(self, arg: str) -> str:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         return format_sum(self._need_current())
 
     def _rewrite_action(self, name: str, cur: Sum, res: Any) -> Action:
-        from .printer import format_diagram
+        from ..views.printer import format_diagram
 
         many = len(cur.terms) > 1
         steps = []
@@ -236,8 +236,8 @@ class ReplState:
         return Action("rewrite", name, res.sum, tuple(steps))
 
     def cmd_simplify(self, arg: str) -> str:
-        from .engine import simplify
-        from .printer import format_sum
+        from ..rewriting.engine import simplify
+        from ..views.printer import format_sum
 
         cur = self._need_current()
         res = simplify(cur, self.session.core_rules, trace=True)
@@ -251,8 +251,8 @@ class ReplState:
         return text
 
     def cmd_step(self, arg: str) -> str:
-        from .engine import simplify
-        from .printer import format_sum
+        from ..rewriting.engine import simplify
+        from ..views.printer import format_sum
 
         cur = self._need_current()
         res = simplify(cur, self.session.core_rules, trace=True, max_steps=1)
@@ -278,7 +278,7 @@ class ReplState:
 
     def matches_of(self, rule: Any, cur: Sum) -> list[tuple[int, Any]]:
         """(term index, match) for every match of `rule`, in a stable order."""
-        from .engine import all_matches, compiled
+        from ..rewriting.engine import all_matches, compiled
 
         if compiled(rule).bare_wire:
             return []
@@ -308,8 +308,8 @@ class ReplState:
         return "\n".join(lines)
 
     def cmd_apply(self, arg: str) -> str:
-        from .engine import apply, collect, compiled
-        from .printer import format_diagram, format_sum
+        from ..rewriting.engine import apply, collect, compiled
+        from ..views.printer import format_diagram, format_sum
 
         parts = arg.split()
         if not 1 <= len(parts) <= 2:
@@ -349,9 +349,9 @@ class ReplState:
         return f"{rule.name} at {where}\n= {format_sum(value)}"
 
     def cmd_gauge(self, arg: str) -> str:
-        from .engine import apply_gauge
-        from .printer import format_sum, index_names
-        from .kinds import Kind
+        from ..rewriting.engine import apply_gauge
+        from ..views.printer import format_sum, index_names
+        from ..core.kinds import Kind
 
         m = re.fullmatch(r"(\S+)\s+on\s+(\S+)", arg)
         if not m:
@@ -381,8 +381,8 @@ class ReplState:
         return f"inserted {xname} inv({xname}) on {index}\n= {after}"
 
     def cmd_expand(self, arg: str) -> str:
-        from .engine import expand
-        from .printer import format_sum
+        from ..rewriting.engine import expand
+        from ..views.printer import format_sum
 
         cur = self._need_current()
         value = expand(cur)
@@ -392,7 +392,7 @@ class ReplState:
         return f"= {after}\n({len(value.terms)} terms)"
 
     def cmd_undo(self, arg: str) -> str:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         if not self.done:
             raise InputError("nothing to undo")
@@ -402,7 +402,7 @@ class ReplState:
         return f"undid {a.name}\n= " + (format_sum(cur) if cur is not None else "(no current diagram)")
 
     def cmd_redo(self, arg: str) -> str:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         if not self.undone:
             raise InputError("nothing to redo")
@@ -420,7 +420,7 @@ class ReplState:
         return out
 
     def cmd_history(self, arg: str) -> str:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         start, cur = self.start, self.current
         if start is None or cur is None:
@@ -436,7 +436,7 @@ class ReplState:
 
     def saved_text(self) -> str:
         """The session as a program `rewrite run` replays and proves."""
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         start, cur = self.start, self.current
         if start is None or cur is None:
@@ -457,7 +457,7 @@ class ReplState:
         return f"wrote {path}"
 
     def cmd_draw(self, arg: str) -> str:
-        from .draw import draw
+        from ..views.draw import draw
 
         cur = self._need_current()
         self._draws += 1
@@ -513,7 +513,7 @@ class ReplState:
             rules = sorted({r.name for r in self._all_rules()})
             return [dash + r for r in rules if r.startswith(word)]
         if m := re.fullmatch(r"\s*:gauge\s+(\w*)", line):
-            from .kinds import Kind
+            from ..core.kinds import Kind
 
             return sorted(n for n, d in self.session.env.decls.items()
                           if d.is_a(Kind.INVERTIBLE) and n.startswith(m.group(1)))
@@ -534,7 +534,7 @@ class ReplState:
         return sorted(c for c in pool if c.startswith(word) and c != word)
 
     def _index_names(self) -> list[str]:
-        from .printer import index_names
+        from ..views.printer import index_names
 
         cur = self.current
         if cur is None or not cur.terms:
@@ -555,7 +555,7 @@ def _source_of(st: S.Located, text: str) -> str:
 
 
 def _render(r: Any) -> str:
-    from .run import format_steps
+    from .session import format_steps
 
     body = r.text
     if r.steps and r.verb in ("simplify", "prove"):
@@ -574,7 +574,7 @@ def _format_steps(steps: Iterable[StepRecord]) -> str:
 
 def _where(d: Diagram, nodes: Iterable[int]) -> str:
     """Matched nodes written with the index names `show` prints for `d`."""
-    from .printer import index_names
+    from ..views.printer import index_names
 
     names: dict[tuple[int, int], str] = {}
     for n, p in index_names(d).items():
@@ -623,7 +623,7 @@ _STYLE_OF = {
 
 
 def _keyword_types() -> set[str]:
-    from .parse import parser
+    from ..language.parse import parser
 
     return {t.name for t in parser().terminals
             if t.pattern.type == "str" and t.pattern.value.isalpha()}
@@ -638,7 +638,7 @@ def highlight(text: str, tensors: Iterable[str] = ()) -> list[tuple[str, str]]:
     """
     from lark.exceptions import LarkError
 
-    from .parse import parser
+    from ..language.parse import parser
 
     styles = [""] * len(text)
     tensors = set(tensors)
@@ -747,7 +747,7 @@ def _prompt_parts(state: ReplState):
 def _key_bindings():
     from prompt_toolkit.key_binding import KeyBindings
 
-    from .parse import needs_more
+    from ..language.parse import needs_more
 
     kb = KeyBindings()
 
@@ -787,7 +787,7 @@ def run_transcript(state: ReplState, lines: Iterable[str],
     transcript.  Statements continue over lines while a bracket is open, as at
     the prompt.
     """
-    from .parse import needs_more
+    from ..language.parse import needs_more
 
     def answer(buf: list[str]) -> None:
         write("tn> " + "\n... ".join(buf))

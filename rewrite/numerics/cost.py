@@ -27,8 +27,8 @@ from typing import Any, Mapping, Sequence
 
 import sympy
 
-from .diagram import BubbleNode, Diagram, Sum
-from .errors import InputError
+from ..core.diagram import BubbleNode, Diagram, Sum
+from ..core.errors import InputError
 from .network import IndexNetwork, index_network
 
 #: Networks with at most this many operands also get cotengra's `auto` search
@@ -277,7 +277,7 @@ def term_cost(d: Diagram, sizes: Mapping[str, int]) -> TermCost:
 
 
 def _report(s: Sum, sizes: Mapping[str, int]) -> CostReport:
-    from .export import _terms
+    from ..views.export import _terms
 
     return CostReport(tuple(term_cost(t, sizes) for t in _terms(s)), dict(sizes))
 
@@ -289,7 +289,7 @@ def default_sizes(value: Sum, env: Any = None, given: Mapping[str, int] | None =
                   seed: int = 0) -> dict[str, int]:
     """Concrete values for every size symbol: `given` ones, the rest sampled as
     the numeric checks sample them (honouring the declarations' constraints)."""
-    from .numeric import collect_decls, collect_symbols
+    from .evaluate import collect_decls, collect_symbols
     from .sample import _relation_test, implied_tests, sample_sizes
 
     symbols = collect_symbols(value)

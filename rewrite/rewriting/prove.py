@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from .canon import canonical_sum
-from .diagram import Diagram, Sum, TensorNode
+from ..core.canon import canonical_sum
+from ..core.diagram import Diagram, Sum, TensorNode
 from .engine import (Step, X, all_matches, apply, apply_gauge, as_sum, classify,
                      compiled, expand, gauge_rules, simplify)
-from .errors import InputError
-from .kinds import Decl, Kind
-from .pattern import Rule
+from ..core.errors import InputError
+from ..core.kinds import Decl, Kind
+from ..core.pattern import Rule
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
 
 
 def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:
-    from .numeric import compare
+    from ..numerics.evaluate import compare
 
     return compare(left, right, decls=decls, constraints=constraints, trials=trials)
 

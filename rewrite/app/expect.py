@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .run import FAILING, Result
+from .session import FAILING, Result
 
 VERDICTS = ("proved", "refuted", "unknown", "holds", "ok")
 _EXPECT = re.compile(r"#\s*expect:\s*(\S+)")

@@ -33,8 +33,8 @@ from typing import Any, Union
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from .kinds import Kind
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.kinds import Kind
 from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
 
 UNIT_INCH = 0.6  # one drawing unit in the matplotlib picture

@@ -173,12 +173,12 @@ class _Shown:
     __slots__ = ()
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        from .draw import repr_mimebundle
+        from ..views.draw import repr_mimebundle
 
         return repr_mimebundle(self, include, exclude)
 
     def _repr_latex_(self) -> str:
-        from .draw import repr_latex
+        from ..views.draw import repr_latex
 
         return repr_latex(self)
 
@@ -211,7 +211,7 @@ class Diagram(_Shown):
         return d
 
     def __repr__(self) -> str:
-        from .printer import format_diagram
+        from ..views.printer import format_diagram
 
         return f"<Diagram {format_diagram(self)}>"
 
@@ -489,7 +489,7 @@ class Sum(_Shown):
         return Sum(tuple(t.conjugate() for t in self.terms), self.free, self.sizes)
 
     def __repr__(self) -> str:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         return f"<Sum {format_sum(self)}>"
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
 _GREEK = [c for c in "αβγεζηθικμνξοπρστυφχψω"]

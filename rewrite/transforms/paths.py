@@ -35,7 +35,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum
 
 Choice = tuple[str, int, int]  # (site role, branch chosen, branches available)
 RoleOf = Callable[[Diagram, int], str]

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import syntax as S
-from .errors import InputError
+from ..language import syntax as S
+from ..core.errors import InputError
 
 JSON_SCHEMA = "penrose-rewrite/results/1"
 
@@ -130,7 +130,7 @@ class Session:
 
     def __init__(self, trace: bool = False, out_dir: str | None = None,
                  check_steps: bool = False) -> None:
-        from .build import Env
+        from ..language.build import Env
 
         self.env = Env()
         self.check_steps = check_steps
@@ -145,7 +145,7 @@ class Session:
     @property
     def core_rules(self) -> list:
         if self._core is None:
-            from .engine import core_rules
+            from ..rewriting.engine import core_rules
 
             self._core = list(core_rules())
         return self._core + [r for r in self.env.rules if getattr(r, "simplifies", True)]
@@ -153,7 +153,7 @@ class Session:
     @property
     def expansion_rules(self) -> list:
         if self._gauge is None:
-            from .engine import gauge_rules
+            from ..rewriting.engine import gauge_rules
 
             self._gauge = list(gauge_rules())
         return self._gauge + [r for r in self.env.rules if not getattr(r, "simplifies", True)]
@@ -161,7 +161,7 @@ class Session:
     # -- running -----------------------------------------------------------------
 
     def load_declarations(self, text: str, filename: str) -> None:
-        from .parse import parse
+        from ..language.parse import parse
 
         for stmt in parse(text, filename):
             if not isinstance(stmt, S.Command):
@@ -172,7 +172,7 @@ class Session:
 
     def iter_run(self, text: str, filename: str = "<input>",
                  mode: str | None = None) -> Iterator[Result]:
-        from .parse import parse
+        from ..language.parse import parse
 
         if filename == "<expr>" and mode:
             # An expression given on the command line becomes one statement;
@@ -202,8 +202,8 @@ class Session:
 
     def last_value(self, text: str, filename: str):
         """The value of the last expression in `text` (for `rewrite draw`)."""
-        from .build import build_expr
-        from .parse import parse
+        from ..language.build import build_expr
+        from ..language.parse import parse
 
         stmts = parse(text, filename)
         value = None
@@ -227,7 +227,7 @@ class Session:
     def _declare(self, stmt, text: str, filename: str) -> None:
         try:
             if isinstance(stmt, S.RuleStmt):
-                from .engine import checked_rule
+                from ..rewriting.engine import checked_rule
 
                 rule = checked_rule(stmt, self.env, filename=filename)
                 self.env.rules.append(rule)
@@ -249,7 +249,7 @@ class Session:
             raise
 
     def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
-        from .build import build_equation, build_expr
+        from ..language.build import build_equation, build_expr
 
         verb = stmt.verb
         if stmt.bare and mode in ("simplify", "show", "expand", "cost"):
@@ -265,13 +265,13 @@ class Session:
         return result
 
     def _show(self, stmt, src, value) -> Result:
-        from .printer import format_sum
+        from ..views.printer import format_sum
 
         return Result("show", stmt.line, src, "ok", format_sum(value), value=value)
 
     def _simplify(self, stmt, src, value) -> Result:
-        from .engine import simplify
-        from .printer import format_sum
+        from ..rewriting.engine import simplify
+        from ..views.printer import format_sum
 
         res = simplify(value, self.core_rules, trace=self.trace, check=self.check_steps)
         steps = [_step_record(s, None) for s in res.steps]
@@ -290,8 +290,8 @@ class Session:
                       inputs=(value,), trace=res.steps)
 
     def _expand(self, stmt, src, value) -> Result:
-        from .engine import expand, simplify
-        from .printer import format_sum
+        from ..rewriting.engine import expand, simplify
+        from ..views.printer import format_sum
 
         res = simplify(expand(value), self.core_rules)
         text = "= " + format_sum(res.sum) + f"\n({len(res.sum.terms)} terms)"
@@ -301,8 +301,8 @@ class Session:
     def _paths(self, stmt, src, value) -> Result:
         """`paths EXPR`: the path expansion, one labelled term per line; the value
         is the Sum of the terms (drawable, and comparable with the network)."""
-        from .paths import expand_paths, paths_sum
-        from .printer import format_diagram
+        from ..transforms.paths import expand_paths, paths_sum
+        from ..views.printer import format_diagram
 
         paths = expand_paths(value)
         width = max((len(p.label) for p in paths), default=0)
@@ -315,14 +315,14 @@ class Session:
                                       for p in paths]})
 
     def _cost(self, stmt, src, value) -> Result:
-        from .cost import contraction_cost
+        from ..numerics.cost import contraction_cost
 
         report = contraction_cost(value, self.env)
         return Result("cost", stmt.line, src, "ok", report.format(), value=value,
                       data=report.to_json())
 
     def _draw(self, stmt, src, value) -> Result:
-        from .draw import draw
+        from ..views.draw import draw
 
         self._draw_count += 1
         target = stmt.target or f"diagram-{stmt.line}.svg"
@@ -342,7 +342,7 @@ class Session:
                       data={"file": target})
 
     def _equation(self, verb: str, stmt, src, left, right) -> Result:
-        from .prove import check, prove
+        from ..rewriting.prove import check, prove
 
         if verb == "check":
             v = check(left, right, constraints=self.env.constraints)
@@ -363,7 +363,7 @@ class Session:
         elif verb == "check":
             lines[0] += ": numerically equal on every instance tried"
         if verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
-            from .printer import format_sum
+            from ..views.printer import format_sum
 
             if v.kind == "proved" and v.how == "normal forms":
                 # Both sides reached isomorphic normal forms; printing them twice,
@@ -380,8 +380,8 @@ class Session:
 
 
 def _step_record(step, side: str | None) -> dict:
-    from .printer import format_diagram, format_sum
-    from .diagram import Diagram
+    from ..views.printer import format_diagram, format_sum
+    from ..core.diagram import Diagram
 
     after = getattr(step, "after", None)
     if isinstance(after, Diagram):

@@ -21,12 +21,12 @@ from typing import Any, Iterable, Sequence, Union
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, Diagram, Port, Sum, TensorNode
-from .errors import InputError
+from ..core.diagram import BOUNDARY, BubbleNode, Diagram, Port, Sum, TensorNode
+from ..core.errors import InputError
 from .instantiate import instantiate
-from .kinds import Decl, Kind
+from ..core.kinds import Decl, Kind
 from .match import Compiled, Match, compile_side, find_matches, fits, match_wire
-from .pattern import Rule
+from ..core.pattern import Rule
 
 X = Union[Sum, Diagram]
 
@@ -151,7 +151,7 @@ class _Ctx:
         self.steps.append(Step(m.rule.name, titles, tuple(sorted(m.remove)),
                                d.copy() if self.trace else None, self.term))
         if self.check and before is not None:
-            from .numeric import compare
+            from ..numerics.evaluate import compare
 
             cex = compare(before, d, trials=1, seed=self.count)
             if cex is not None:
@@ -331,7 +331,7 @@ def _is_zero(x: Any) -> bool:
 
 def collect(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
     """Like terms added (by canonical form without scalar), zero terms dropped."""
-    from .canon import canonical
+    from ..core.canon import canonical
 
     order: list[Any] = []
     acc: dict[Any, Diagram] = {}
@@ -478,7 +478,7 @@ def _rule_error(rule: Rule, message: str) -> InputError:
 def check_rule(rule: Rule, seed: int = 0, trials: int = 2) -> None:
     """Refuse an unsound rule: both sides, instantiated with random tensors of
     the variables' kinds and 1-3 legs per group, must agree numerically."""
-    from .numeric import compare
+    from ..numerics.evaluate import compare
 
     for n, (lhs, rhs) in enumerate(_sides(rule, seed)):
         cex = compare(lhs, rhs, trials=trials, seed=seed + 7 * n)
@@ -517,7 +517,7 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
     Declarations in the text go to `env`; every rule is checked numerically
     and refused with an InputError at its position when unsound.
     """
-    from .build import Env
+    from ..language.build import Env
 
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
                                    and source.endswith(".tn") and Path(source).exists()):
@@ -531,7 +531,7 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
 
 def checked_rule(stmt: Any, env: Any, filename: str | None = None, check: bool = True) -> Rule:
     """Build a rule statement, refuse it if unsound, and record whether it shrinks."""
-    from .build import build_rule
+    from ..language.build import build_rule
 
     r = build_rule(stmt, env)
     if filename is not None and r.filename is None:
@@ -542,8 +542,8 @@ def checked_rule(stmt: Any, env: Any, filename: str | None = None, check: bool =
 
 
 def _load_text(text: str, env: Any, filename: str | None, check: bool) -> list[Rule]:
-    from .parse import parse
-    from .syntax import RuleStmt
+    from ..language.parse import parse
+    from ..language.syntax import RuleStmt
 
     rules = []
     try:
@@ -574,7 +574,7 @@ def shipped_rules(name: str) -> list[Rule]:
 
 
 def _env():
-    from .build import Env
+    from ..language.build import Env
 
     return Env()
 

@@ -31,8 +31,8 @@ from typing import Any, Callable
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from .errors import InputError
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.errors import InputError
 
 #: f -> f' for elementwise bubbles (None: the derivative is zero almost everywhere).
 DERIVATIVES: dict[str, str | None] = {

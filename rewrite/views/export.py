@@ -23,9 +23,9 @@ from typing import Any
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from .errors import InputError
-from .network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.errors import InputError
+from ..numerics.network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
 
 JSON_SCHEMA = "penrose-rewrite/diagram/1"
 TARGETS = ("einops", "numpy", "torch", "opt_einsum", "json", "tex")
@@ -165,7 +165,7 @@ class _PyWriter:
         self.arrays[d.name] = d
         x = d.name
         if node.op == "inv":
-            from .sample import _rows_cols
+            from ..numerics.sample import _rows_cols
 
             x = b.inv(x, _rows_cols(d)[0], d.arity)
         elif node.op == "diag":

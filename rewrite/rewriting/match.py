@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Union
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
 from .instantiate import Binding, LegKey, expand_names, side_groups
-from .kinds import Decl, Kind
-from .pattern import DELTA, Atom, Rule, Side
+from ..core.kinds import Decl, Kind
+from ..core.pattern import DELTA, Atom, Rule, Side
 
 Outer = Union[Port, tuple[str, int]]
 

@@ -16,7 +16,7 @@ import html
 import re
 from typing import Any, Iterable
 
-from .diagram import Diagram, Sum
+from ..core.diagram import Diagram, Sum
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }

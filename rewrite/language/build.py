@@ -26,10 +26,10 @@ import sympy
 
 from . import sizes as Z
 from . import syntax as S
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
-from .errors import InputError
-from .kinds import FIXED_MATRICES, Decl, Kind, fixed_decl, fuse_decl
-from .pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
+from ..core.errors import InputError
+from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl, fuse_decl
+from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
 DELTA_NAMES = ("δ", "delta")
 BUBBLES = ("relu", "gelu", "exp", "tanh", "sigmoid",
@@ -732,7 +732,7 @@ def _call(f: S.Call, p: _Product, env: Env) -> None:
 
 def _diff(f: S.Call, env: Env) -> Sum:
     """`diff(EXPR, T)`: the derivative, T's legs appended (see rewrite.diff)."""
-    from .diff import diff
+    from ..transforms.diff import diff
 
     _nargs(f, 2)
     ref = _single_ref(f.args[1])

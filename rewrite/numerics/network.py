@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 import sympy
 
-from .diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram
 
 @dataclass(frozen=True)
 class Operand:

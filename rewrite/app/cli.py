@@ -42,7 +42,7 @@ def _decls(paths: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def _guard(fn: Callable[[], int]) -> None:
     """Run a command body: input errors print with a caret and exit 2, never a traceback."""
-    from .errors import InputError
+    from ..core.errors import InputError
 
     try:
         code = fn()
@@ -66,7 +66,7 @@ def _guard(fn: Callable[[], int]) -> None:
 
 def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
              trace: bool, as_json: bool, html: str | None = None, expect: bool = False) -> int:
-    from .run import Session, exit_code, render_json, render_text
+    from .session import Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
     session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"])
@@ -80,7 +80,7 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         if out:
             click.echo(out)
     if html:
-        from .report import write_html
+        from ..views.report import write_html
 
         write_html(results, html)
     if expect:
@@ -190,14 +190,14 @@ def show(source: str, decls, trace: bool, as_json: bool) -> None:
 def draw(source: str, out: str, decls, widths: bool) -> None:
     """Draw a diagram in Penrose style (SVG, PNG or TikZ)."""
     def body() -> int:
-        from .run import Session
+        from .session import Session
 
         session = Session()
         for dtext, dname in _decls(decls):
             session.load_declarations(dtext, dname)
         text, name = _source(source)
         value = session.last_value(text, name)
-        from .draw import draw as draw_to
+        from ..views.draw import draw as draw_to
 
         try:
             draw_to(value, out, widths=widths)
@@ -213,7 +213,7 @@ def draw(source: str, out: str, decls, widths: bool) -> None:
 
 def _last_value(source: str, decls):
     """The session after loading `decls`, and the value of the last expression."""
-    from .run import Session
+    from .session import Session
 
     session = Session()
     for dtext, dname in _decls(decls):
@@ -233,7 +233,7 @@ def _last_value(source: str, decls):
 def export(source: str, target: str, out: str | None, decls) -> None:
     """Export the (last) expression as code, JSON or LaTeX."""
     def body() -> int:
-        from .export import export as export_value
+        from ..views.export import export as export_value
 
         _, value = _last_value(source, decls)
         text = export_value(value, target)
@@ -270,7 +270,7 @@ def cost(source: str, size_items, decls, as_json: bool) -> None:
     def body() -> int:
         import json
 
-        from .cost import contraction_cost
+        from ..numerics.cost import contraction_cost
 
         sizes = _sizes(size_items)
         session, value = _last_value(source, decls)
@@ -301,7 +301,7 @@ def repl(file: str | None) -> None:
 def list_rules() -> None:
     """List the built-in rules."""
     def body() -> int:
-        from .engine import core_rules, gauge_rules
+        from ..rewriting.engine import core_rules, gauge_rules
 
         for title, rules in (("simplification (rules/core.tn)", core_rules()),
                              ("on request (rules/gauge.tn)", gauge_rules())):

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import sympy
 
 from . import syntax as S
-from .errors import InputError
+from ..core.errors import InputError
 
 
 @lru_cache(maxsize=None)

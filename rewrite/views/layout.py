@@ -19,7 +19,7 @@ from typing import Mapping
 
 import networkx as nx
 
-from .diagram import BOUNDARY, BubbleNode, Diagram, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, Diagram, TensorNode
 
 Point = tuple[float, float]
 

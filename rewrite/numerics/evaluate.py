@@ -24,9 +24,9 @@ import numpy as np
 import sympy
 
 from .network import index_network
-from .diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from .errors import InputError
-from .kinds import Decl
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.errors import InputError
+from ..core.kinds import Decl
 from .sample import Instance, array_of, sample_instance
 
 #: Refuse contractions whose largest intermediate has more elements than this

@@ -24,9 +24,9 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import sympy
 
-from .diagram import TensorNode
-from .errors import InputError
-from .kinds import Decl, Kind
+from ..core.diagram import TensorNode
+from ..core.errors import InputError
+from ..core.kinds import Decl, Kind
 
 #: Symbolic sizes are drawn from this range (inclusive).  Small sizes keep
 #: every check cheap; avoiding 1 keeps a size-1 leg from hiding a transposition.

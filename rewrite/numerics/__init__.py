@@ -1,0 +1,1 @@
+"""Numbers beside the symbols: random instances honouring kinds, contraction, comparison, contraction cost."""

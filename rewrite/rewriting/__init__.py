@@ -1,0 +1,1 @@
+"""Rules at work: instantiation, port-directed matching, the rewriting engine, and the prover."""

@@ -1,0 +1,1 @@
+"""Transformations of diagrams that are not rewriting by rules: derivatives, path expansion."""

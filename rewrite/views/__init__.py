@@ -1,0 +1,1 @@
+"""Presentation: index-notation printer, layout and pictures, exports, HTML reports."""
