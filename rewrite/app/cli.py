@@ -8,6 +8,7 @@ commands, so `rewrite --help` stays instant.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Callable
@@ -183,15 +184,21 @@ def show(source: str, decls, trace: bool, as_json: bool) -> None:
 
 @main.command()
 @click.argument("source", metavar="FILE|EXPR")
-@click.option("-o", "--output", "out", required=True, metavar="OUT.svg|png|tex",
+@click.option("-o", "--output", "out", metavar="OUT.svg|png|tex",
               help="Where to write the picture; the format follows the extension.")
 @click.option("--decl", "decls", multiple=True, metavar="FILE")
 @click.option("--widths", is_flag=True, help="Draw larger legs as thicker lines.")
-def draw(source: str, out: str, decls, widths: bool) -> None:
-    """Draw a diagram in Penrose style (SVG, PNG or TikZ)."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the layout (nodes, wires, labels in SVG points) as JSON.")
+@click.option("--stats", is_flag=True,
+              help="Print wire crossings, node overlaps, wire length and size.")
+def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats: bool) -> None:
+    """Draw a diagram in Penrose style (SVG, PNG or TikZ), or measure its picture."""
     def body() -> int:
         from .session import Session
 
+        if not (out or as_json or stats):
+            raise click.UsageError("say where to draw (-o OUT.svg|png|tex) or ask for --json or --stats")
         session = Session()
         for dtext, dname in _decls(decls):
             session.load_declarations(dtext, dname)
@@ -199,13 +206,25 @@ def draw(source: str, out: str, decls, widths: bool) -> None:
         value = session.last_value(text, name)
         from ..views.draw import draw as draw_to
 
-        try:
-            draw_to(value, out, widths=widths)
-        except (OSError, ValueError) as e:
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            raise click.UsageError(reason if reason.startswith("cannot draw")
-                                   else f"cannot draw to {out!r}: {reason}")
-        click.echo(f"wrote {out}")
+        if out:
+            try:
+                draw_to(value, out, widths=widths)
+            except (OSError, ValueError) as e:
+                reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+                raise click.UsageError(reason if reason.startswith("cannot draw")
+                                       else f"cannot draw to {out!r}: {reason}")
+            if not (as_json or stats):
+                click.echo(f"wrote {out}")
+        if as_json or stats:
+            from ..views.measure import picture_json, picture_stats
+
+            if as_json:
+                data = picture_json(value, widths)
+                if stats:
+                    data["stats"] = picture_stats(value, widths).as_dict()
+                click.echo(json.dumps(data, ensure_ascii=False))
+            else:
+                click.echo(picture_stats(value, widths).text())
         return EXIT_OK
 
     _guard(body)

@@ -75,6 +75,7 @@ class Shape:
     vertices: tuple[Point, ...] = ()
     width: float = 0.0
     height: float = 0.0
+    node: str = ""  # which node this is the outline of ("3", "3/1" inside bubble 3)
 
     def moved(self, dx: float, dy: float) -> "Shape":
         return replace(self, centre=(self.centre[0] + dx, self.centre[1] + dy),
@@ -96,6 +97,7 @@ class Wire:
     gid: str
     points: tuple[Point, ...]
     width: float
+    ends: tuple[str, str] = ("", "")  # node ids (or "free:k") the wire joins
 
     def moved(self, dx: float, dy: float) -> "Wire":
         return replace(self, points=tuple((x + dx, y + dy) for x, y in self.points))
@@ -112,6 +114,7 @@ class Text:
     ha: str = "center"  # left | center | right: which side of the text `at` is on
     va: str = "center"  # bottom | center | top
     size: float = FONT_SIZE
+    node: str = ""  # what the text belongs to: a node id, "free:k", or "" (the picture)
 
     def moved(self, dx: float, dy: float) -> "Text":
         return replace(self, at=(self.at[0] + dx, self.at[1] + dy))
@@ -136,6 +139,18 @@ class Scene:
         return Scene(tuple(w.moved(dx, dy) for w in self.wires),
                      tuple(s.moved(dx, dy) for s in self.shapes),
                      tuple(t.moved(dx, dy) for t in self.texts))
+
+    def owned(self, prefix: str) -> "Scene":
+        """The scene as part of a bigger one: every owner id gets `prefix`
+        ("3/" for the inside of bubble 3, "t1/" for the second term of a sum);
+        what belonged to the whole picture ("") now belongs to the prefix's
+        owner (the bubble's border and name are the bubble's)."""
+        def own(name: str) -> str:
+            return prefix + name if name else prefix.rstrip("/")
+
+        return Scene(tuple(replace(w, ends=(own(w.ends[0]), own(w.ends[1]))) for w in self.wires),
+                     tuple(replace(s, node=own(s.node)) for s in self.shapes),
+                     tuple(replace(t, node=own(t.node)) for t in self.texts))
 
     def __add__(self, other: "Scene") -> "Scene":
         return Scene(self.wires + other.wires, self.shapes + other.shapes, self.texts + other.texts)
@@ -633,133 +648,186 @@ def _leg_id(name: str) -> str:
     return "anon" + name[1:] if anonymous(name) else name
 
 
-def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
-                   leg_ends: dict[int, Point] | None = None) -> tuple[Scene, Layout]:
-    """One diagram's picture, with its layout.  `leg_ends` moves the open ends
-    of legs (to a bubble's border, for the diagram inside it); `names=False`
-    leaves the legs unnamed, as they are inside a bubble."""
-    widths = arts.widths
-    bubbles = {v: arts(n, False) for v, n in d.nodes.items() if isinstance(n, BubbleNode)}
-    room = {v: a.half for v, a in bubbles.items()}
-    for v, n in d.nodes.items():  # long labels widen their shapes: leave room
-        if v not in room and not isinstance(n, DeltaNode):
-            half = node_half(n)
-            if half is not None and half[0] > LAYOUT_HALF:
-                room[v] = half
-    lay = layout(d, room)
-    if mirror:
-        lay = _mirror(lay)
-    bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
-    ends = dict(lay.free_ends)
-    fdirs = dict(lay.free_dirs)
-    wires: list[Wire] = []
-    dirs: dict[int, dict[int, Point]] = {v: {} for v in d.nodes}
+@dataclass
+class _Drawing:
+    """What the pieces of one diagram's picture share: the layout, the placed
+    bubbles, where the open legs end and which way every port leaves its node
+    (collected while the wires are drawn, read when the shapes are turned)."""
 
-    def at(p) -> Point:
+    d: Diagram
+    lay: Layout
+    bubbles: dict[int, _Art]
+    ends: dict[int, Point]
+    fdirs: dict[int, Point]
+    widths: bool
+    dirs: dict[int, dict[int, Point]] = field(default_factory=dict)
+
+    def at(self, p: tuple[int, int]) -> Point:
         """Where a wire meets port p: a node's centre or a bubble's border."""
         v, i = p
-        if v in bubbles:
-            c, q = lay.nodes[v], bubbles[v].ports[i]
+        if v in self.bubbles:
+            c, q = self.lay.nodes[v], self.bubbles[v].ports[i]
             return (c[0] + q[0], c[1] + q[1])
-        return lay.nodes[v]
+        return self.lay.nodes[v]
 
-    for p, q in d.link.items():  # open legs of bubbles leave along their port's direction
-        if p[0] in bubbles and q[0] == BOUNDARY:
-            a, u = at(p), bubbles[p[0]].dirs[p[1]]
-            ends[q[1]], fdirs[q[1]] = (a[0] + LEG * u[0], a[1] + LEG * u[1]), u
-    if leg_ends:
-        ends.update(leg_ends)
-
-    def width(p) -> float:
-        if widths:
-            return leg_width(d.port_size(p), widths)
-        for v, i in (p, d.link[p]):
-            node = d.nodes.get(v)
+    def width(self, p: tuple[int, int]) -> float:
+        if self.widths:
+            return leg_width(self.d.port_size(p), self.widths)
+        for v, i in (p, self.d.link[p]):
+            node = self.d.nodes.get(v)
             if isinstance(node, TensorNode) and node.decl.builtin == "fuse" and i >= node.split:
                 return 2 * BASE_WIDTH  # the fused (thick) side of a merge point
         return BASE_WIDTH
 
-    def depart(v: int, i: int, towards: Point) -> None:
-        c = lay.nodes[v]
+    def depart(self, v: int, i: int, towards: Point) -> None:
+        c = self.lay.nodes[v]
         u = _norm((towards[0] - c[0], towards[1] - c[1]))
         if u is not None:
-            dirs[v][i] = u
+            self.dirs.setdefault(v, {})[i] = u
 
-    pairs: dict[tuple[int, int], list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+
+def _room(d: Diagram, arts: _Arts) -> tuple[dict[int, _Art], dict[int, Point]]:
+    """The bubbles' pictures and the half sizes of every node bigger than an
+    ordinary shape (bubbles, and shapes widened by long labels)."""
+    bubbles = {v: arts(n, False) for v, n in d.nodes.items() if isinstance(n, BubbleNode)}
+    room = {v: a.half for v, a in bubbles.items()}
+    for v, n in d.nodes.items():
+        if v not in room and not isinstance(n, DeltaNode):
+            half = node_half(n)
+            if half is not None and half[0] > LAYOUT_HALF:
+                room[v] = half
+    return bubbles, room
+
+
+def _open_wires(dr: _Drawing) -> list[Wire]:
+    """Bare lines (open leg to open leg) and open legs."""
+    d, out = dr.d, []
     for p, q in sorted(d.wires()):
         (u, i), (w, j) = p, q
         if u == BOUNDARY and w == BOUNDARY:
-            wires.append(Wire(f"wire-{_leg_id(d.free[i])}-{_leg_id(d.free[j])}", (ends[i], ends[j]), width(p)))
+            out.append(Wire(f"wire-{_leg_id(d.free[i])}-{_leg_id(d.free[j])}", (dr.ends[i], dr.ends[j]),
+                            dr.width(p), (f"free:{i}", f"free:{j}")))
         elif u == BOUNDARY or w == BOUNDARY:
             (k, (v, pi)) = (i, q) if u == BOUNDARY else (j, p)
-            wires.append(Wire(f"leg-{_leg_id(d.free[k])}", (at((v, pi)), ends[k]), width(p)))
-            depart(v, pi, ends[k])
-        else:
-            pairs.setdefault((min(u, w), max(u, w)), []).append((p, q))
+            out.append(Wire(f"leg-{_leg_id(d.free[k])}", (dr.at((v, pi)), dr.ends[k]), dr.width(p),
+                            (str(v), f"free:{k}")))
+            dr.depart(v, pi, dr.ends[k])
+    return out
 
-    for (u, w), ws in pairs.items():
-        m = len(ws)
-        if u == w:
-            side = lay.arc_side.get(u, 1)
-            for n, (p, q) in enumerate(ws):
-                if u in bubbles:
-                    a, b = at(p), at(q)
-                    (pu, qu) = bubbles[u].dirs[p[1]], bubbles[u].dirs[q[1]]
-                    pts = (a, (a[0] + 1.1 * pu[0], a[1] + 1.1 * pu[1]), (b[0] + 1.1 * qu[0], b[1] + 1.1 * qu[1]), b)
-                    wires.append(Wire("loop", pts, width(p)))
-                    continue
-                a = lay.nodes[u]
-                axis = _rot((0.0, float(side)), math.radians(50) * n)
-                c1 = (a[0] + 1.1 * _rot(axis, 0.6)[0], a[1] + 1.1 * _rot(axis, 0.6)[1])
-                c2 = (a[0] + 1.1 * _rot(axis, -0.6)[0], a[1] + 1.1 * _rot(axis, -0.6)[1])
-                wires.append(Wire("loop", (a, c1, c2, a), width(p)))
-                depart(u, p[1], c1)
-                depart(u, q[1], c2)
+
+def _loops(dr: _Drawing, u: int, ws: list) -> list[Wire]:
+    """Wires from a node to itself: out of the bubble's ports and back, or a
+    petal on the side of its row the arcs use."""
+    out = []
+    side = dr.lay.arc_side.get(u, 1)
+    for n, (p, q) in enumerate(ws):
+        if u in dr.bubbles:
+            a, b = dr.at(p), dr.at(q)
+            pu, qu = dr.bubbles[u].dirs[p[1]], dr.bubbles[u].dirs[q[1]]
+            pts = (a, (a[0] + 1.1 * pu[0], a[1] + 1.1 * pu[1]), (b[0] + 1.1 * qu[0], b[1] + 1.1 * qu[1]), b)
+            out.append(Wire("loop", pts, dr.width(p), (str(u), str(u))))
             continue
-        same_row = u in lay.rows and w in lay.rows and lay.rows[u][0] == lay.rows[w][0]
-        far = same_row and abs(lay.rows[u][1] - lay.rows[w][1]) > 1
-        a0, b0 = lay.nodes[u], lay.nodes[w]
-        normal = _norm((-(b0[1] - a0[1]), b0[0] - a0[0])) or (0.0, 1.0)
-        big = u in bubbles or w in bubbles
-        for n, (p, q) in enumerate(ws):
-            start, end = (p, q) if p[0] == u else (q, p)
-            a, b = at(start), at(end)
-            offset = 0.32 * (n - (m - 1) / 2)
-            if far:
-                lift = arc_height(b0[0] - a0[0]) + arc_lift(lay.rows, lay.extents, u, w)
-                pts = _curve(a, b, (0.0, lay.arc_side[u] * (lift + abs(offset))))
-            elif m > 1 and abs(offset) > 1e-9 and not big:
-                pts = _curve(a, b, (normal[0] * offset, normal[1] * offset))
-            else:
-                pts = (a, b)
-            wires.append(Wire("wire", pts, width(p)))
-            depart(u, start[1], pts[1])
-            depart(w, end[1], pts[-2])
+        a = dr.lay.nodes[u]
+        axis = _rot((0.0, float(side)), math.radians(50) * n)
+        c1 = (a[0] + 1.1 * _rot(axis, 0.6)[0], a[1] + 1.1 * _rot(axis, 0.6)[1])
+        c2 = (a[0] + 1.1 * _rot(axis, -0.6)[0], a[1] + 1.1 * _rot(axis, -0.6)[1])
+        out.append(Wire("loop", (a, c1, c2, a), dr.width(p), (str(u), str(u))))
+        dr.depart(u, p[1], c1)
+        dr.depart(u, q[1], c2)
+    return out
 
-    out = Scene(tuple(wires))
+
+def _between(dr: _Drawing, u: int, w: int, ws: list) -> list[Wire]:
+    """The wires between two nodes: an arc over the nodes between them in a
+    row, parallel wires bowed apart, else a straight line."""
+    lay, out, m = dr.lay, [], len(ws)
+    same_row = u in lay.rows and w in lay.rows and lay.rows[u][0] == lay.rows[w][0]
+    far = same_row and abs(lay.rows[u][1] - lay.rows[w][1]) > 1
+    a0, b0 = lay.nodes[u], lay.nodes[w]
+    normal = _norm((-(b0[1] - a0[1]), b0[0] - a0[0])) or (0.0, 1.0)
+    big = u in dr.bubbles or w in dr.bubbles
+    for n, (p, q) in enumerate(ws):
+        start, end = (p, q) if p[0] == u else (q, p)
+        a, b = dr.at(start), dr.at(end)
+        offset = 0.32 * (n - (m - 1) / 2)
+        if far:
+            lift = arc_height(b0[0] - a0[0]) + arc_lift(lay.rows, lay.extents, u, w)
+            pts = _curve(a, b, (0.0, lay.arc_side[u] * (lift + abs(offset))))
+        elif m > 1 and abs(offset) > 1e-9 and not big:
+            pts = _curve(a, b, (normal[0] * offset, normal[1] * offset))
+        else:
+            pts = (a, b)
+        out.append(Wire("wire", pts, dr.width(p), (str(u), str(w))))
+        dr.depart(u, start[1], pts[1])
+        dr.depart(w, end[1], pts[-2])
+    return out
+
+
+def _inner_wires(dr: _Drawing) -> list[Wire]:
+    pairs: dict[tuple[int, int], list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+    for p, q in sorted(dr.d.wires()):
+        if p[0] != BOUNDARY and q[0] != BOUNDARY:
+            pairs.setdefault((min(p[0], q[0]), max(p[0], q[0])), []).append((p, q))
+    out: list[Wire] = []
+    for (u, w), ws in pairs.items():
+        out += _loops(dr, u, ws) if u == w else _between(dr, u, w, ws)
+    return out
+
+
+def _nodes_scene(dr: _Drawing) -> Scene:
+    """Shapes (turned by the directions their wires leave in) and labels;
+    bubbles bring their own picture, owned by the bubble."""
+    out = Scene()
     shapes: list[Shape] = []
     texts: list[Text] = []
-    for v in sorted(d.nodes):
-        node = d.nodes[v]
-        c = lay.nodes[v]
-        if v in bubbles:
-            out = out + bubbles[v].scene.moved(*c)
+    for v in sorted(dr.d.nodes):
+        node, c = dr.d.nodes[v], dr.lay.nodes[v]
+        if v in dr.bubbles:
+            out = out + dr.bubbles[v].scene.owned(f"{v}/").moved(*c)
             continue
-        shape = _shape(node, shape_gid(node), c, dirs[v], in_row=v in lay.rows)
-        shapes.append(shape)
+        shape = _shape(node, shape_gid(node), c, dr.dirs.get(v, {}), in_row=v in dr.lay.rows)
+        shapes.append(replace(shape, node=str(v)))
         plain, tex = node_label(node)
         if plain:
-            texts.append(Text(f"label-{node.title}", label_at(shape), plain, tex, size=label_size(plain)))
+            texts.append(Text(f"label-{node.title}", label_at(shape), plain, tex, size=label_size(plain),
+                              node=str(v)))
+    return out + Scene(shapes=tuple(shapes), texts=tuple(texts))
 
-    for k, name in enumerate(d.free):
-        if not names or k not in ends or anonymous(name):
+
+def _leg_names(dr: _Drawing) -> tuple[Text, ...]:
+    """Each named open leg's name just beyond its end, on the side it points to."""
+    texts = []
+    for k, name in enumerate(dr.d.free):
+        if k not in dr.ends or anonymous(name):
             continue
-        (x, y), (ux, uy) = ends[k], fdirs[k]
+        (x, y), (ux, uy) = dr.ends[k], dr.fdirs[k]
         ha = "right" if ux < -0.35 else "left" if ux > 0.35 else "center"
         va = "top" if uy < -0.35 else "bottom" if uy > 0.35 else "center"
         texts.append(Text(f"name-{name}", (x + 0.1 * ux, y + 0.1 * uy), name, _tex_name(name),
-                          ha=ha, va=va, size=FONT_SIZE * 0.9))
-    return out + Scene(shapes=tuple(shapes), texts=tuple(texts)), lay
+                          ha=ha, va=va, size=FONT_SIZE * 0.9, node=f"free:{k}"))
+    return tuple(texts)
+
+
+def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
+                   leg_ends: dict[int, Point] | None = None) -> tuple[Scene, Layout]:
+    """One diagram's picture, with its layout.  `leg_ends` moves the open ends
+    of legs (to a bubble's border, for the diagram inside it); `names=False`
+    leaves the legs unnamed, as they are inside a bubble.  Wires are drawn
+    before shapes because a triangle turns toward the wires at its tip."""
+    bubbles, room = _room(d, arts)
+    lay = layout(d, room)
+    if mirror:
+        lay = _mirror(lay)
+    bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
+    dr = _Drawing(d, lay, bubbles, dict(lay.free_ends), dict(lay.free_dirs), arts.widths)
+    for p, q in d.link.items():  # open legs of bubbles leave along their port's direction
+        if p[0] in bubbles and q[0] == BOUNDARY:
+            a, u = dr.at(p), bubbles[p[0]].dirs[p[1]]
+            dr.ends[q[1]], dr.fdirs[q[1]] = (a[0] + LEG * u[0], a[1] + LEG * u[1]), u
+    dr.ends.update(leg_ends or {})
+    wires = _open_wires(dr) + _inner_wires(dr)
+    out = Scene(tuple(wires)) + _nodes_scene(dr)
+    return out + Scene(texts=_leg_names(dr) if names else ()), lay
 
 
 def _signed(c: Any) -> tuple[bool, Any]:
@@ -816,6 +884,8 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
     for n, d in enumerate(terms):
         texts = _coeff_texts(d.scalar, first=n == 0)
         sc, lay = _diagram_scene(d, arts, mirror)
+        if len(terms) > 1:
+            sc = sc.owned(f"t{n}/")
         first = first or lay
         if not (sc.wires or sc.shapes) and not texts:
             texts = [Text("scalar", (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
