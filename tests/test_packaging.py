@@ -39,8 +39,9 @@ def test_wheel_runs_an_example_from_a_fresh_environment(wheel, tmp_path):
     # The dependencies come from this interpreter's site-packages (no network in
     # tests); a plain path entry does not run the editable install's hook, so
     # the only `rewrite` the new environment sees is the one from the wheel.
-    deps = sysconfig.get_paths()["purelib"]
-    pathlib.Path(site, "deps.pth").write_text(deps + "\n")
+    # (A virtual environment with system site packages has two such directories.)
+    deps = [sysconfig.get_paths()["purelib"]] + [p for p in sys.path if p.endswith("site-packages")]
+    pathlib.Path(site, "deps.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", site,
                     str(wheel)], check=True, capture_output=True)
     example = ROOT / "examples" / "special_tensors.tn"
