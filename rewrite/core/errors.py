@@ -27,6 +27,11 @@ class InputError(Exception):
         self.filename = filename
         self.width = max(1, width)
 
+    @property
+    def col(self) -> int | None:
+        """The 1-based column (the library's name for `column`)."""
+        return self.column
+
     def located(self, source: str | None = None, filename: str | None = None,
                 line_offset: int = 0) -> "InputError":
         """Fill in the text and file name where the raiser did not know them."""

@@ -118,13 +118,22 @@ class Instance:
         return self.arrays[key]
 
     def ensure(self, decl: Decl) -> None:
-        """Sample `decl` into this instance if it is not there yet."""
+        """Sample `decl` into this instance if it is not there yet.
+
+        An array already stored under the tensor's name (set by the caller) is
+        never replaced: it is used as given, and only what follows from it
+        (`inv(X)`, `diag(D)`) is derived from it, never sampled.
+        """
         known = self.decls.get(decl.name)
         if known is not None:
             if known != decl:
                 raise InputError(f"two different declarations are named {decl.name}")
             return
         self.decls[decl.name] = decl
+        if decl.name in self.arrays:
+            for key, a in derived_arrays(decl, self.arrays[decl.name]).items():
+                self.arrays.setdefault(key, a)
+            return
         self.arrays.update(_sample_arrays(decl, self))
 
 
@@ -368,6 +377,36 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
     return {decl.name: _gaussian(rng, shape, real)}
 
 
+def derived_arrays(decl: Decl, a: np.ndarray) -> dict[str, np.ndarray]:
+    """What a kind lets one write besides the tensor itself, computed from its array.
+
+    `inv(X)` of an invertible (its matrix inverse, X's column legs first), of a
+    unitary (the conjugate transpose), and `diag(D)` of a diagonal tensor.  A
+    singular matrix raises InputError naming the tensor.
+    """
+    shape = a.shape
+    if decl.kind is Kind.UNITARY or (decl.builtin == "fuse"):
+        s = decl.split
+        rows, cols = _prod(shape[:s]), _prod(shape[s:])
+        m = a.reshape(rows, cols)
+        return {f"inv({decl.name})": m.conj().T.reshape(shape[s:] + shape[:s])}
+    if decl.kind is Kind.INVERTIBLE:
+        r, _ = _rows_cols(decl)
+        rows, cols = _prod(shape[:r]), _prod(shape[r:])
+        m = a.reshape(rows, cols)
+        try:
+            inv = np.linalg.inv(m)
+        except np.linalg.LinAlgError:
+            raise InputError(f"{decl.name} is declared invertible, but its array is singular") \
+                from None
+        return {f"inv({decl.name})": inv.reshape(shape[r:] + shape[:r])}
+    if decl.kind is Kind.DIAGONAL:
+        n = shape[0] if shape else 1
+        idx = np.arange(n)
+        return {f"diag({decl.name})": a[(idx,) * len(shape)] if shape else a.reshape(1)}
+    return {}
+
+
 # ----------------------------------------------------------------------- public
 
 
@@ -421,7 +460,8 @@ def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:
     """
     groups: dict[tuple, list[Decl]] = {}
     for d in decls:
-        if d.builtin or d.kind not in (Kind.ISOMETRY, Kind.UNITARY) or d.name in inst.decls:
+        if (d.builtin or d.kind not in (Kind.ISOMETRY, Kind.UNITARY) or d.name in inst.decls
+                or d.name in inst.arrays):
             continue
         shape = tuple(inst.size(s) for s in d.sizes)
         groups.setdefault((shape, d.split, d.real), []).append(d)
