@@ -65,15 +65,41 @@ def _guard(fn: Callable[[], int]) -> None:
     sys.exit(code)
 
 
+def _arrays(path: str | None):
+    """The `--arrays FILE` mapping (tensor name -> array), or None."""
+    if path is None:
+        return None
+    from ..core.errors import InputError
+    from ..numerics.supplied import load_arrays
+
+    try:
+        return load_arrays(path)
+    except InputError as e:
+        raise click.UsageError(e.message)
+
+
 def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
-             trace: bool, as_json: bool, html: str | None = None, expect: bool = False) -> int:
+             trace: bool, as_json: bool, html: str | None = None, expect: bool = False,
+             arrays: str | None = None, only: set[str] | None = None,
+             freeze: bool = True) -> int:
     from .session import Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
     session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"])
+    session.arrays = _arrays(arrays)
+    if arrays is not None:
+        session.arrays_name = os.path.basename(arrays)
+    session.freeze_patterns = freeze
     for dtext, dname in _decls(decls):
         session.load_declarations(dtext, dname)
-    results = session.run(text, filename, mode=mode)
+    results = session.run(text, filename, mode=mode, only=only)
+    if only and not results:
+        raise click.UsageError(f"{filename} has no {' or '.join(sorted(only))} statement")
+    if session.arrays is not None:
+        unused = sorted(set(session.arrays) - set(session.env.decls))
+        if unused:
+            click.echo(f"note: {session.arrays_name} has arrays for {', '.join(unused)}, "
+                       "which no tensor declaration names; they were not used", err=True)
     if as_json:
         click.echo(render_json(results))
     else:
@@ -166,12 +192,32 @@ def prove(source: str, decls, trace: bool, as_json: bool, html: str | None) -> N
     _guard(lambda: _execute(*_source(source), decls, "prove", trace, as_json, html))
 
 
+_ARRAYS_HELP = ("Tensor name -> array file (.npz, or .safetensors with the safetensors "
+                "package): evaluate with these arrays instead of random ones.")
+
+
 @main.command()
 @click.argument("source", metavar="FILE|'L == R'")
 @common
-def check(source: str, decls, trace: bool, as_json: bool) -> None:
-    """Compare both sides numerically only."""
-    _guard(lambda: _execute(*_source(source), decls, "check", trace, as_json))
+@click.option("--arrays", metavar="WEIGHTS.npz", help=_ARRAYS_HELP)
+def check(source: str, decls, trace: bool, as_json: bool, arrays: str | None) -> None:
+    """Compare both sides numerically only (on your arrays with --arrays)."""
+    _guard(lambda: _execute(*_source(source), decls, "check", trace, as_json, arrays=arrays))
+
+
+@main.command()
+@click.argument("source", metavar="FILE|EXPR")
+@common
+@click.option("--arrays", metavar="WEIGHTS.npz", help=_ARRAYS_HELP)
+@click.option("--no-freeze", "no_freeze", is_flag=True,
+              help="With --arrays: evaluate terms with their softmax patterns as they are "
+                   "(paths to study, not summands) instead of freezing the patterns.")
+def paths(source: str, decls, trace: bool, as_json: bool, arrays: str | None,
+          no_freeze: bool) -> None:
+    """Path expansion: the `paths` statements of FILE (or EXPR), one labelled term
+    per line; with --arrays, each term's contribution (norm and share)."""
+    _guard(lambda: _execute(*_source(source), decls, "paths", trace, as_json, arrays=arrays,
+                            only={"paths"}, freeze=not no_freeze))
 
 
 @main.command()

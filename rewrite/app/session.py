@@ -139,6 +139,11 @@ class Session:
         self._core = None
         self._gauge = None
         self._draw_count = 0
+        # The user's arrays (tensor name -> array), when given (`--arrays`):
+        # `check` then compares on them, and `paths` weighs its terms on them.
+        self.arrays: dict | None = None
+        self.arrays_name = "the given arrays"
+        self.freeze_patterns = True
 
     # -- rule sets ---------------------------------------------------------------
 
@@ -167,11 +172,14 @@ class Session:
             if not isinstance(stmt, S.Command):
                 self._declare(stmt, text, filename)
 
-    def run(self, text: str, filename: str = "<input>", mode: str | None = None) -> list[Result]:
-        return list(self.iter_run(text, filename, mode))
+    def run(self, text: str, filename: str = "<input>", mode: str | None = None,
+            only: set[str] | None = None) -> list[Result]:
+        return list(self.iter_run(text, filename, mode, only))
 
     def iter_run(self, text: str, filename: str = "<input>",
-                 mode: str | None = None) -> Iterator[Result]:
+                 mode: str | None = None, only: set[str] | None = None) -> Iterator[Result]:
+        """Run each statement; with `only`, commands of other verbs are skipped
+        (declarations always run)."""
         from ..language.parse import parse
 
         if filename == "<expr>" and mode:
@@ -191,7 +199,9 @@ class Session:
         for stmt in stmts:
             try:
                 if isinstance(stmt, S.Command):
-                    yield self.command(stmt, text, mode)
+                    verb = mode if stmt.bare and mode else stmt.verb
+                    if only is None or verb in only:
+                        yield self.command(stmt, text, mode)
                 else:
                     self._declare(stmt, text, filename)
             except InputError as e:
@@ -252,7 +262,7 @@ class Session:
         from ..language.build import build_equation, build_expr
 
         verb = stmt.verb
-        if stmt.bare and mode in ("simplify", "show", "expand", "cost"):
+        if stmt.bare and mode in ("simplify", "show", "expand", "cost", "paths"):
             verb = mode
         src = _statement_text(text, stmt)
         if verb in ("prove", "check"):
@@ -309,10 +319,30 @@ class Session:
         lines = [f"{k:>2}. {p.label:<{width}}  {format_diagram(p.term)}"
                  for k, p in enumerate(paths, 1)]
         lines.append(f"({len(paths)} terms)")
+        data: dict = {"paths": [{"label": p.label, "term": format_diagram(p.term)}
+                                for p in paths]}
+        if self.arrays is not None:
+            from ..numerics.contributions import contributions
+
+            weights = contributions(value, self.supplied(value),
+                                    freeze_patterns=self.freeze_patterns)
+            lines.append(f"contributions on {self.arrays_name}:")
+            lines.extend("  " + line for line in weights.format().splitlines())
+            data.update(weights.to_json())
         return Result("paths", stmt.line, src, "ok", "\n".join(lines),
-                      value=paths_sum(paths, value),
-                      data={"paths": [{"label": p.label, "term": format_diagram(p.term)}
-                                      for p in paths]})
+                      value=paths_sum(paths, value), data=data)
+
+    def supplied(self, *values):
+        """The checked instance of the user's arrays for these values (`--arrays`)."""
+        from ..numerics.evaluate import collect_symbols
+        from ..numerics.supplied import supplied_instance, used_decls
+
+        # Tensors declared later in the file may have arrays too: only names
+        # declared so far take part here (the command line reports names that
+        # no declaration ever claimed).
+        known = {k: v for k, v in self.arrays.items() if k in self.env.decls}
+        return supplied_instance(used_decls(*values), known, declared=self.env.decls,
+                                 size_symbols=collect_symbols(*values))
 
     def _cost(self, stmt, src, value) -> Result:
         from ..numerics.cost import contraction_cost
@@ -344,6 +374,8 @@ class Session:
     def _equation(self, verb: str, stmt, src, left, right) -> Result:
         from ..rewriting.prove import check, prove
 
+        if verb == "check" and self.arrays is not None:
+            return self._check_supplied(stmt, src, left, right)
         if verb == "check":
             v = check(left, right, constraints=self.env.constraints)
         else:
@@ -377,6 +409,29 @@ class Session:
             data["counterexample"] = v.counterexample.to_json()
         return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,
                       value=v, inputs=(left, right))
+
+
+    def _check_supplied(self, stmt, src, left, right) -> Result:
+        """`check` on the user's arrays: one instance, theirs, instead of random ones."""
+        from ..numerics.evaluate import Counterexample
+        from ..numerics.supplied import compare_supplied
+        from ..rewriting.prove import Verdict
+
+        inst = self.supplied(left, right)
+        ok, diff, a, b = compare_supplied(left, right, inst)
+        status = "holds" if ok else "refuted"
+        sizes = {str(k): v for k, v in inst.sizes.items()}
+        scalar = getattr(a, "ndim", 0) == 0
+        cex = None if ok else Counterexample(
+            sizes, None, diff, complex(a) if scalar else None, complex(b) if scalar else None,
+            reason=f"with {self.arrays_name}: largest difference {diff:.3g}")
+        text = (f"holds: equal on {self.arrays_name} (largest difference {diff:.3g})" if ok
+                else f"refuted: {cex.format()}")
+        data: dict = {"verdict": status, "arrays": self.arrays_name, "largest_difference": diff}
+        if cex is not None:
+            data["counterexample"] = cex.to_json()
+        return Result("check", stmt.line, src, status, text, data=data,
+                      value=Verdict(status, counterexample=cex), inputs=(left, right))
 
 
 def _step_record(step, side: str | None) -> dict:

@@ -328,7 +328,7 @@ class Counterexample:
     constraints and these sizes as `fixed_sizes`) rebuilds it."""
 
     sizes: dict[str, int] = field(hash=False)
-    seed: int
+    seed: int | None
     difference: float
     left: complex | None = None   # the two values, when the sides are scalars
     right: complex | None = None
@@ -336,7 +336,9 @@ class Counterexample:
 
     def format(self) -> str:
         sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
-        parts = [f"sizes {sizes}" if sizes else "sizes as declared", f"seed {self.seed}"]
+        parts = [f"sizes {sizes}" if sizes else "sizes as declared"]
+        if self.seed is not None:  # None: the caller's own arrays, not a sampled instance
+            parts.append(f"seed {self.seed}")
         if self.reason:
             parts.append(self.reason)
         else:

@@ -239,3 +239,45 @@ def used_decls(*values: Any) -> list[Decl]:
     return list(collect_decls(*values).values())
 
 
+
+
+def load_arrays(path: str) -> dict[str, np.ndarray]:
+    """Tensor name -> array from a `.npz` file, or a `.safetensors` file when the
+    `safetensors` package is installed.  Unreadable files are an InputError."""
+    import os
+
+    if not os.path.isfile(path):
+        raise InputError(f"no such arrays file: {path}")
+    lower = path.lower()
+    try:
+        if lower.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        if lower.endswith(".safetensors"):
+            try:
+                from safetensors.numpy import load_file
+            except ImportError:
+                raise InputError(f"reading {path} needs the safetensors package "
+                                 "(pip install safetensors)") from None
+            return dict(load_file(path))
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a corrupt file is the user's input
+        raise InputError(f"cannot read arrays from {path}: {e}") from None
+    raise InputError(f"cannot read arrays from {path}: use a .npz or .safetensors file")
+
+
+def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float, Any, Any]:
+    """(close?, largest difference, left value, right value) of two sides on one
+    instance, legs matched as `evaluate.compare` matches them."""
+    from .evaluate import _as_sum, allclose_rel, evaluate, leg_matching
+
+    ls, rs = _as_sum(left), _as_sum(right)
+    perm = leg_matching(ls, rs)
+    if perm is None:
+        raise InputError(f"cannot compare: the left side has {len(ls.free)} free legs and the "
+                         f"right side {len(rs.free)}")
+    a, b = evaluate(ls, inst), evaluate(rs, inst)
+    b = np.transpose(b, perm) if np.ndim(b) else b
+    ok, diff = allclose_rel(a, b)
+    return ok, diff, a, b
