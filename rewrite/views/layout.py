@@ -19,7 +19,9 @@ from typing import Mapping
 
 import networkx as nx
 
-from ..core.diagram import BOUNDARY, BubbleNode, Diagram, TensorNode
+from ..core.diagram import BOUNDARY, Diagram, TensorNode
+from . import placement
+from .placement import is_conj as _is_conj, name as _name
 
 Point = tuple[float, float]
 
@@ -155,14 +157,6 @@ def _cycle_order(d: Diagram, h: nx.Graph) -> list[int]:
             second = w
             break
     return _walk(h, start, second)
-
-
-def _name(node) -> tuple:
-    return (node.decl.name, node.op) if isinstance(node, TensorNode) else (node.title,)
-
-
-def _is_conj(node) -> bool:
-    return isinstance(node, (TensorNode, BubbleNode)) and node.conj
 
 
 # ------------------------------------------------------------- open-leg rules
@@ -535,7 +529,72 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
         ref.update(zip(m, mx))
         bx = _site_xs(b, ref, h, ext)
         return _rows_part(d, [t, m, b], [tx, mx, bx], [1, 1, -1], [1, 1, -1], ids(3), ext)
+    placed = _placed_part(d, h, g.subgraph(comp), ext)
+    if placed is not None:
+        return placed
     return _force_part(d, g, comp, ext)
+
+
+GRID_ROOM = 1.3  # a grid's steps are wider: its conjugate layer sits between them
+
+
+def _gap_dirs(wires: list[float], m: int, prefer: float) -> list[float]:
+    """m directions for open legs of a node whose wires leave at the angles
+    `wires`: fanned in the widest free gap between them (of equally wide
+    gaps, the one nearest `prefer`), so that no leg runs along a wire."""
+    if not wires:
+        return _fan(prefer, m)
+    ws = sorted(a % (2 * math.pi) for a in wires)
+    gaps = [((b if b > a else b + 2 * math.pi) - a, a) for a, b in zip(ws, ws[1:] + ws[:1])]
+    if len(ws) == 1:
+        gaps = [(2 * math.pi, ws[0])]
+    widest = max(g for g, _ in gaps)
+
+    def off(a: float) -> float:
+        return abs((a - prefer + math.pi) % (2 * math.pi) - math.pi)
+
+    size, start = min(((g, a) for g, a in gaps if g > widest - 1e-6), key=lambda t: off(t[1] + t[0] / 2))
+    centre = start + size / 2
+    step = min(FAN, size / (m + 1))
+    return [centre + step * ((m - 1) / 2 - j) for j in range(m)]
+
+
+def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> _Part | None:
+    """A grid, a deep tree or a mirrored norm (see `placement`), scaled so the
+    biggest node fits a step, open legs in the free gaps between wires."""
+    order = sorted(h)
+    row = lambda part: _path_order(d, part) if _is_path(part) else None  # noqa: E731
+    found = placement.mirrored(d, h, order, row)
+    if found is None:
+        shape = placement.shape_of(d, h, order, legs)
+        if shape is None:
+            return None
+        found = (shape[0], shape[1], {})
+    kind, pos, sides = found
+    room = GRID_ROOM if kind == "grid" else 1.0
+    sx = room * max([SPACING] + [2 * _half(ext, v)[0] + CLEAR for v in h])
+    sy = room * max([SPACING] + [2 * _half(ext, v)[1] + CLEAR for v in h])
+    part = _Part()
+    for v in order:
+        part.nodes[v] = (pos[v][0] * sx, pos[v][1] * sy)
+    for v in order:
+        frees = [k for _, k in _free_ports(d, v)]
+        if not frees:
+            continue
+        (x, y) = part.nodes[v]
+        wires = [math.atan2(part.nodes[w][1] - y, part.nodes[w][0] - x) for w in h[v]]
+        up = sides.get(v, 1) > 0
+        slots = [pos.get(("free", k)) for k in frees]
+        if all(slots):  # a tree gave each leg a slot of its own
+            dirs = [math.atan2(s[1] - pos[v][1], s[0] - pos[v][0]) for s in slots]
+        elif kind == "grid":  # off the lattice's axes, as a PEPS's physical legs are drawn
+            dirs = _fan(math.radians(45 if up else -135), len(frees))
+        else:
+            dirs = _gap_dirs(wires, len(frees), math.pi / 2 if up else -math.pi / 2)
+        for k, a in zip(frees, dirs):
+            _set_leg(part, k, v, a, ext)
+    _boxes(part, ext)
+    return part
 
 
 def layout(d: Diagram, extents: Extents | None = None) -> Layout:

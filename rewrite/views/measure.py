@@ -175,10 +175,11 @@ def _meet(b1, b2, pad: float = 0.0) -> bool:
     return b1[0] <= b2[2] + pad and b2[0] <= b1[2] + pad and b1[1] <= b2[3] + pad and b2[1] <= b1[3] + pad
 
 
-def _crossings(lines: list[list[Point]]) -> int:
-    """Meeting points of two wires other than a point both end at."""
+def _crossings(lines: list[list[Point]]) -> list[tuple[int, int]]:
+    """Meeting points of two wires other than a point both end at: the pair
+    of wire indices once per meeting point."""
     boxes = [_box(p) for p in lines]
-    total = 0
+    total: list[tuple[int, int]] = []
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
             if not _meet(boxes[i], boxes[j], 1e-6):
@@ -192,7 +193,7 @@ def _crossings(lines: list[list[Point]]) -> int:
                     if p is None or any(math.dist(p, q) < 1e-3 for q in shared + seen):
                         continue
                     seen.append(p)
-            total += len(seen)
+            total += [(i, j)] * len(seen)
     return total
 
 
@@ -279,7 +280,7 @@ def scene_stats(sc: Scene) -> Stats:
     lines = [_bezier(w.points) for w in sc.wires]
     length = sum(math.dist(p, q) for pts in lines for p, q in zip(pts, pts[1:]))
     shapes = list(sc.shapes)
-    return Stats(crossings=_crossings(lines), overlaps=_overlaps(shapes),
+    return Stats(crossings=len(_crossings(lines)), overlaps=_overlaps(shapes),
                  wires_through_nodes=_through(lines, [w.ends for w in sc.wires], shapes),
                  foreign_labels=_foreign(sc), wire_length=round(length * PT, 1),
                  width=round(width, 1), height=round(height, 1))
@@ -288,3 +289,12 @@ def scene_stats(sc: Scene) -> Stats:
 def picture_stats(x: Union[Diagram, Sum], widths: bool = False) -> Stats:
     """How clean `draw`'s picture of x is: crossings, overlaps, size."""
     return scene_stats(scene(x, widths))
+
+
+def crossing_wires(x: Union[Diagram, Sum]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """The (from, to) ids of the two wires at every crossing in the picture of
+    x: which parts of a drawing that cannot be planar (a large PEPS norm)
+    cross each other."""
+    sc = scene(x)
+    pairs = _crossings([_bezier(w.points) for w in sc.wires])
+    return [(sc.wires[i].ends, sc.wires[j].ends) for i, j in pairs]
