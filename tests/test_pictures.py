@@ -188,7 +188,16 @@ def test_decompositions_are_drawn_without_crossings(make):
 EXAMPLES = sorted((ROOT / "examples").glob("*.tn"))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+KNOWN_UNCLEAN = {
+    # Inside the softmax, a port on the left of a nested Σ box is wired to a
+    # node on its right: the wire runs back under the box and crosses two.
+    "induction_head.tn": "bubble ports are placed before the inside is laid out",
+}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_UNCLEAN[p.name], strict=True))
+                                  if p.name in KNOWN_UNCLEAN else p for p in EXAMPLES],
+                         ids=[p.name for p in EXAMPLES])
 def test_every_named_diagram_of_the_examples_is_drawn_cleanly(path):
     from rewrite.language import syntax as S
     from rewrite.language.parse import parse
