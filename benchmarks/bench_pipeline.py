@@ -110,7 +110,8 @@ FAMILIES = [
 
 
 def measure(name: str, program, n: int, numeric_ok: bool) -> list[str]:
-    from rewrite.language.build import Env, build_expr
+    from rewrite.language.env import Env
+    from rewrite.language.expressions import build_expr
     from rewrite.core.canon import canonical_sum
     from rewrite.rewriting.engine import core_rules, simplify
     from rewrite.language.parse import parse

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import sympy
 
-from rewrite.language.build import Env, build_expr, build_program
+from rewrite.language.env import Env, build_program
+from rewrite.language.expressions import build_expr
 from rewrite.core.canon import isomorphic
 from rewrite.core.diagram import BOUNDARY, BubbleNode, DeltaNode, TensorNode
 from rewrite.core.errors import InputError
@@ -521,7 +522,7 @@ def test_split_leg_is_numpy_reshape(env):
 
 
 def test_equation_sizes_a_lone_delta_from_the_other_side(env):
-    from rewrite.language.build import build_equation
+    from rewrite.language.expressions import build_equation
 
     [stmt] = parse("prove conj(U)[a, b] U[a, c] == δ[b, c]")
     left, right = build_equation(stmt, env)
@@ -530,7 +531,7 @@ def test_equation_sizes_a_lone_delta_from_the_other_side(env):
 
 
 def test_equation_sizes_by_position_through_the_output(env):
-    from rewrite.language.build import build_equation
+    from rewrite.language.expressions import build_equation
 
     [stmt] = parse("prove δ[x, y] -> [x, y] == A[i, j]")
     left, right = build_equation(stmt, env)

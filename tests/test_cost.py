@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 import pytest
 
-from rewrite.language.build import build_program
+from rewrite.language.env import build_program
 from rewrite.numerics.cost import contraction_cost, naive_path, order_cost
 from rewrite.views.export import index_network
 from rewrite.language.parse import parse

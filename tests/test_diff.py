@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from rewrite.language.build import build_expr, build_program
+from rewrite.language.env import build_program
+from rewrite.language.expressions import build_expr
 from rewrite.transforms.diff import diff, leg_names
 from rewrite.core.errors import InputError
 from rewrite.numerics.evaluate import evaluate

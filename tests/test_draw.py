@@ -408,9 +408,10 @@ def test_fused_leg_is_drawn_thicker_than_its_parts():
 
 
 def built(src: str, name: str) -> Sum:
-    build = pytest.importorskip("rewrite.language.build")
-    parse = pytest.importorskip("rewrite.language.parse")
-    return build.build_program(parse.parse(src)).lets[name]
+    from rewrite.language.env import build_program
+    from rewrite.language.parse import parse
+
+    return build_program(parse(src)).lets[name]
 
 
 def test_kron_of_identities_draws_two_merge_bars_and_no_tensor():

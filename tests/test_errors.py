@@ -1,7 +1,8 @@
 """Every input mistake is an InputError with a message, a line and a column."""
 import pytest
 
-from rewrite.language.build import build_expr, build_program
+from rewrite.language.env import build_program
+from rewrite.language.expressions import build_expr
 from rewrite.core.errors import InputError
 from rewrite.language.parse import parse
 

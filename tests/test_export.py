@@ -10,7 +10,7 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rewrite.language.build import build_program
+from rewrite.language.env import build_program
 from rewrite.core.diagram import Sum
 from rewrite.core.errors import InputError
 from rewrite.views.export import JSON_SCHEMA, export, index_network

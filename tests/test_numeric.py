@@ -475,9 +475,10 @@ def test_product_of_diagrams_evaluates_to_the_outer_product():
 
 
 def program(src: str):
-    build = pytest.importorskip("rewrite.language.build")
-    parse = pytest.importorskip("rewrite.language.parse")
-    return build.build_program(parse.parse(src))
+    from rewrite.language.env import build_program
+    from rewrite.language.parse import parse
+
+    return build_program(parse(src))
 
 
 def test_text_kron_of_identities_evaluates_to_the_big_identity():

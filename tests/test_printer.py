@@ -5,7 +5,8 @@ import pytest
 import sympy
 from hypothesis import given, strategies as st
 
-from rewrite.language.build import build_expr, build_program
+from rewrite.language.env import build_program
+from rewrite.language.expressions import build_expr
 from rewrite.core.canon import isomorphic
 from rewrite.core.diagram import DeltaNode, Diagram, Sum, TensorNode
 from rewrite.language.parse import parse

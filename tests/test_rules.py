@@ -2,7 +2,8 @@
 numerically, classified as simplifications or expansions."""
 import pytest
 
-from rewrite.language.build import Env, build_expr
+from rewrite.language.env import Env
+from rewrite.language.expressions import build_expr
 from rewrite.rewriting.engine import classify, core_rules, gauge_rules, load_rules, simplify
 from rewrite.core.errors import InputError
 from rewrite.language.parse import parse

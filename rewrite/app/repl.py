@@ -179,7 +179,7 @@ class ReplState:
     def run_text(self, text: str, filename: str) -> str:
         """Statements of the language: declarations stay, commands print, a bare
         expression becomes current."""
-        from ..language.build import build_expr
+        from ..language.expressions import build_expr
         from ..language.parse import parse
         from ..views.printer import format_sum
 
@@ -204,7 +204,7 @@ class ReplState:
     # -- commands ----------------------------------------------------------------
 
     def cmd_set(self, arg: str) -> str:
-        from ..language.build import build_expr
+        from ..language.expressions import build_expr
         from ..language.parse import parse_expr
         from ..views.printer import format_sum
 

@@ -130,7 +130,7 @@ class Session:
 
     def __init__(self, trace: bool = False, out_dir: str | None = None,
                  check_steps: bool = False) -> None:
-        from ..language.build import Env
+        from ..language.env import Env
 
         self.env = Env()
         self.check_steps = check_steps
@@ -212,7 +212,7 @@ class Session:
 
     def last_value(self, text: str, filename: str):
         """The value of the last expression in `text` (for `rewrite draw`)."""
-        from ..language.build import build_expr
+        from ..language.expressions import build_expr
         from ..language.parse import parse
 
         stmts = parse(text, filename)
@@ -259,7 +259,7 @@ class Session:
             raise
 
     def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
-        from ..language.build import build_equation, build_expr
+        from ..language.expressions import build_equation, build_expr
 
         verb = stmt.verb
         if stmt.bare and mode in ("simplify", "show", "expand", "cost", "paths"):

@@ -62,9 +62,16 @@ class InputError(Exception):
         return self.format()
 
 
+def error_at(message: str, node: object) -> InputError:
+    """An InputError pointing at a syntax node (anything with `line`/`column`,
+    and `end_line`/`end_column` when it knows its width)."""
+    line = getattr(node, "line", None) or None
+    col = getattr(node, "column", None) or None
+    width = 1
+    if line and getattr(node, "end_line", line) == line and getattr(node, "end_column", 0):
+        width = max(1, node.end_column - node.column)  # type: ignore[attr-defined]
+    return InputError(message, line, col, width=width)
+
+
 class UsageError(Exception):
     """A command-line mistake (missing file, bad option): exit code 2."""
-
-
-class BudgetExceeded(Exception):
-    """A step or time budget ran out; reported, never silent."""

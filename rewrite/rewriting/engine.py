@@ -517,7 +517,7 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
     Declarations in the text go to `env`; every rule is checked numerically
     and refused with an InputError at its position when unsound.
     """
-    from ..language.build import Env
+    from ..language.env import Env
 
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
                                    and source.endswith(".tn") and Path(source).exists()):
@@ -531,7 +531,7 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
 
 def checked_rule(stmt: Any, env: Any, filename: str | None = None, check: bool = True) -> Rule:
     """Build a rule statement, refuse it if unsound, and record whether it shrinks."""
-    from ..language.build import build_rule
+    from ..language.rules import build_rule
 
     r = build_rule(stmt, env)
     if filename is not None and r.filename is None:
@@ -574,7 +574,7 @@ def shipped_rules(name: str) -> list[Rule]:
 
 
 def _env():
-    from ..language.build import Env
+    from ..language.env import Env
 
     return Env()
 

@@ -33,17 +33,7 @@ import sympy
 
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError
-
-#: f -> f' for elementwise bubbles (None: the derivative is zero almost everywhere).
-DERIVATIVES: dict[str, str | None] = {
-    "relu": "step",
-    "exp": "exp",
-    "tanh": "dtanh",
-    "sigmoid": "dsigmoid",
-    "gelu": "dgelu",
-    "step": None,
-}
-
+from ..core.functions import ELEMENTWISE, ZERO
 
 def leg_names(existing: tuple[str, ...] | list[str], legs: tuple[str, ...]) -> list[str]:
     """T's leg names, primed until they avoid `existing` and each other."""
@@ -164,10 +154,11 @@ def _replacements(node: Any, decl) -> list[Diagram]:
         return [_single(BubbleNode("sum", du), node.sizes, decl.sizes)]
     if node.fn == "softmax":
         return _softmax(node, du, decl.sizes)
-    if node.fn not in DERIVATIVES:
+    entry = ELEMENTWISE.get(node.fn)
+    if entry is None or entry.derivative is None:
         raise InputError(f"diff: no derivative is known for the function {node.fn}")
-    fprime = DERIVATIVES[node.fn]
-    if fprime is None:
+    fprime = entry.derivative
+    if fprime == ZERO:
         return []
     return [_elementwise(BubbleNode(fprime, node.inside), du, node.sizes, decl.sizes)]
 

@@ -1,0 +1,436 @@
+"""Expressions -> `Sum`s of diagrams, and the registry of built-in functions.
+
+`build_expr` builds each term of a sum as one `Product` (see `product`):
+plain indexed tensors and deltas become occurrences directly; everything
+else (parenthesised expressions, let names, function calls, matrix sugar) is
+built on its own first and embedded by its free legs.
+
+Every built-in function is one `Function` in `FUNCTIONS`: its name, how it
+is written, what it does, how many arguments it takes and how it is built.
+The builder dispatches through it, the REPL completes and highlights from
+it, and a test keeps docs/language.md listing every entry.  Elementwise
+functions (bubbles) come from `core.functions.ELEMENTWISE`, which also says
+their derivatives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import sympy
+
+from . import sugar
+from . import syntax as S
+from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
+from ..core.errors import InputError, error_at
+from ..core.functions import ELEMENTWISE
+from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
+from .product import Product
+
+if TYPE_CHECKING:  # the environment sits above the builders (it runs them)
+    from .env import Env
+
+DELTA_NAMES = ("δ", "delta")
+
+
+# ------------------------------------------------------------------ expressions
+
+
+def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -> Sum:
+    """An expression as a `Sum` of diagrams with one ordered set of free legs.
+
+    `sizes` gives sizes for free indices that nothing in the expression sizes
+    (the lone `δ[b, c]` on one side of `prove L == δ[b, c]`); see `build_equation`.
+    """
+    terms: list[Diagram] = []
+    order: list[str] | None = None
+    first_set: set[str] = set()
+    for term in expr.terms:
+        for d in _term_diagrams(term, expr.output, env, sizes):
+            if term.sign < 0:
+                d.scalar = -d.scalar
+            if order is None:
+                order = list(d.free)
+                first_set = set(order)
+            elif set(d.free) != first_set:
+                raise error_at(f"the terms of a sum must have the same free indices: this term "
+                               f"has {sorted(d.free)}, the first has {sorted(first_set)}", term)
+            else:
+                d = d.with_free(order)
+            terms.append(d)
+    if order is None:  # a derivative that is zero: the empty sum, legs of the diff
+        zero = _diff(expr.terms[0].product.factors[0], env)
+        return Sum((), zero.free, zero.sizes)
+    return Sum(tuple(terms), tuple(order), tuple(terms[0].free_sizes))
+
+
+def _term_diagrams(term: S.Term, output: Any, env: Env,
+                   sizes: Mapping[str, Any] | None) -> list[Diagram]:
+    """One diagram per term, except that a term that is only `diff(...)` gives
+    the derivative's own terms (so `show diff(...)` prints a sum, not a box)."""
+    factors = term.product.factors
+    if (len(factors) == 1 and isinstance(factors[0], S.Call) and factors[0].fn == "diff"
+            and factors[0].indices is None and output is None):
+        return [t.copy() for t in _diff(factors[0], env).terms]
+    return [_build_product(factors, output, env, term, sizes)]
+
+
+def _build_product(factors: Sequence[Any], output: Sequence[Any] | None, env: Env,
+                   at: Any, sizes: Mapping[str, Any] | None = None) -> Diagram:
+    p = Product()
+    for f in factors:
+        _factor(f, p, env)
+    return p.finish(output, env.dims, at, sizes)
+
+
+def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
+    """Both sides of `prove L == R` / `check L == R`, each sizing the other's lone deltas.
+
+    A side like `δ[b, c]` has no size of its own; it takes the sizes of the
+    other side's free legs - by name when that side has the index, otherwise by
+    position in the explicit output `-> [...]`.
+    """
+    assert stmt.rhs is not None
+    try:
+        left = build_expr(stmt.expr, env)
+    except InputError as first:
+        try:
+            right = build_expr(stmt.rhs, env)
+        except InputError:
+            raise first from None
+        return build_expr(stmt.expr, env, _hints(right, stmt.expr)), right
+    return left, build_expr(stmt.rhs, env, _hints(left, stmt.rhs))
+
+
+def _hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
+    hints = dict(zip(other.free, other.sizes))
+    if expr.output is not None and len(expr.output) == len(other.free):
+        for item, size in zip(expr.output, other.sizes):
+            if isinstance(item, S.Index):
+                hints.setdefault(item.name, size)
+    return hints
+
+
+def _sum_of(factor: Any, env: Env) -> Sum:
+    return Sum.of(_build_product([factor], None, env, factor))
+
+
+def _slots(idx: S.IndexList | None) -> list[Any] | None:
+    if idx is None:
+        return None
+    if idx.split is not None:
+        raise error_at("'->' inside an index list is only allowed in rules", idx)
+    for slot in idx.slots:
+        if isinstance(slot, S.Stars):
+            raise error_at("leg-group variables (*w) are only allowed in rules", slot)
+    return list(idx.slots)
+
+
+def _number(f: S.Num) -> Any:
+    try:
+        return sympy.Rational(f.text)
+    except (ZeroDivisionError, ValueError, TypeError):
+        raise error_at(f"'{f.text}' is not a number (division by zero?)", f) from None
+
+
+def scalar_of(f: Any, env: Env) -> Any:
+    """The value of a factor made only of numbers and sizes (`2`, `n`, `5*3`,
+    `1/n`), or None when the factor has tensors in it."""
+    if isinstance(f, S.Num):
+        return _number(f)
+    if isinstance(f, S.Ref) and f.indices is None and f.name in env.dims:
+        return env.dims[f.name]
+    if isinstance(f, S.Paren) and f.indices is None and f.expr.output is None \
+            and len(f.expr.terms) == 1:
+        values = [scalar_of(g, env) for g in f.expr.terms[0].product.factors]
+        if all(v is not None for v in values):
+            return sympy.Mul(f.expr.terms[0].sign, *values)
+        return None
+    if isinstance(f, S.Scale):
+        a, b = scalar_of(f.left, env), scalar_of(f.right, env)
+        if a is None or b is None:
+            return None
+        if f.op == "*":
+            return a * b
+        if b == 0:
+            raise error_at("division by zero", f.right)
+        return a / b
+    return None
+
+
+def _scale(f: S.Scale, p: Product, env: Env) -> None:
+    if f.op == "/":
+        den = scalar_of(f.right, env)
+        if den is None:
+            raise error_at("only numbers and sizes can divide: the right side of '/' has "
+                           "tensors in it", f.right)
+        if den == 0:
+            raise error_at("division by zero", f.right)
+        p.d.scalar = p.d.scalar / den
+        _factor(f.left, p, env)
+        return
+    if scalar_of(f.left, env) is None and scalar_of(f.right, env) is None:
+        raise error_at("'*' scales by numbers and sizes; write tensors side by side, as in "
+                       "A[i, j] B[j, k], to multiply (and contract) them", f)
+    _factor(f.left, p, env)
+    _factor(f.right, p, env)
+
+
+def _factor(f: Any, p: Product, env: Env) -> None:
+    if isinstance(f, S.Num):
+        p.d.scalar = p.d.scalar * _number(f)
+    elif isinstance(f, S.Scale):
+        _scale(f, p, env)
+    elif isinstance(f, S.Ref):
+        _ref(f, p, env)
+    elif isinstance(f, S.Call):
+        _call(f, p, env)
+    elif isinstance(f, S.Softmax):
+        FUNCTIONS["softmax"].build(f, p, env, _slots(f.indices))
+    elif isinstance(f, S.Paren):
+        inner = build_expr(f.expr, env)
+        p.embed(inner, _slots(f.indices), env.dims, f, "the parenthesised expression")
+    elif isinstance(f, S.Attr):
+        p.embed(sugar.transpose(_sum_of(f.base, env), f.attr, f), None, env.dims, f, "")
+    elif isinstance(f, S.MatMul):
+        operands = [(_sum_of(op, env), op) for op in f.operands]
+        p.embed(sugar.matmul(operands, f), None, env.dims, f, "")
+    else:  # pragma: no cover
+        raise error_at("unexpected expression", f)
+
+
+def _ref(f: S.Ref, p: Product, env: Env) -> None:
+    name = f.name
+    if name in DELTA_NAMES:
+        if f.indices is None:
+            raise error_at("δ needs its indices, as in δ[i, j]", f)
+        p.delta(_slots(f.indices), env.dims, f)
+    elif name in env.decls:
+        p.tensor(TensorNode(env.decls[name]), _slots(f.indices), env.dims, f, name)
+    elif name in env.lets:
+        p.embed(env.lets[name], _slots(f.indices), env.dims, f, name)
+    elif name in env.dims and f.indices is None:
+        p.d.scalar = p.d.scalar * env.dims[name]
+    else:
+        raise error_at(f"unknown name '{name}'", f)
+
+
+# ---------------------------------------------------------------- function calls
+
+
+Builder = Callable[[Any, Product, "Env", "list[Any] | None"], None]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A built-in function of the language.
+
+    `build(call, product, env, slots)` places the call's value in the product
+    being built, its legs bound to `slots` (None: its own leg names).
+    `arity` is the number of arguments (None: any number, checked by the
+    builder); `derivative` names the bubble `diff` writes for an elementwise
+    function's derivative.
+    """
+
+    name: str
+    usage: str
+    help: str
+    build: Builder
+    arity: int | None = 1
+    derivative: str | None = None
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def register(name: str, usage: str, help: str, arity: int | None = 1,
+             derivative: str | None = None) -> Callable[[Builder], Builder]:
+    """Decorator: add a builder to `FUNCTIONS` under `name`."""
+
+    def add(build: Builder) -> Builder:
+        FUNCTIONS[name] = Function(name, usage, help, build, arity, derivative)
+        return build
+
+    return add
+
+
+def function_names() -> list[str]:
+    """Every name the language calls like a function (completion, highlighting)."""
+    return [*FUNCTIONS, *DELTA_NAMES]
+
+
+def _call(f: S.Call, p: Product, env: Env) -> None:
+    slots = _slots(f.indices)
+    fn = FUNCTIONS.get(f.fn)
+    if fn is None:
+        raise error_at(f"unknown function '{f.fn}'", f)
+    if fn.arity is not None:
+        _nargs(f, fn.arity)
+    fn.build(f, p, env, slots)
+
+
+def _nargs(f: S.Call, n: int) -> None:
+    if len(f.args) != n:
+        raise error_at(f"{f.fn} takes {n} argument{'s' if n != 1 else ''}, "
+                       f"but {len(f.args)} {'is' if len(f.args) == 1 else 'are'} given", f)
+
+
+def single_ref(a: Any) -> S.Ref | None:
+    """The bare name `a` is, when the argument is just a name (`inv(X)`)."""
+    if (isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.output is None
+            and a.terms[0].sign == 1 and len(a.terms[0].product.factors) == 1):
+        r = a.terms[0].product.factors[0]
+        if isinstance(r, S.Ref) and r.indices is None:
+            return r
+    return None
+
+
+def _decl_arg(f: S.Call, env: Env) -> Decl:
+    a = f.args[0]
+    ref = single_ref(a)
+    if ref is None:
+        raise error_at(f"{f.fn}(...) takes a declared tensor name", a)
+    if ref.name not in env.decls:
+        raise error_at(f"unknown name '{ref.name}'", ref)
+    return env.decls[ref.name]
+
+
+def _arg_sum(f: S.Call, k: int, env: Env) -> Sum:
+    a = f.args[k]
+    if isinstance(a, S.Str):
+        raise error_at(f"{f.fn} takes an expression here, not a string", a)
+    return build_expr(a, env)
+
+
+@register("conj", "conj(X) or conj(EXPR)", "complex conjugate (of a tensor or an expression)")
+def _conj(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    ref = single_ref(f.args[0])
+    if ref is not None and ref.name in env.decls:  # fast path: conj(X)[...]
+        d = env.decls[ref.name]
+        p.tensor(TensorNode(d, conj=True), slots, env.dims, f, f"conj({d.name})")
+        return
+    p.embed(_arg_sum(f, 0, env).conjugate(), slots, env.dims, f, "conj(...)")
+
+
+@register("inv", "inv(X)", "the inverse of an invertible (or unitary) tensor")
+def _inv(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    d = _decl_arg(f, env)
+    if not d.is_a(Kind.INVERTIBLE):
+        raise error_at(f"inv({d.name}): {d.name} is not declared invertible (or unitary)", f)
+    p.tensor(TensorNode(d, op="inv"), slots, env.dims, f, f"inv({d.name})")
+
+
+@register("diag", "diag(X)", "a diagonal tensor's diagonal, as a vector")
+def _diag(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    d = _decl_arg(f, env)
+    if not d.is_a(Kind.DIAGONAL):
+        raise error_at(f"diag({d.name}): {d.name} is not declared diagonal", f)
+    p.tensor(TensorNode(d, op="diag"), slots, env.dims, f, f"diag({d.name})")
+
+
+@register("eye", "eye(n)", "the n x n identity matrix (a wire)")
+def _eye(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    size = _size_arg(f.args[0], env)
+    d = Diagram()
+    d.connect(d.add_free("#0", size), d.add_free("#1", size))
+    p.embed(Sum.of(d), slots, env.dims, f, "eye(...)")
+
+
+@register("tr", "tr(A)", "the trace of a square matrix")
+def _tr(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    p.embed(sugar.trace(_arg_sum(f, 0, env), f.args[0], f), slots, env.dims, f, "tr(...)")
+
+
+@register("kron", "kron(A, B)", "Kronecker product of two matrices or two vectors", arity=2)
+def _kron(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    a = sugar.matrix(_arg_sum(f, 0, env), f.args[0])
+    b = sugar.matrix(_arg_sum(f, 1, env), f.args[1])
+    p.embed(sugar.kron(a, b, f), slots, env.dims, f, "kron(...)")
+
+
+@register("einsum", "einsum(A, B, 'i j, j k -> i k')",
+          "contraction by a spec: numpy's (spec first) or einops' (spec last)", arity=None)
+def _einsum(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    spec, operands, inputs, output = sugar.split_spec(f.args, f)
+    built = [build_expr(a, env) for a in operands]
+    p.embed(sugar.einsum(spec, operands, built, inputs, output), slots, env.dims, f,
+            "einsum(...)")
+
+
+@register("diff", "diff(EXPR, T)", "the derivative of EXPR by tensor T (T's legs appended)",
+          arity=2)
+def _diff_call(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    p.embed(_diff(f, env), slots, env.dims, f, "diff(...)")
+
+
+def _diff(f: S.Call, env: Env) -> Sum:
+    """`diff(EXPR, T)`: the derivative, T's legs appended (see transforms.diff)."""
+    from ..transforms.diff import diff
+
+    _nargs(f, 2)
+    ref = single_ref(f.args[1])
+    if ref is None:
+        raise error_at("diff(EXPR, T) takes a declared tensor name second", f.args[1])
+    if ref.name not in env.decls:
+        raise error_at(f"unknown tensor '{ref.name}'", ref)
+    try:
+        return diff(_arg_sum(f, 0, env), ref.name)
+    except InputError as e:
+        raise error_at(e.message, ref) from None
+
+
+@register("softmax", "softmax[i](EXPR)", "softmax of EXPR along its free index i")
+def _softmax(f: S.Softmax, p: Product, env: Env, slots: list[Any] | None) -> None:
+    inner = build_expr(f.arg, env)
+    if f.axis.name not in inner.free:
+        raise error_at(f"softmax axis '{f.axis.name}' is not a free index of its argument "
+                       f"{list(inner.free)}", f.axis)
+    node = BubbleNode("softmax", inner, inner.free.index(f.axis.name))
+    p.tensor(node, slots, env.dims, f, "softmax")
+
+
+def _elementwise(name: str) -> Builder:
+    def build(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+        p.tensor(BubbleNode(name, _arg_sum(f, 0, env)), slots, env.dims, f, name)
+
+    return build
+
+
+for _e in ELEMENTWISE.values():
+    register(_e.name, f"{_e.name}(EXPR)", _e.help, derivative=_e.derivative)(
+        _elementwise(_e.name))
+
+
+def _fixed(name: str) -> Builder:
+    def build(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+        node = TensorNode(fixed_decl(name, _size_arg(f.args[0], env, name)))
+        if slots is None:  # used bare (`shift(n) @ A`): anonymous legs, like eye(n)
+            d = Diagram()
+            v = d.add_node(node)
+            for k, size in enumerate(node.sizes):
+                d.connect((v, k), d.add_free(f"#{k}", size))
+            p.embed(Sum.of(d), None, env.dims, f, "")
+        else:
+            p.tensor(node, slots, env.dims, f, f"{name}(...)")
+
+    return build
+
+
+for _name, _rule in FIXED_MATRICES.items():
+    register(_name, f"{_name}(n)", f"the n x n 0/1 matrix with entry [q, k] = 1 where {_rule}")(
+        _fixed(_name))
+
+
+def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
+    if isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.terms[0].sign == 1:
+        value: Any = sympy.Integer(1)
+        for f in a.terms[0].product.factors:
+            v = scalar_of(f, env)
+            if v is None or not (v.is_integer or v.is_Integer):
+                raise error_at(f"{fn}(...) takes a size: a whole number, a declared dim or a "
+                               "product of them", f)
+            value = value * v
+        if value == 0:
+            raise error_at(f"{fn}(...) takes a positive size", a)
+        return value
+    raise error_at(f"{fn}(...) takes a size: a number or a declared dim", a)

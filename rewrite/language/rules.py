@@ -1,0 +1,142 @@
+"""`rule` statements -> `pattern.Rule` values (rules as data).
+
+A rule side is one product of indexed atoms: declared tensors, rule
+parameters (pattern variables with a kind), δ, with conj/inv/diag around a
+name and `*w` leg-group variables.  Both sides must have the same free
+indices.  Whether a rule is sound, and whether it simplifies or expands, is
+decided where rules are loaded (`rewriting.ruleset`), not here.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sympy
+
+from . import syntax as S
+from ..core.errors import InputError, error_at
+from ..core.kinds import Decl, Kind
+from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from .expressions import DELTA_NAMES, scalar_of
+
+if TYPE_CHECKING:
+    from .env import Env
+
+KINDS = {k.value: k for k in Kind}
+
+
+def _var_kind(param: S.Param) -> VarKind:
+    words = list(param.kind)
+    real = False
+    if words and words[0] == "real":
+        real, words = True, words[1:]
+    if len(words) != 1 or words[0] not in KINDS:
+        raise error_at(f"unknown kind '{' '.join(param.kind)}' (kinds: "
+                   f"{', '.join(KINDS)}, optionally preceded by 'real')", param)
+    return VarKind(KINDS[words[0]], real)
+
+
+def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
+               decls: dict[str, Decl]) -> tuple[Side, set[str], list[str]]:
+    if len(expr.terms) != 1 or expr.output is not None:
+        raise error_at("a rule side is one product of indexed tensors", expr)
+    term = expr.terms[0]
+    coeff: Any = sympy.Integer(term.sign)
+    atoms: list[Atom] = []
+    counts: dict[str, int] = {}
+    groups: set[str] = set()
+    for f in term.product.factors:
+        value = scalar_of(f, env)
+        if value is not None:
+            coeff = coeff * value
+            continue
+        atom = _rule_atom(f, params, env, decls)
+        for slot in atom.args:
+            for n in slot.names:
+                counts[n] = counts.get(n, 0) + 1
+            if slot.group:
+                groups.update(slot.names)
+        atoms.append(atom)
+    boundary = [n for n, c in counts.items() if c == 1]
+    return Side(tuple(atoms), coeff, tuple(boundary)), groups, boundary
+
+
+def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]) -> Atom:
+    conj, op = False, ""
+    node, idx = f, None
+    if isinstance(f, (S.Ref, S.Call)):
+        idx = f.indices
+    while isinstance(node, S.Call) and node.fn in ("conj", "inv", "diag"):
+        if len(node.args) != 1:
+            raise error_at(f"{node.fn} takes one tensor name", node)
+        if node.fn == "conj":
+            conj = not conj
+        elif op:
+            raise error_at("inv and diag do not combine", node)
+        else:
+            op = node.fn
+        inner = node.args[0]
+        if not (isinstance(inner, S.SumExpr) and len(inner.terms) == 1
+                and len(inner.terms[0].product.factors) == 1):
+            raise error_at("a rule atom is a tensor name with conj/inv/diag around it", inner)
+        node = inner.terms[0].product.factors[0]
+        if isinstance(node, (S.Ref, S.Call)) and node.indices is not None:
+            raise error_at("indices go outside conj(...)/inv(...)", node)
+    if not isinstance(node, S.Ref) or idx is None:
+        raise error_at("a rule side is a product of indexed tensors, as in X[a, b]", f)
+    name = node.name
+    head = DELTA if name in DELTA_NAMES else name
+    slots = []
+    for s in idx.slots:
+        if isinstance(s, S.Index):
+            if s.size is not None:
+                raise error_at("sizes are not written in rules", s)
+            slots.append(Slot((s.name,)))
+        elif isinstance(s, S.Stars):
+            slots.append(Slot(tuple(s.names), group=True))
+        else:
+            raise error_at("grouped legs (i k) are not allowed in rules", s)
+    has_group = any(s.group for s in slots)
+    if head == DELTA:
+        if op or conj:
+            raise error_at("δ takes no conj/inv/diag", f)
+    elif name in params:
+        pass
+    elif name in env.decls:
+        decl = env.decls[name]
+        decls[name] = decl
+        arity = 1 if op == "diag" else decl.arity
+        if not has_group and len(slots) != arity:
+            raise error_at(f"wrong number of legs: {name} has {arity}, but {len(slots)} "
+                       f"{'is' if len(slots) == 1 else 'are'} given", f)
+        if op == "inv" and not decl.is_a(Kind.INVERTIBLE):
+            raise error_at(f"inv({name}): {name} is not declared invertible (or unitary)", f)
+        if op == "diag" and not decl.is_a(Kind.DIAGONAL):
+            raise error_at(f"diag({name}): {name} is not declared diagonal", f)
+    else:
+        raise error_at(f"unknown name '{name}' (declare it, or make it a rule parameter)", node)
+    return Atom(head, tuple(slots), conj, op, idx.split, pos=(f.line, f.column))
+
+
+def build_rule(stmt: S.RuleStmt, env: Env) -> Rule:
+    """A `rule` statement as a `pattern.Rule` (both sides must share their boundary)."""
+    params: dict[str, VarKind] = {}
+    for prm in stmt.params:
+        if prm.name in params:
+            raise error_at(f"parameter '{prm.name}' is listed twice", prm)
+        params[prm.name] = _var_kind(prm)
+    decls: dict[str, Decl] = {}
+    lhs, g1, b1 = _rule_side(stmt.lhs, params, env, decls)
+    rhs, g2, b2 = _rule_side(stmt.rhs, params, env, decls)
+    if set(b1) != set(b2):
+        only_l = sorted(set(b1) - set(b2))
+        only_r = sorted(set(b2) - set(b1))
+        bits = []
+        if only_l:
+            bits.append(f"{', '.join(only_l)} only on the left")
+        if only_r:
+            bits.append(f"{', '.join(only_r)} only on the right")
+        line, col = stmt.arrow
+        raise InputError("the two sides of a rule must have the same free indices: "
+                         + "; ".join(bits), line, col, width=2)
+    return Rule(stmt.name, params, lhs, rhs, decls, frozenset(g1 | g2),
+                pos=(stmt.line, stmt.column), filename=env.filename, source=stmt.source)
