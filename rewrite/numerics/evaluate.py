@@ -243,7 +243,7 @@ FUNCTIONS = {
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
     "sum": lambda x: x,
-    # derivatives, for `diff` (rewrite.diff.DERIVATIVES)
+    # derivatives, for `diff` (core.functions.ELEMENTWISE)
     "step": _step,
     "dtanh": _dtanh,
     "dsigmoid": _dsigmoid,
