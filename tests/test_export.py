@@ -222,3 +222,10 @@ def test_cli_export_of_an_unknown_name_exits_2_with_a_caret():
 
     r = CliRunner().invoke(main, ["export", "Q[i]", "--to", "json"])
     assert r.exit_code == 2 and "^" in r.output
+
+
+def test_tex_braces_a_name_with_a_digit_before_its_indices():
+    from rewrite.views.export import _subscript
+
+    assert _subscript("L_{1}", "ab") == "{L_{1}}_{ab}"
+    assert _subscript("A", "ij") == "A_{ij}"

@@ -385,6 +385,14 @@ def _tex_indices(names: list[str]) -> str:
     return ",".join(tex)
 
 
+def _subscript(base: str, ix: str) -> str:
+    """`base_{ix}`, with a base that already carries a sub- or superscript
+    (`L_{1}` for L1, `X^{-1}`) braced first: TeX refuses a double subscript."""
+    if "_" in base or "^" in base:
+        base = "{" + base + "}"
+    return f"{base}_{{{ix}}}"
+
+
 def _tex_scalar(c: Any) -> str:
     return sympy.latex(sympy.sympify(c))
 
@@ -427,7 +435,7 @@ class _TexWriter:
                     base = rf"\operatorname{{diag}}({base})"
                 if node.conj:
                     base = rf"\overline{{{base}}}"
-                factors.append(f"{base}_{{{ix}}}")
+                factors.append(_subscript(base, ix))
             elif op.kind == "bubble":
                 node = d.nodes[op.node]
                 inner = self.sum_tex(node.inside, [net.names[i] for i in op.indices])
