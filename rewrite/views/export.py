@@ -386,9 +386,9 @@ def _tex_indices(names: list[str]) -> str:
 
 
 def _subscript(base: str, ix: str) -> str:
-    """`base_{ix}`, with a base that already carries a sub- or superscript
-    (`L_{1}` for L1, `X^{-1}`) braced first: TeX refuses a double subscript."""
-    if "_" in base or "^" in base:
+    """`base_{ix}`, with a base that already carries a subscript (`L_{1}`
+    for L1, `L_{1}^{-1}`) braced first: TeX refuses a double subscript."""
+    if "_" in base:
         base = "{" + base + "}"
     return f"{base}_{{{ix}}}"
 
