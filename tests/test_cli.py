@@ -90,7 +90,7 @@ def test_drawing_to_an_unwritable_place_is_an_input_error(tmp_path):
     p = tmp_path / "draw.tn"
     p.write_text(DECLS + 'draw A[i, j] to "/nonexistent/dir/x.svg"\n', encoding="utf-8")
     r = rewrite("run", str(p))
-    assert r.returncode == 2 and "cannot draw to '/nonexistent/dir/x.svg'" in r.stderr
+    assert r.returncode == 2 and "cannot write /nonexistent/dir/x.svg: no such folder" in r.stderr
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
 
 

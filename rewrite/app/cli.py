@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Callable
 
@@ -18,27 +19,31 @@ import click
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+# An argument with no spaces or brackets that has a folder separator, starts
+# with `~` or ends in a file extension (other than the .T/.H of matrix
+# notation) names a file, even when there is none: "no such file" says more
+# than a syntax error at the `/`.
+_PATH_LIKE = re.compile(r"[^\s\[\]()@,*+=]*([/\\][^\s\[\]()@,*+=]*|\.(?![TH]$)[^\W\d]\w*)|~\S*")
+
+
 def _source(arg: str) -> tuple[str, str]:
-    """A FILE|EXPR argument: the file's text, or the argument itself as text."""
-    if os.path.isfile(arg):
-        try:
-            with open(arg, encoding="utf-8") as f:
-                return f.read(), arg
-        except (OSError, UnicodeDecodeError) as e:
-            raise click.UsageError(f"cannot read {arg}: {e}")
-    if arg.endswith(".tn"):
-        raise click.UsageError(f"no such file: {arg}")
+    """A FILE|EXPR argument: the file's text, or the argument itself as text.
+
+    An existing path (a directory included) or a path-like argument is a
+    file, read by `core.files.read_text` (which says "no such file" or why it
+    cannot be read); anything else is an expression.
+    """
+    from ..core.files import read_text
+
+    if os.path.lexists(arg) or _PATH_LIKE.fullmatch(arg):
+        return read_text(arg), arg
     return arg, "<expr>"
 
 
 def _decls(paths: tuple[str, ...]) -> list[tuple[str, str]]:
-    out = []
-    for p in paths:
-        if not os.path.exists(p) or os.path.isdir(p):
-            raise click.UsageError(f"no such file: {p}")
-        with open(p, encoding="utf-8") as f:
-            out.append((f.read(), p))
-    return out
+    from ..core.files import read_text
+
+    return [(read_text(p), p) for p in paths]
 
 
 def _guard(fn: Callable[[], int]) -> None:
@@ -85,7 +90,13 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
     from .session import Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
-    session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"])
+    if html is not None:
+        from ..core.files import check_writable
+
+        check_writable(html)  # before the work, not after it
+    # Only `run` writes the pictures a file's `draw` statements ask for.
+    session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"],
+                      write_files=mode is None)
     session.arrays = _arrays(arrays)
     if arrays is not None:
         session.arrays_name = os.path.basename(arrays)
@@ -106,7 +117,7 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         out = render_text(results, trace=trace)
         if out:
             click.echo(out)
-    if html:
+    if html is not None:
         from ..views.report import write_html
 
         write_html(results, html)
@@ -152,7 +163,10 @@ _OPTIONS = {"check_steps": False}
 @click.option("--check-steps", is_flag=True,
               help="Debug mode: check every rewrite numerically and name the first step "
                    "that changes the value.")
-def main(check_steps: bool) -> None:
+@click.option("--max-file-size", "max_file_mb", type=click.FloatRange(min=0, min_open=True),
+              default=None, metavar="MB",
+              help="Refuse input files larger than this (default 64 MB).")
+def main(check_steps: bool, max_file_mb: float | None) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
 
     \b
@@ -161,6 +175,10 @@ def main(check_steps: bool) -> None:
     rewrite repl                                 explore interactively
     """
     _OPTIONS["check_steps"] = check_steps
+    if max_file_mb is not None:
+        from ..core import files
+
+        files.MAX_FILE_BYTES = int(max_file_mb * 2**20)
 
 
 @main.command()
@@ -241,10 +259,13 @@ def show(source: str, decls, trace: bool, as_json: bool) -> None:
 def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats: bool) -> None:
     """Draw a diagram in Penrose style (SVG, PNG or TikZ), or measure its picture."""
     def body() -> int:
+        from ..views.draw import check_target
         from .session import Session
 
-        if not (out or as_json or stats):
+        if out is None and not (as_json or stats):
             raise click.UsageError("say where to draw (-o OUT.svg|png|tex) or ask for --json or --stats")
+        if out is not None:
+            check_target(out)
         session = Session()
         for dtext, dname in _decls(decls):
             session.load_declarations(dtext, dname)
@@ -252,13 +273,8 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
         value = session.last_value(text, name)
         from ..views.draw import draw as draw_to
 
-        if out:
-            try:
-                draw_to(value, out, widths=widths)
-            except (OSError, ValueError) as e:
-                reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-                raise click.UsageError(reason if reason.startswith("cannot draw")
-                                       else f"cannot draw to {out!r}: {reason}")
+        if out is not None:
+            draw_to(value, out, widths=widths)
             if not (as_json or stats):
                 click.echo(f"wrote {out}")
         if as_json or stats:
@@ -298,13 +314,15 @@ def _last_value(source: str, decls):
 def export(source: str, target: str, out: str | None, decls) -> None:
     """Export the (last) expression as code, JSON or LaTeX."""
     def body() -> int:
+        from ..core.files import check_writable, write_text
         from ..views.export import export as export_value
 
+        if out is not None:
+            check_writable(out)
         _, value = _last_value(source, decls)
         text = export_value(value, target)
-        if out:
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(text)
+        if out is not None:
+            write_text(out, text)
             click.echo(f"wrote {out}")
         else:
             click.echo(text, nl=False)

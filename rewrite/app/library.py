@@ -212,11 +212,10 @@ def program(text: str = "") -> Program:
 
 def load(path: str | os.PathLike) -> Program:
     """A `Program` from a `.tn` file."""
+    from ..core.files import read_text
+
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise InputError(f"no such file: {path}")
-    with open(path, encoding="utf-8") as f:
-        return Program(f.read(), path)
+    return Program(read_text(path), path)
 
 
 # --------------------------------------------------------------------- diagram

@@ -451,9 +451,10 @@ class ReplState:
     def cmd_save(self, arg: str) -> str:
         if not arg:
             raise InputError("usage: :save FILE")
+        from ..core.files import write_text
+
         path = _one_path(arg)
-        text = self.saved_text()
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, self.saved_text())
         return f"wrote {path}"
 
     def cmd_draw(self, arg: str) -> str:
@@ -475,9 +476,10 @@ class ReplState:
     def cmd_load(self, arg: str) -> str:
         if not arg:
             raise InputError("usage: :load FILE")
+        from ..core.files import read_text
+
         path = _one_path(arg)
-        text = Path(path).read_text(encoding="utf-8")
-        out = self.run_text(text, path)
+        out = self.run_text(read_text(path), path)
         return out if out else f"loaded {path}"
 
     def cmd_help(self, arg: str) -> str:
@@ -600,10 +602,11 @@ def _rule_text(r: Any) -> str:
 
 
 def _one_path(arg: str) -> str:
+    """The one file name in a command's argument, shell-quoted or not."""
     try:
         parts = shlex.split(arg)
-    except ValueError:
-        parts = [arg]
+    except ValueError:  # an unclosed quote: never a file named after it
+        raise InputError(f"unclosed quote in the file name {arg}") from None
     if len(parts) != 1:
         raise InputError(f"expected one file name, got {arg!r}")
     return os.path.expanduser(parts[0])

@@ -129,13 +129,16 @@ class Session:
     """Declarations and rules accumulated over one file or one REPL session."""
 
     def __init__(self, trace: bool = False, out_dir: str | None = None,
-                 check_steps: bool = False) -> None:
+                 check_steps: bool = False, write_files: bool = True) -> None:
         from ..language.env import Env
 
         self.env = Env()
         self.check_steps = check_steps
         self.trace = trace
         self.out_dir = out_dir
+        # `rewrite show|prove|check|simplify FILE` run a file's draw statements
+        # without writing their pictures: only `run` (and the REPL) write files.
+        self.write_files = write_files
         self._core = None
         self._gauge = None
         self._draw_count = 0
@@ -352,21 +355,23 @@ class Session:
                       data=report.to_json())
 
     def _draw(self, stmt, src, value) -> Result:
+        from ..core.files import FileError
         from ..views.draw import draw
 
         self._draw_count += 1
-        target = stmt.target or f"diagram-{stmt.line}.svg"
+        target = stmt.target if stmt.target is not None else f"diagram-{stmt.line}.svg"
         if self.out_dir and not os.path.isabs(target):
             target = os.path.join(self.out_dir, target)
+        if not self.write_files:
+            return Result("draw", stmt.line, src, "ok",
+                          f"not written: only `rewrite run` writes {target}", value=value,
+                          data={"file": None})
         try:
             draw(value, target)
-        except (OSError, ValueError) as e:
+        except FileError as e:
             # A file that cannot be written, or a format we do not draw: the
             # user's mistake, pointed at like any other.
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            message = reason if reason.startswith("cannot draw") else (
-                f"cannot draw to {target!r}: {reason}")
-            raise InputError(message, stmt.line, stmt.column,
+            raise InputError(e.message, stmt.line, stmt.column,
                              width=max(1, stmt.end_column - stmt.column)) from None
         return Result("draw", stmt.line, src, "ok", f"wrote {target}", value=value,
                       data={"file": target})

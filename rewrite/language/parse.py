@@ -182,6 +182,10 @@ class _ToSyntax(Transformer):
 
     def draw_stmt(self, items):
         target = items[1][1:-1] if len(items) > 1 else None
+        if target is not None and not target.strip():
+            tok = items[1]
+            raise InputError("draw ... to needs a file name, not an empty string",
+                             tok.line, tok.column, width=len(tok))
         return S.Command("draw", items[0], target=target, **_span(items))
 
     def expr_stmt(self, items):
@@ -394,6 +398,8 @@ def parse(text: str, filename: str | None = None) -> list[S.Stmt]:
         return p.parse(text)
     except UnexpectedInput as e:
         raise _syntax_error(e, text, filename) from None
+    except InputError as e:  # raised by the inline transformer, at a token
+        raise e.located(text, filename) from None
     except VisitError as e:
         orig = e.orig_exc
         if isinstance(orig, InputError):

@@ -14,7 +14,7 @@ import sympy
 
 from . import syntax as S
 from ..core.errors import InputError, error_at
-from ..core.kinds import Decl, Kind
+from ..core.kinds import Decl, Kind, kind_is_a
 from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 from .expressions import DELTA_NAMES, scalar_of
 
@@ -100,7 +100,15 @@ def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, De
         if op or conj:
             raise error_at("δ takes no conj/inv/diag", f)
     elif name in params:
-        pass
+        # A variable stands for any tensor of its kind: inv and diag need the
+        # kind to promise them, as they do for a declared tensor.
+        kind = params[name].kind
+        if op == "inv" and not kind_is_a(kind, Kind.INVERTIBLE):
+            raise error_at(f"inv({name}): the variable {name} is '{kind.value}'; declare it "
+                           f"'{name}: invertible' (or unitary)", f)
+        if op == "diag" and not kind_is_a(kind, Kind.DIAGONAL):
+            raise error_at(f"diag({name}): the variable {name} is '{kind.value}'; declare it "
+                           f"'{name}: diagonal'", f)
     elif name in env.decls:
         decl = env.decls[name]
         decls[name] = decl

@@ -521,8 +521,10 @@ def load_rules(source: Union[str, Path], env: Any = None, filename: str | None =
 
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
                                    and source.endswith(".tn") and Path(source).exists()):
+        from ..core.files import read_text
+
         filename = filename or str(source)
-        text = Path(source).read_text(encoding="utf-8")
+        text = read_text(str(source))
     else:
         text = str(source)
     env = Env() if env is None else env

@@ -1025,9 +1025,18 @@ def to_svg(x: Union[Diagram, Sum], widths: bool = False) -> str:
     return buf.getvalue()
 
 
+def png_bytes(x: Union[Diagram, Sum], widths: bool = False, dpi: float = 150) -> bytes:
+    """The picture as PNG bytes."""
+    buf = io.BytesIO()
+    _save(scene(x, widths), buf, "png", dpi)
+    return buf.getvalue()
+
+
 def to_png(x: Union[Diagram, Sum], path: str, widths: bool = False, dpi: float = 150) -> None:
     """Write the picture to `path` as PNG."""
-    _save(scene(x, widths), path, "png", dpi)
+    from ..core.files import write_bytes
+
+    write_bytes(path, png_bytes(x, widths, dpi))
 
 
 # --------------------------------------------------------------------- TikZ
@@ -1086,19 +1095,35 @@ def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = Fal
 # -------------------------------------------------------------------- files
 
 
+DRAW_FORMATS = (".svg", ".png", ".tex")
+
+
+def check_target(path: str) -> None:
+    """Refuse, before drawing, a file name whose extension we do not draw or
+    a place that can never be written (`core.files.check_writable`)."""
+    from ..core.files import FileError, check_writable
+
+    check_writable(path)
+    if os.path.splitext(path)[1].lower() not in DRAW_FORMATS:
+        raise FileError(f"cannot draw to {path!r}: use a .svg, .png or .tex file name", path)
+
+
 def draw(x: Union[Diagram, Sum], path: str, widths: bool = False) -> None:
-    """Write a picture, the format chosen by the extension: .svg, .png or .tex."""
+    """Write a picture, the format chosen by the extension: .svg, .png or .tex.
+
+    The picture is made in memory and written in one go, so a path that cannot
+    be written raises `core.files.FileError` (an input error naming the path).
+    """
+    from ..core.files import write_bytes, write_text
+
+    check_target(path)
     ext = os.path.splitext(path)[1].lower()
     if ext == ".svg":
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(to_svg(x, widths=widths))
+        write_text(path, to_svg(x, widths=widths))
     elif ext == ".png":
-        to_png(x, path, widths=widths)
-    elif ext == ".tex":
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(to_tikz(x, standalone=True, widths=widths))
+        write_bytes(path, png_bytes(x, widths=widths))
     else:
-        raise ValueError(f"cannot draw to {path!r}: use a .svg, .png or .tex file name")
+        write_text(path, to_tikz(x, standalone=True, widths=widths))
 
 
 # ------------------------------------------------------------ notebook display

@@ -151,5 +151,6 @@ def render_html(results: list[Any], title: str = "penrose-rewrite: proofs") -> s
 
 def write_html(results: list[Any], path: str) -> None:
     """Write the page of pictures for `results` (one `run.Result` per statement)."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render_html(results))
+    from ..core.files import write_text
+
+    write_text(path, render_html(results))
