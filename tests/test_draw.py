@@ -324,7 +324,9 @@ def test_draw_chooses_the_format_by_extension(tmp_path):
 
 
 def test_draw_rejects_an_unknown_extension(tmp_path):
-    with pytest.raises(ValueError, match=r"\.svg, \.png or \.tex"):
+    from rewrite.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"\.svg, \.png or \.tex"):
         draw(trace3(), str(tmp_path / "pic.bmp"))
 
 
