@@ -167,6 +167,7 @@ class ReplState:
                     "(this is a bug in penrose-rewrite; set REWRITE_DEBUG=1 for the traceback)")
 
     def _meta(self, text: str) -> str:
+        text = _without_comment(text)
         word, _, rest = text[1:].partition(" ")
         word = word.strip()
         fn = self._commands.get(word)
@@ -847,3 +848,18 @@ def run_repl(file: str | None = None, *, input: Any = None, output: Any = None,
         if out:
             write(out)
     return 0
+
+
+def _without_comment(text: str) -> str:
+    """A colon command without its trailing `# comment` (as in the language):
+    a `#` at the start of a word and outside quotes starts the comment."""
+    quote = None
+    for k, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (k == 0 or text[k - 1].isspace()):
+            return text[:k].rstrip()
+    return text

@@ -1201,17 +1201,15 @@ def plain_text(x: Union[Diagram, Sum]) -> str:
 
 
 def repr_latex(x: Union[Diagram, Sum]) -> str:
-    """Index notation as a formula, for Jupyter's `_repr_latex_`."""
+    """Index notation as a formula, for Jupyter's `_repr_latex_`: tensors with
+    their indices as subscripts and explicit sums over inner indices, as
+    `rewrite export --to tex` writes it."""
     try:
-        from . import printer
+        from .export import export
     except ImportError:
-        printer = None
-    if printer is not None:
-        fmt = printer.format_diagram if isinstance(x, Diagram) else getattr(printer, "format_sum", None)
-        if fmt is not None:
-            text = fmt(x)
-            escaped = "".join("\\" + ch if ch in "_#$%&{}" else ch for ch in text)
-            return f"$\\texttt{{{escaped}}}$"
+        export = None
+    if export is not None:
+        return "$" + export(x, "tex").strip() + "$"
     return f"${_sum_text(_as_sum(x), tex=True)}$"
 
 
