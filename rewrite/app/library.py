@@ -137,9 +137,11 @@ class Program:
         """Names of the lets, in the order they were defined."""
         return list(self.env.lets)
 
-    def diagram(self, text: str) -> "Diagram":
-        """The value of an expression in this program's language."""
-        from ..language.build import build_expr
+    def diagram(self, text: str, *, like: "Diagram | None" = None) -> "Diagram":
+        """The value of an expression in this program's language.  With `like`,
+        free indices that nothing sizes (a lone `δ[b, c]`) take the size of
+        `like`'s leg of the same name, as the other side of an equation sizes them."""
+        from ..language.build import _hints, build_expr
         from ..language.parse import parse
 
         name = "<expr>"
@@ -147,8 +149,9 @@ class Program:
         if len(stmts) != 1 or not isinstance(stmts[0], S.Command) or not stmts[0].bare:
             raise InputError("expected one expression (declarations go to Program.extend)",
                              1, 1, text, name)
+        hints = _hints(like.value, stmts[0].expr) if like is not None else None
         try:
-            return Diagram(self, build_expr(stmts[0].expr, self.env))
+            return Diagram(self, build_expr(stmts[0].expr, self.env, hints))
         except InputError as e:
             raise _located(e, text, name)
 
@@ -275,7 +278,9 @@ class Diagram:
         return hash(self._canonical())
 
     def _other(self, x: Any) -> "Diagram":
-        return self.program.diagram(x) if isinstance(x, str) else Diagram(self.program, x)
+        if isinstance(x, str):
+            return self.program.diagram(x, like=self)
+        return Diagram(self.program, x)
 
     # -- rewriting ---------------------------------------------------------------
 
@@ -365,8 +370,17 @@ class Diagram:
     def cost(self, **sizes: int):
         """Contraction orders (as written, and the best found) with their flops,
         as `rewrite cost` reports them; sizes not given are sampled."""
+        import sympy
+
         from ..numerics.cost import contraction_cost
 
+        for name, value in sizes.items():
+            if name not in self.program.env.dims:
+                raise InputError(f"cost: no dim named {name!r} (dims: "
+                                 f"{', '.join(self.program.env.dims) or 'none'})")
+            declared = sympy.sympify(self.program.env.dims[name])
+            if declared.is_Integer and int(declared) != value:
+                raise InputError(f"cost: {name} is declared {declared}, not {value}")
         return CostReport(contraction_cost(self.value, self.program.env, sizes=sizes))
 
     # -- views -------------------------------------------------------------------
@@ -415,13 +429,16 @@ class CostReport:
 
     @property
     def naive_flops(self) -> Any:
+        """Flops of the order as written (symbolic in the sizes)."""
         return self.report.naive_flops
 
     @property
     def best_flops(self) -> Any:
+        """Flops of the best order found (symbolic in the sizes)."""
         return self.report.best_flops
 
     def to_json(self) -> dict:
+        """The report as `rewrite cost --json` writes it."""
         return self.report.to_json()
 
     def __str__(self) -> str:
