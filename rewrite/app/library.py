@@ -141,7 +141,7 @@ class Program:
         """The value of an expression in this program's language.  With `like`,
         free indices that nothing sizes (a lone `δ[b, c]`) take the size of
         `like`'s leg of the same name, as the other side of an equation sizes them."""
-        from ..language.build import _hints, build_expr
+        from ..language.expressions import _hints, build_expr
         from ..language.parse import parse
 
         name = "<expr>"
