@@ -212,3 +212,36 @@ def test_every_named_diagram_of_the_examples_is_drawn_cleanly(path):
 
 def test_two_layer_transformer_inlined_fits_4000_points():
     assert picture_stats(example("path_expansion.tn", "out")).width <= 4000
+
+
+# ------------------------------------------------------------------- boxes
+
+
+def boxed(decls: str, expr: str):
+    s = Session()
+    s.load_declarations(decls, "net.tn")
+    return s.last_value(expr, "<expr>", boxes=True)
+
+
+def test_two_layer_transformer_with_boxed_lets_fits_2000_points():
+    text = (ROOT / "examples" / "path_expansion.tn").read_text(encoding="utf-8")
+    st = picture_stats(boxed(text, "out"))
+    assert st.width <= 2000 and st.crossings == 0
+
+
+def test_boxed_draw_keeps_each_let_as_one_labelled_box_and_opens_the_named_one():
+    text = (ROOT / "examples" / "path_expansion.tn").read_text(encoding="utf-8")
+    nodes = picture_json(boxed(text, "out"))["nodes"]
+    boxes = sorted(n["label"] for n in nodes if n["shape"] == "box")
+    assert boxes == ["r", "r", "r", "r"]  # r read once directly and three times by layer 2
+    assert "WQK2" in {n["label"] for n in nodes}
+
+
+def test_draw_statement_takes_boxed_before_its_file():
+    from rewrite.language.parse import parse
+
+    (plain,) = parse('draw out to "a.svg"\n', "x.tn")
+    (kept,) = parse('draw out boxed to "a.svg"\n', "x.tn")
+    (bare,) = parse("draw out boxed\n", "x.tn")
+    assert (plain.boxed, kept.boxed, bare.boxed) == (False, True, True)
+    assert kept.target == "a.svg" and bare.target is None

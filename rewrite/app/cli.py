@@ -256,7 +256,9 @@ def show(source: str, decls, trace: bool, as_json: bool) -> None:
               help="Print the layout (nodes, wires, labels in SVG points) as JSON.")
 @click.option("--stats", is_flag=True,
               help="Print wire crossings, node overlaps, wire length and size.")
-def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats: bool) -> None:
+@click.option("--boxes", is_flag=True, help="Keep named lets as labelled boxes (as `draw E boxed`).")
+def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats: bool,
+         boxes: bool) -> None:
     """Draw a diagram in Penrose style (SVG, PNG or TikZ), or measure its picture."""
     def body() -> int:
         from ..views.draw import check_target
@@ -270,7 +272,7 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
         for dtext, dname in _decls(decls):
             session.load_declarations(dtext, dname)
         text, name = _source(source)
-        value = session.last_value(text, name)
+        value = session.last_value(text, name, boxes=boxes)
         from ..views.draw import draw as draw_to
 
         if out is not None:

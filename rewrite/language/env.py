@@ -36,6 +36,10 @@ class Env:
         self.rules: list[Rule] = []
         self.constraints: list[Any] = []
         self.filename: str | None = None
+        # While True, a let is built as one opaque node (drawn as a labelled
+        # box) instead of being inlined: see `expressions.build_boxed`.
+        self.boxed = False
+        self.let_exprs: dict[str, S.Expr] = {}
 
     def execute_declaration(self, stmt: S.Stmt) -> None:
         if isinstance(stmt, S.DimStmt):
@@ -130,6 +134,7 @@ class Env:
                 raise error_at(f"the let's legs {names} are not the free indices of its value "
                            f"{list(value.free)}", st.indices)
         self.lets[st.name] = value
+        self.let_exprs[st.name] = st.expr
 
 
 def reorder(s: Sum, order: Sequence[str]) -> Sum:

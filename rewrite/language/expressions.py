@@ -36,6 +36,31 @@ DELTA_NAMES = ("δ", "delta")
 # ------------------------------------------------------------------ expressions
 
 
+def _bare_let(expr: S.Expr, env: Env) -> str | None:
+    """The let's name when `expr` is nothing but a let's name (`out`)."""
+    if len(expr.terms) != 1 or expr.output is not None or expr.terms[0].sign < 0:
+        return None
+    factors = expr.terms[0].product.factors
+    if len(factors) == 1 and isinstance(factors[0], S.Ref) and factors[0].indices is None:
+        return factors[0].name if factors[0].name in env.let_exprs else None
+    return None
+
+
+def build_boxed(expr: S.Expr, env: Env) -> Sum:
+    """The expression for a picture with every named let kept as one
+    labelled box (`draw E boxed`, `rewrite draw --boxes`): a two-layer model
+    then fits a page.  A bare let name is opened one level, so `draw out
+    boxed` shows what `out` is made of.  The value is for drawing only: its
+    boxes are opaque nodes, not the lets' tensors."""
+    name = _bare_let(expr, env)
+    target = env.let_exprs[name] if name else expr
+    before, env.boxed = env.boxed, True
+    try:
+        return build_expr(target, env)
+    finally:
+        env.boxed = before
+
+
 def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -> Sum:
     """An expression as a `Sum` of diagrams with one ordered set of free legs.
 
@@ -207,6 +232,10 @@ def _ref(f: S.Ref, p: Product, env: Env) -> None:
         p.delta(_slots(f.indices), env.dims, f)
     elif name in env.decls:
         p.tensor(TensorNode(env.decls[name]), _slots(f.indices), env.dims, f, name)
+    elif name in env.lets and env.boxed:
+        value = env.lets[name]
+        box = Decl(name, Kind.GENERIC, tuple(value.free), tuple(value.sizes), len(value.free), builtin="let")
+        p.tensor(TensorNode(box), _slots(f.indices), env.dims, f, name)
     elif name in env.lets:
         p.embed(env.lets[name], _slots(f.indices), env.dims, f, name)
     elif name in env.dims and f.indices is None:

@@ -181,12 +181,14 @@ class _ToSyntax(Transformer):
         return S.Command(str(items[0]), items[1], items[3], **_span(items))
 
     def draw_stmt(self, items):
-        target = items[1][1:-1] if len(items) > 1 else None
+        boxed = any(isinstance(t, Token) and t.type == "BOXED" for t in items[1:])
+        strings = [t for t in items[1:] if isinstance(t, Token) and t.type == "STRING"]
+        target = strings[0][1:-1] if strings else None
         if target is not None and not target.strip():
-            tok = items[1]
+            tok = strings[0]
             raise InputError("draw ... to needs a file name, not an empty string",
                              tok.line, tok.column, width=len(tok))
-        return S.Command("draw", items[0], target=target, **_span(items))
+        return S.Command("draw", items[0], target=target, boxed=boxed, **_span(items))
 
     def expr_stmt(self, items):
         return S.Command("show", items[0], bare=True, **_span(items))

@@ -242,6 +242,7 @@ class Command(Located):
     rhs: Expr | None = None
     target: str | None = None
     bare: bool = False
+    boxed: bool = False  # `draw E boxed`: named lets drawn as labelled boxes
 
 
 Stmt = Union[DimStmt, DeclStmt, LetStmt, RuleStmt, Command]

@@ -311,6 +311,9 @@ def _base_shape(node, gid: str, c: Point, dirs: dict[int, Point], in_row: bool) 
         text = node_label(node)[0]
         return Shape(gid, "box", c, "bubble", width=max(0.75, CHAR_W * len(text) + 0.35), height=0.62)
     decl = node.decl
+    if decl.builtin == "let":  # a named let kept whole: a box with its name
+        return Shape(gid, "polygon", c, "bubble",
+                     vertices=_polygon(c, [(0.4, -0.3), (0.4, 0.3), (-0.4, 0.3), (-0.4, -0.3)], (1.0, 0.0)))
     if decl.builtin == "fuse":
         u = _facing(node, dirs, in_row)
         return Shape(gid, "polygon", c, "ink",
@@ -422,6 +425,8 @@ def shape_gid(node) -> str:
     if isinstance(node, BubbleNode):
         return f"bubble-{node.title}" if node.fn != "sum" else "bubble-sum"
     decl = node.decl
+    if decl.builtin == "let":
+        return f"let-box-{decl.name}"
     if decl.builtin == "fuse":
         return "fuse-bar"
     if node.op == "diag" or decl.kind is Kind.DIAGONAL:

@@ -55,9 +55,11 @@ def _bezier(pts: tuple[Point, ...]) -> list[Point]:
 
 def _shape_name(s: Shape) -> str:
     """The shape a reader sees: the form, with polygons named by their kind."""
+    if s.form == "box":
+        return "bubble"  # a function's (or a sum's) box drawn around what it holds
     if s.form != "polygon":
         return s.form
-    for name in ("triangle", "square", "diamond", "bar"):
+    for name in ("triangle", "square", "diamond", "bar", "box"):
         if f"-{name}" in s.gid:
             return name
     return "triangle" if len(s.vertices) == 3 else "polygon"
