@@ -29,9 +29,25 @@ path and get comparable keys):
 * **bliss** (through python-igraph) when a component has interchangeable
   ports, or when a closed component is so symmetric that more than
   `MAX_ANCHORS` anchors survive refinement (tr(A^N) has N equivalent anchors,
-  and trying them all would be O(N^2)).  The port graph is encoded as a
-  vertex-coloured simple graph: a vertex per node, a vertex per port (coloured
-  by node label and port index, or "sym"), edges node-port and port-port.
+  and trying them all would be O(N^2)).  The port graph is encoded compactly
+  (`_compact`): a vertex per node, a plain edge for a single wire between two
+  interchangeable ports, and one or two subdivision vertices (coloured by port
+  index) for every other wire.
+
+Colour refinement only ever *chooses* (anchors, or bliss's starting colours);
+the key itself always spells out the whole component, so refinement cannot
+make two different diagrams equal, and because every colour is a function of
+the component's isomorphism class it cannot make two isomorphic ones differ.
+Components of more than `SMALL` vertices are refined with numpy (`_Arrays`,
+64-bit hashes of the neighbours' colours, one vectorised pass per round) rather
+than with Python dicts.  On a regular graph with interchangeable ports (every
+node alike, every node of degree 3, say) refinement cannot split anything and
+bliss would try each of the N nodes in turn (O(N^2)); there the sizes of the
+spheres of radius 2, 3, ... around each node (igraph, in C) are added to the
+colours until a small class appears: short cycles make the spheres near them
+smaller, which is what breaks the tie on irregular graphs, and the search stops
+after two radii that split nothing (vertex-transitive graphs, where bliss's
+automorphism pruning is what helps).
 
 A component key is tagged with the path that made it; the diagram key is the
 sorted tuple of component keys plus the scalar.
@@ -47,8 +63,15 @@ from .diagram import BOUNDARY, Diagram, Node, Sum
 
 # More anchors than this after refinement: hand the component to bliss.
 MAX_ANCHORS = 16
-# Colour-refinement rounds spent looking for a small anchor class.
+# Colour-refinement rounds spent looking for a small anchor class (Python path).
 REFINE_ROUNDS = 4
+# Components with more vertices than this are refined with numpy.
+SMALL = 64
+# Rounds of numpy refinement; a long chain would need as many rounds as it is
+# long, so refinement stops here and leaves the rest to bliss's own refinement.
+NP_ROUNDS = 24
+# Largest sphere radius tried on regular components (see the module docstring).
+MAX_RADIUS = 8
 
 
 # ------------------------------------------------------------------- scalars
@@ -100,31 +123,42 @@ class _Flat:
     __slots__ = ("labels", "adj", "sym")
 
     def __init__(self, d: Diagram, by_position: bool) -> None:
+        # Labels and arities are looked up once per distinct node object (nodes
+        # are shared, and hashing a frozen dataclass rehashes its fields).
+        by_id: dict[int, tuple[str, int, bool]] = {}
         label_of: dict[Node, str] = {}
         index: dict[int, int] = {}
         labels: list[str] = []
         sym: list[bool] = []
+        arity: list[int] = []
         for v, node in d.nodes.items():
             index[v] = len(labels)
-            lab = label_of.get(node)
-            if lab is None:
-                lab = label_of[node] = repr((node.key, node.arity))
-            labels.append(lab)
-            sym.append(bool(node.symmetric_ports))
+            info = by_id.get(id(node))
+            if info is None:
+                lab = label_of.get(node)
+                if lab is None:
+                    lab = label_of[node] = repr((node.key, node.arity))
+                info = by_id[id(node)] = (lab, node.arity, bool(node.symmetric_ports))
+            labels.append(info[0])
+            arity.append(info[1])
+            sym.append(info[2])
         base = len(labels)
         for k, (name, size) in enumerate(zip(d.free, d.free_sizes)):
             labels.append(repr(("F", k if by_position else name, str(size))))
             sym.append(False)
 
-        def vert(p: tuple[int, int]) -> tuple[int, int]:
-            return (base + p[1], 0) if p[0] == BOUNDARY else (index[p[0]], p[1])
-
         link = d.link
         adj: list[list[tuple[int, int]]] = []
-        for v, node in d.nodes.items():
-            adj.append([vert(link[(v, i)]) for i in range(node.arity)])
+        append = adj.append
+        for (v, ar) in zip(d.nodes, arity):
+            row = []
+            for i in range(ar):
+                u, j = link[(v, i)]
+                row.append((base + j, 0) if u == BOUNDARY else (index[u], j))
+            append(row)
         for k in range(len(d.free)):
-            adj.append([vert(link[(BOUNDARY, k)])])
+            u, j = link[(BOUNDARY, k)]
+            append([(base + j, 0) if u == BOUNDARY else (index[u], j)])
         self.labels = labels
         self.adj = adj
         self.sym = sym
@@ -222,11 +256,141 @@ def _code_key(flat: _Flat, comp: list[int]) -> tuple | None:
     return ("code", table, array("q", best).tobytes())
 
 
+# --------------------------------------------------------- numpy refinement
+
+
+_U = "uint64"
+
+
+def _mix(x: "np.ndarray") -> "np.ndarray":
+    """splitmix64's finaliser on uint64 arrays (wrapping arithmetic, so exact)."""
+    import numpy as np
+
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+class _Arrays:
+    """One component as flat arrays, local vertex numbers 0..n-1 in `comp` order.
+
+    `off[v]:off[v+1]` are v's ports; for port p, `owner[p]` is its vertex,
+    `across[p]` the port at the other end of its wire, and `salt[p]` its index
+    (ordered ports) or a constant (interchangeable ports: the index means
+    nothing there, so it must not reach a colour).
+    """
+
+    def __init__(self, flat: "_Flat", comp: list[int]) -> None:
+        import numpy as np
+
+        pos = {v: k for k, v in enumerate(comp)}
+        adj = flat.adj
+        deg = np.fromiter((len(adj[v]) for v in comp), dtype=np.int64, count=len(comp))
+        off = np.zeros(len(comp) + 1, dtype=np.int64)
+        np.cumsum(deg, out=off[1:])
+        ends = np.fromiter((x for v in comp for u, j in adj[v] for x in (pos[u], j)),
+                           dtype=np.int64, count=2 * int(off[-1]))
+        nbr, nport = ends[0::2], ends[1::2]
+        sym = np.fromiter((flat.sym[v] for v in comp), dtype=bool, count=len(comp))
+        self.n = len(comp)
+        self.deg = deg
+        self.off = off
+        self.owner = np.repeat(np.arange(len(comp)), deg)
+        self.across = off[nbr] + nport
+        local = np.arange(int(off[-1]), dtype=np.int64) - off[self.owner]
+        self.salt = np.where(sym[self.owner], np.uint64(0xFFFFFFFF), (local + 1).astype(np.uint64))
+        self.nbr = nbr
+
+    def step(self, colour: "np.ndarray") -> "np.ndarray":
+        """One refinement round: mix each vertex's colour with its ports' views.
+
+        A port sees the colour of the vertex across and the index of the port
+        across; ordered ports add their own index, interchangeable ones do not,
+        and the views are summed (mod 2^64), so only their multiset counts for
+        interchangeable ports while position counts for ordered ones.
+        """
+        import numpy as np
+
+        if self.owner.size == 0:
+            return _mix(colour + np.uint64(1))
+        seen = _mix(colour[self.nbr] ^ _mix(self.salt[self.across]))
+        view = _mix(seen + self.salt * np.uint64(0x9E3779B97F4A7C15))
+        starts = np.minimum(self.off[:-1], self.owner.size - 1)
+        total = np.add.reduceat(view, starts)
+        total[self.deg == 0] = 0
+        return _mix(colour * np.uint64(0x9E3779B97F4A7C15) + total)
+
+
+def _classes(colour: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    import numpy as np
+
+    return np.unique(colour, return_counts=True)
+
+
+def _rarest_np(colour: "np.ndarray") -> "np.ndarray":
+    """The vertices of the smallest colour class (ties: the smallest colour)."""
+    import numpy as np
+
+    vals, counts = _classes(colour)
+    best = vals[np.lexsort((vals, counts))[0]]
+    return np.flatnonzero(colour == best)
+
+
+def _refine_np(a: _Arrays, colour: "np.ndarray", enough: int) -> tuple["np.ndarray", bool]:
+    """Refine until the rarest class has at most `enough` vertices, nothing splits,
+    or NP_ROUNDS pass.  Returns the colours and whether they are stable."""
+    classes = _classes(colour)[0].size
+    for _ in range(NP_ROUNDS):
+        if _classes(colour)[1].min() <= enough:
+            return colour, False
+        new = a.step(colour)
+        n = _classes(new)[0].size
+        if n == classes:
+            return colour, True
+        colour, classes = new, n
+    return colour, False
+
+
+def _label_colours(flat: "_Flat", comp: list[int]) -> tuple[tuple[str, ...], "np.ndarray"]:
+    import numpy as np
+
+    table = tuple(sorted({flat.labels[v] for v in comp}))
+    pos = {lab: r for r, lab in enumerate(table)}
+    rank = np.fromiter((pos[flat.labels[v]] for v in comp), dtype=np.uint64, count=len(comp))
+    return table, _mix(rank + np.uint64(1))
+
+
+def _spheres(a: _Arrays, colour: "np.ndarray") -> "np.ndarray":
+    """Add the sizes of the spheres of radius 2, 3, ... around each vertex to its
+    colour (then refine), until the rarest class is small or two radii split nothing."""
+    import igraph
+    import numpy as np
+
+    ends = np.stack([a.owner, a.nbr], axis=1)
+    g = igraph.Graph(n=a.n, edges=ends[ends[:, 0] < ends[:, 1]].tolist())
+    g.simplify()
+    classes = _classes(colour)[0].size
+    idle = 0
+    for r in range(2, MAX_RADIUS + 1):
+        sizes = np.asarray(g.neighborhood_size(order=r, mindist=r), dtype=np.uint64)
+        colour, _ = _refine_np(a, _mix(colour + _mix(sizes + np.uint64(r))), MAX_ANCHORS)
+        if _classes(colour)[1].min() <= MAX_ANCHORS:
+            break
+        n = _classes(colour)[0].size
+        idle = idle + 1 if n == classes else 0
+        classes = n
+        if idle >= 2:
+            break
+    return colour
+
+
 # -------------------------------------------------------------------- bliss
 
 
 def _encode(flat: _Flat, verts: list[int]) -> tuple[list[tuple], list[tuple[int, int]]]:
-    """Vertex-coloured simple graph of the port graph on `verts`.
+    """Vertex-coloured simple graph of the port graph on `verts` (the oracle's encoding).
 
     Returns (colours, edges): one vertex per node (colour ("N", label)), then one
     per port (colour ("P", label, index), index -1 for interchangeable ports);
@@ -253,7 +417,85 @@ def _encode(flat: _Flat, verts: list[int]) -> tuple[list[tuple], list[tuple[int,
     return colours, edges
 
 
-def _bliss_key(flat: _Flat, verts: list[int]) -> tuple:
+def _compact(flat: _Flat, comp: list[int]) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The component as a small vertex-coloured simple graph for bliss.
+
+    Vertex k < len(comp) is node comp[k], coloured ("N", label).  A wire whose
+    ends are ports i of u and j of v (index -1 for interchangeable ports) is
+
+    * a plain edge u-v when i = j = -1, u != v and it is the only such wire
+      between u and v (a simple graph cannot say "twice");
+    * one vertex ("W", i) joined to u and v when i = j (to u alone for a loop
+      on a node with interchangeable ports);
+    * two vertices ("E", i) - ("E", j), joined to u and v, otherwise.
+
+    Node and wire colours never coincide, and from the graph the port graph can
+    be read back up to permutations of interchangeable ports, so a canonical
+    form of this graph is a complete key.
+    """
+    pos = {v: k for k, v in enumerate(comp)}
+    colours: list[tuple] = [("N", flat.labels[v]) for v in comp]
+    edges: list[tuple[int, int]] = []
+    wires: list[tuple[int, int, int, int]] = []
+    plain: Counter = Counter()
+    for v in comp:
+        sv = flat.sym[v]
+        for i, (u, j) in enumerate(flat.adj[v]):
+            if (v, i) < (u, j):
+                a, b = pos[v], pos[u]
+                ia, ib = (-1 if sv else i), (-1 if flat.sym[u] else j)
+                wires.append((a, ia, b, ib))
+                if ia == ib == -1 and a != b:
+                    plain[(min(a, b), max(a, b))] += 1
+    for a, ia, b, ib in wires:
+        if ia == ib == -1 and a != b and plain[(min(a, b), max(a, b))] == 1:
+            edges.append((a, b))
+        elif ia == ib:
+            w = len(colours)
+            colours.append(("W", ia))
+            edges.append((a, w))
+            if b != a:
+                edges.append((w, b))
+        else:
+            x, y = len(colours), len(colours) + 1
+            colours.extend((("E", ia), ("E", ib)))
+            edges.extend(((a, x), (x, y), (y, b)))
+    return colours, edges
+
+
+def _bliss_key(flat: _Flat, comp: list[int], refined: "np.ndarray | None" = None) -> tuple:
+    """bliss's canonical form of the compact graph, as bytes.
+
+    `refined` (invariant colours of the nodes, from refinement) only guides
+    bliss: it starts from a finer partition; the key records labels, not them.
+    """
+    import igraph
+    import numpy as np
+
+    colours, edges = _compact(flat, comp)
+    table = tuple(sorted(set(colours)))
+    pos = {c: r for r, c in enumerate(table)}
+    key_colour = [pos[c] for c in colours]
+    if refined is None:
+        start = key_colour
+    else:
+        start_of = [("N", int(c)) for c in refined.tolist()] + [c for c in colours[len(comp):]]
+        ranks = {c: r for r, c in enumerate(sorted(set(start_of), key=repr))}
+        start = [ranks[c] for c in start_of]
+    g = igraph.Graph(n=len(colours), edges=edges)
+    g.vs["c"] = key_colour
+    # permute_vertices carries attributes along, so colours and edges are read
+    # from the permuted graph whichever way round the permutation is meant.
+    h = g.permute_vertices(g.canonical_permutation(color=start))
+    new_colour = np.asarray(h.vs["c"], dtype=np.int64)
+    e = np.asarray(h.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    e.sort(axis=1)
+    e = e[np.lexsort((e[:, 1], e[:, 0]))]
+    return ("bliss", table, new_colour.tobytes(), e.tobytes())
+
+
+def _bliss_key_whole(flat: _Flat, verts: list[int]) -> tuple:
+    """bliss on the port encoding (`_encode`) of `verts`, for the oracle."""
     import igraph
 
     colours, edges = _encode(flat, verts)
@@ -262,13 +504,34 @@ def _bliss_key(flat: _Flat, verts: list[int]) -> tuple:
     colour_ids = [pos[c] for c in colours]
     g = igraph.Graph(n=len(colours), edges=edges)
     g.vs["c"] = colour_ids
-    # permute_vertices carries attributes along; reading colours and edges from
-    # the permuted graph avoids depending on which way round the permutation
-    # vector is meant (igraph's documentation and behaviour have disagreed).
     h = g.permute_vertices(g.canonical_permutation(color=colour_ids))
     new_colour = h.vs["c"]
     flat_edges = [x for e in sorted((min(a, b), max(a, b)) for a, b in h.get_edgelist()) for x in e]
     return ("bliss", table, array("q", new_colour).tobytes(), array("q", flat_edges).tobytes())
+
+
+def _large_key(flat: _Flat, comp: list[int]) -> tuple:
+    """A component of more than SMALL vertices: numpy refinement, then the port
+    code from few anchors, or bliss from the refined colours."""
+    table, colour = _label_colours(flat, comp)
+    a = _Arrays(flat, comp)
+    ordered = not any(flat.sym[v] for v in comp)
+    # A numpy round costs far less than one more port-code walk, so refine
+    # until one anchor is left when that is possible.
+    colour, stable = _refine_np(a, colour, 1)
+    anchors = _rarest_np(colour)
+    if ordered and anchors.size <= MAX_ANCHORS:
+        rank = {v: r for r, v in zip(_ranks(flat, comp, table), comp)}
+        best = min(_port_code(flat.adj, rank, comp[k]) for k in anchors.tolist())
+        return ("code", table, array("q", best).tobytes())
+    if stable and anchors.size > MAX_ANCHORS:
+        colour = _spheres(a, colour)
+    return _bliss_key(flat, comp, colour)
+
+
+def _ranks(flat: _Flat, comp: list[int], table: tuple[str, ...]) -> list[int]:
+    pos = {lab: r for r, lab in enumerate(table)}
+    return [pos[flat.labels[v]] for v in comp]
 
 
 # --------------------------------------------------------------------- API
@@ -290,6 +553,9 @@ def canonical(d: Diagram, by_position: bool = False, with_scalar: bool = True) -
     flat = _Flat(d, by_position)
     keys = []
     for comp in flat.components():
+        if len(comp) > SMALL:
+            keys.append(_large_key(flat, comp))
+            continue
         key = None
         if not any(flat.sym[v] for v in comp):
             key = _code_key(flat, comp)
@@ -307,7 +573,7 @@ def canonical_bliss(d: Diagram, by_position: bool = False, with_scalar: bool = T
     only with other `canonical_bliss` keys.
     """
     flat = _Flat(d, by_position)
-    key = _bliss_key(flat, list(range(len(flat.labels)))) if flat.labels else ()
+    key = _bliss_key_whole(flat, list(range(len(flat.labels)))) if flat.labels else ()
     return ("whole", key, scalar_key(d.scalar)) if with_scalar else ("whole", key)
 
 
