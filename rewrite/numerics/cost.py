@@ -141,8 +141,16 @@ def _shown(expr: Any, sizes: Mapping[str, int], value: int | None = None) -> str
     """`2*d**3 = 16` for a symbolic cost, just `16` for a number (`value`: the
     number when the caller already has it)."""
     e = sympy.sympify(expr)
-    value = f"{_value(e, sizes) if value is None else value:,}"
+    value = _number(_value(e, sizes) if value is None else value)
     return f"{_text(e)} = {value}" if e.free_symbols else value
+
+
+def _number(v: int) -> str:
+    """An exact integer with thousands separators, or about 1.29e+301 past 10^15."""
+    if v < 10 ** 15:
+        return f"{v:,}"
+    digits = str(v)
+    return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
 
 
 #: Legs shown per step; a longer result (the naive order of a long ladder
