@@ -9,15 +9,21 @@ delta means (see `network`).
 Generated Python is a few assignments ending in `result = ...`; it reads the
 input arrays by the tensors' names and takes symbolic sizes from their
 shapes (`n = A.shape[0]`), so it runs in any namespace holding those arrays.
+A name Python cannot take as it is (a keyword, a builtin, one of the
+program's own names such as `np` or `result`) is renamed by appending `_`,
+and the program's header says so (`python_names`).
 A bubble's argument is computed first into a temporary, as the language
 evaluates it; fuse tensors (grouped legs) are written as a reshaped identity,
 and `inv(X)` as `linalg.inv` of the matricised tensor reshaped back.
 """
 from __future__ import annotations
 
+import builtins
 import json
+import keyword
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +59,60 @@ def _terms(s: Sum) -> list[Diagram]:
 
 def _as_sum(x: Diagram | Sum) -> Sum:
     return Sum.of(x) if isinstance(x, Diagram) else x
+
+
+# ------------------------------------------------------------- Python names
+
+# Names the generated code itself binds or reads: its modules, its result and
+# temporaries, and every builtin (sympy's printer may call abs, max, ...).
+# A user's tensor or size with one of these names, or a keyword, or a name
+# Python would read differently (NFKC: `ﬁ` is `fi`), gets a `_` appended until
+# it is free; the header of the program lists every such renaming.
+_GENERATED = frozenset({"np", "torch", "math", "oe", "einsum", "result", "_e"})
+_RESERVED = (frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | _GENERATED
+             | frozenset(dir(builtins)))
+_TEMP = re.compile(r"_t\d+")
+
+
+def _reserved(name: str) -> bool:
+    return name in _RESERVED or bool(_TEMP.fullmatch(name))
+
+
+def python_names(names: set[str]) -> dict[str, str]:
+    """A valid, distinct Python name for each user name (tensors and sizes
+    share the generated program's one namespace); safe names stay as they are."""
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        if name.isidentifier() and unicodedata.normalize("NFKC", name) == name \
+                and not _reserved(name):
+            out[name] = name
+    taken = set(out.values()) | set(names)
+    for name in sorted(names):
+        if name in out:
+            continue
+        base = unicodedata.normalize("NFKC", name)
+        base = base if base.isidentifier() else "x"
+        cand = base + "_"
+        while _reserved(cand) or cand in taken:
+            cand += "_"
+        out[name] = cand
+        taken.add(cand)
+    return out
+
+
+def _einops_axes(names: dict[int, str]) -> dict[int, str]:
+    """Index names einops accepts: identifiers, no leading or trailing `_`, no
+    keyword, not `axis`; others get fresh names."""
+    def ok(n: str) -> bool:
+        return (n.isidentifier() and not n.startswith("_") and not n.endswith("_")
+                and not keyword.iskeyword(n) and n != "axis")
+
+    out = {i: n for i, n in names.items() if ok(n)}
+    fresh = fresh_names(set(names.values()))
+    for i in sorted(names):
+        if i not in out:
+            out[i] = next(fresh)
+    return out
 
 
 # ------------------------------------------------------------- Python backends
@@ -125,6 +185,7 @@ class _PyWriter:
         self.lines: list[str] = []
         self.symbols: set[sympy.Symbol] = set()
         self.arrays: dict[str, Any] = {}   # input array name -> Decl
+        self.py: dict[str, str] = {}       # user name -> its name in the code
         self._temp = 0
 
     # -- small pieces ------------------------------------------------------------
@@ -139,6 +200,7 @@ class _PyWriter:
         self.symbols |= e.free_symbols
         if e.is_Integer:
             return str(int(e))
+        e = e.xreplace({x: sympy.Symbol(self.name(str(x))) for x in e.free_symbols})
         text = sympy.pycode(e, fully_qualified_modules=True)
         return text if e.is_Atom else f"({text})"
 
@@ -160,10 +222,8 @@ class _PyWriter:
             else:
                 x = f"{m}.{d.builtin}({b.ones(f'({n}, {n})', like)})"
             return f"{x}.conj()" if node.conj else x
-        if not d.name.isidentifier():
-            raise InputError(f"cannot export {d.name}: not a Python name")
         self.arrays[d.name] = d
-        x = d.name
+        x = self.name(d.name)
         if node.op == "inv":
             from ..numerics.sample import _rows_cols
 
@@ -174,10 +234,14 @@ class _PyWriter:
             x = f"{x}.conj()"
         return x
 
+    def name(self, user: str) -> str:
+        """The code's name for a user's tensor or size (see `python_names`)."""
+        return self.py.get(user, user)
+
     def like(self, d: Diagram) -> str | None:
         for node in d.nodes.values():
             if isinstance(node, TensorNode) and node.decl.builtin is None:
-                return node.decl.name
+                return self.name(node.decl.name)
         return None
 
     # -- sums and terms ----------------------------------------------------------
@@ -236,8 +300,9 @@ class _PyWriter:
             self.lines.append(f"# {label}indices {legend}")
             return f"oe.contract({args}, {list(net.output)})"
         if self.target == "einops":
-            spec = ", ".join(" ".join(net.names[i] for i in op.indices) for op in net.operands)
-            out = " ".join(net.names[i] for i in net.output)
+            axes = _einops_axes(net.names)
+            spec = ", ".join(" ".join(axes[i] for i in op.indices) for op in net.operands)
+            out = " ".join(axes[i] for i in net.output)
             return f"einsum({', '.join(exprs)}, '{spec} -> {out}')"
         letters = _letters(net)
         spec = ",".join("".join(letters[i] for i in op.indices) for op in net.operands)
@@ -253,6 +318,11 @@ class _PyWriter:
     # -- the program ---------------------------------------------------------------
 
     def program(self, s: Sum) -> str:
+        from ..numerics.evaluate import collect_decls, collect_symbols
+
+        users = {n for n, d in collect_decls(s).items() if d.builtin is None}
+        users |= {str(x) for x in collect_symbols(s)}
+        self.py = python_names(users)
         value = self.sum_value(s)
         self.lines.append(f"result = {value}")
         body = "\n".join(self.lines)
@@ -261,26 +331,32 @@ class _PyWriter:
             head.append("import opt_einsum as oe")
         if self.target == "einops":
             head.append("from einops import einsum")
-        names = ", ".join(sorted(self.arrays)) or "none"
+        names = ", ".join(self._shown(n, "tensor") for n in sorted(self.arrays)) or "none"
         head.append(f"# inputs: arrays {names}")
         prelude = []
         given = []
         for sym in sorted(self.symbols, key=str):
             where = _shape_of(sym, self.arrays)
             if where is None:
-                given.append(str(sym))
+                given.append(self._shown(str(sym), "size"))
             else:
-                prelude.append(f"{sym} = {where}")
+                name, axis = where
+                prelude.append(f"{self.name(str(sym))} = {self.name(name)}.shape[{axis}]")
         if given:
             head.append(f"# sizes to give: {', '.join(given)}")
         return "\n".join(head + prelude + self.lines) + "\n"
 
+    def _shown(self, user: str, what: str) -> str:
+        code = self.name(user)
+        return code if code == user else f"{code} (the {what} {user})"
 
-def _shape_of(sym: sympy.Symbol, arrays: dict[str, Any]) -> str | None:
+
+def _shape_of(sym: sympy.Symbol, arrays: dict[str, Any]) -> tuple[str, int] | None:
+    """(array name, axis) of an input array whose axis has size `sym`."""
     for name in sorted(arrays):
         for i, size in enumerate(arrays[name].sizes):
             if sympy.sympify(size) == sym:
-                return f"{name}.shape[{i}]"
+                return name, i
     return None
 
 
@@ -367,15 +443,25 @@ def _tex_name(name: str) -> str:
     """`α` → `\\alpha`, `W_Q` → `W_{Q}`, `hidden` → `\\mathrm{hidden}`."""
     if name in _GREEK_TEX:
         return _GREEK_TEX[name]
-    if "_" in name:
-        head, tail = name.split("_", 1)
+    head, _, tail = name.partition("_")
+    if head and tail and not tail.startswith("_"):
         return f"{_tex_name(head)}_{{{_tex_name(tail)}}}"
+    if "_" in name:  # `_t`, `x_`, `a__b`: the underscores are letters of the name
+        return r"\mathrm{" + "".join(_tex_char(c) for c in name) + "}"
     m = re.fullmatch(r"([^\W\d_]+)(\d+)", name)
     if m and len(m.group(1)) == 1:
         return f"{_tex_name(m.group(1))}_{{{m.group(2)}}}"
     if len(name) == 1:
         return name
-    return r"\mathrm{" + "".join(_GREEK_TEX.get(c, c) for c in name) + "}"
+    return r"\mathrm{" + "".join(_tex_char(c) for c in name) + "}"
+
+
+def _tex_char(c: str) -> str:
+    """One character of a name inside \\mathrm: a Greek letter's command braced
+    (so `αb` is `{\\alpha}b`, not the unknown `\\alphab`), `_` escaped."""
+    if c in _GREEK_TEX:
+        return "{" + _GREEK_TEX[c] + "}"
+    return r"\_" if c == "_" else c
 
 
 def _tex_indices(names: list[str]) -> str:
