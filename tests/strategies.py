@@ -27,7 +27,7 @@ import sympy
 from hypothesis import strategies as st
 
 from rewrite.core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
-from rewrite.core.kinds import Decl, Kind
+from rewrite.core.kinds import ARROW_KINDS, MATRIX_KINDS, Decl, Kind, closure, combine_kinds
 
 n = sympy.Symbol("n", positive=True, integer=True)
 m = sympy.Symbol("m", positive=True, integer=True)
@@ -35,6 +35,11 @@ SIZES: tuple[Any, ...] = (n, m, sympy.Integer(2))
 TENSOR_NAMES = ("A", "B", "C", "D", "E", "F", "G", "H")
 FREE_NAMES = ("i", "j", "k", "l", "p", "q", "r", "s", "α", "β")
 BUBBLE_FNS = ("relu", "exp", "tanh", "softmax", "sum")
+#: Kind words a random declaration is drawn from: every kind and the
+#: combinations the language accepts (each may also be preceded by `real`).
+KIND_WORDS = tuple(k.value for k in Kind) + (
+    "symmetric invertible", "hermitian invertible", "psd invertible", "diagonal invertible",
+    "diagonal psd", "diagonal projector", "hermitian antisymmetric")
 SCALARS = (1, 1, 1, 2, -1, sympy.Rational(1, 2), n, n + 1, sympy.I)
 
 
@@ -42,13 +47,23 @@ SCALARS = (1, 1, 1, 2, -1, sympy.Rational(1, 2), n, n + 1, sympy.I)
 def decls(draw, name: str | None = None, sizes: tuple[Any, ...] = SIZES) -> Decl:
     """A declaration of a random kind whose sizes honour the kind."""
     name = name or draw(st.sampled_from(TENSOR_NAMES))
-    kind = draw(st.sampled_from(list(Kind)))
+    words = draw(st.sampled_from(KIND_WORDS)).split()
+    if draw(st.booleans()):
+        words = ["real"] + words
+    try:
+        ks = combine_kinds(words)
+    except ValueError:  # `real hermitian antisymmetric` is only the zero matrix
+        ks = combine_kinds(words[1:])
+    kind = ks.kind
+    every = closure({kind} | set(ks.also))
     size = st.sampled_from(sizes)
-    if kind in (Kind.SYMMETRIC, Kind.DIAGONAL):
+    if every & MATRIX_KINDS or ks.also:
+        ss, split = (draw(size),) * 2, (1 if kind in ARROW_KINDS else 2)
+    elif kind in (Kind.SYMMETRIC, Kind.DIAGONAL):
         arity = draw(st.integers(2, 3)) if kind is Kind.SYMMETRIC else 2
         ss = (draw(size),) * arity
         split = arity
-    elif kind in (Kind.UNITARY, Kind.INVERTIBLE):
+    elif kind in (Kind.UNITARY, Kind.INVERTIBLE, Kind.ORTHOGONAL):
         s = draw(size)
         ss, split = (s, s), 1
     elif kind is Kind.ISOMETRY:
@@ -60,7 +75,7 @@ def decls(draw, name: str | None = None, sizes: tuple[Any, ...] = SIZES) -> Decl
         ss = tuple(draw(size) for _ in range(arity))
         split = arity
     legs = tuple("abcdefgh"[: len(ss)])
-    return Decl(name=name, kind=kind, legs=legs, sizes=ss, split=split, real=draw(st.booleans()))
+    return Decl(name=name, kind=kind, legs=legs, sizes=ss, split=split, real=ks.real, also=ks.also)
 
 
 @st.composite
@@ -75,7 +90,7 @@ def tensor_nodes(draw, decl: Decl) -> TensorNode:
     ops = [""]
     if decl.is_a(Kind.INVERTIBLE):
         ops.append("inv")
-    if decl.kind is Kind.DIAGONAL:
+    if decl.is_a(Kind.DIAGONAL):
         ops.append("diag")
     conj = False if decl.real else draw(st.booleans())
     return TensorNode(decl, conj=conj, op=draw(st.sampled_from(ops)))

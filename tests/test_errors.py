@@ -146,8 +146,8 @@ def test_unsized_lone_delta():
 
 
 def test_unknown_kind_in_rule():
-    e = run("rule r(X: orthogonal): X[a] => X[a]")
-    assert e.message.startswith("unknown kind 'orthogonal'") and where(e) == (1, 8)
+    e = run("rule r(X: orthonormal): X[a] => X[a]")
+    assert e.message.startswith("unknown kind 'orthonormal'") and where(e) == (1, 8)
 
 
 def test_arrow_in_tensor_reference_outside_rules():

@@ -591,6 +591,68 @@ def isomorphic(a: Diagram, b: Diagram, by_position: bool = False, with_scalar: b
     return canonical(a, by_position, with_scalar) == canonical(b, by_position, with_scalar)
 
 
+#: Up to this many antisymmetric matrices in one term, `orient_antisymmetric`
+#: tries every orientation (2**k canonical keys); beyond, terms are left as
+#: they are (never wrong, only fewer equalities found).
+MAX_ANTISYMMETRIC = 8
+
+
+def _antisymmetric_nodes(d: Diagram) -> list[int]:
+    from .kinds import Kind
+
+    return [v for v, n in d.nodes.items()
+            if getattr(n, "op", None) == "" and n.arity == 2 and n.decl.is_a(Kind.ANTISYMMETRIC)]
+
+
+def _flipped(d: Diagram, vs: Iterable[int]) -> Diagram | None:
+    """`d` with the two ports of each node in `vs` exchanged (None: a self-loop)."""
+    out = d.copy()
+    for v in vs:
+        p, q = (v, 0), (v, 1)
+        a, b = out.link[p], out.link[q]
+        if a == q:
+            return None
+        out.link[p], out.link[b] = b, p
+        out.link[q], out.link[a] = a, q
+    return out
+
+
+def orient_antisymmetric(d: Diagram, by_position: bool = False) -> Diagram | None:
+    """`d` with its antisymmetric matrices turned to a canonical orientation.
+
+    K[i, j] = -K[j, i], so each orientation of each antisymmetric node is the
+    same term up to a sign.  Of the 2**k orientations, the one with the
+    smallest canonical key (scalar left out) is chosen and the scalar takes
+    the sign of the flips; that choice depends only on the isomorphism class,
+    so equal terms meet.  When two orientations of opposite sign give the same
+    key, the term equals its own negative: it is zero (None is returned), as is
+    any term whose antisymmetric matrix is traced on itself.
+    """
+    vs = _antisymmetric_nodes(d)
+    if not vs or len(vs) > MAX_ANTISYMMETRIC:
+        return d
+    import itertools
+
+    best: tuple[Hashable, int, Diagram] | None = None
+    seen: dict[Hashable, int] = {}
+    for mask in itertools.product((0, 1), repeat=len(vs)):
+        flip = [v for v, m in zip(vs, mask) if m]
+        e = _flipped(d, flip)
+        if e is None:
+            return None
+        parity = len(flip) % 2
+        key = canonical(e, by_position, with_scalar=False)
+        if seen.setdefault(key, parity) != parity:
+            return None
+        if best is None or key < best[0]:
+            best = (key, parity, e)
+    assert best is not None
+    e = best[2]
+    if best[1]:
+        e.scalar = -e.scalar
+    return e
+
+
 def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
     """The canonical key of a linear combination: like terms added, zeros dropped.
 
@@ -601,6 +663,9 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
 
     coeffs: dict[Hashable, list[Any]] = {}
     for t in s.terms:
+        t = orient_antisymmetric(t, by_position)
+        if t is None:
+            continue
         coeffs.setdefault(canonical(t, by_position, with_scalar=False), []).append(t.scalar)
     out = []
     for key, cs in coeffs.items():

@@ -73,6 +73,12 @@ class VarKind:
 
     kind: Kind = Kind.GENERIC
     real: bool = False
+    also: frozenset[Kind] = frozenset()
+
+    def admits(self, decl: "Decl") -> bool:
+        """May a tensor declared as `decl` stand for this variable?"""
+        return (decl.is_a(self.kind) and all(decl.is_a(k) for k in self.also)
+                and (decl.real or not self.real))
 
 
 @dataclass(frozen=True)

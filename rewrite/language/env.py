@@ -15,10 +15,10 @@ from . import sizes as Z
 from . import syntax as S
 from ..core.diagram import Sum
 from ..core.errors import error_at
-from ..core.kinds import Decl, Kind
+from ..core.kinds import ARROW_KINDS, MATRIX_KINDS, Decl, Kind, closure, combine_kinds
 from ..core.pattern import Rule
 from .expressions import DELTA_NAMES, build_expr
-from .rules import KINDS, build_rule
+from .rules import build_rule
 
 
 class Env:
@@ -67,27 +67,35 @@ class Env:
         at = S.Ref(st.name, line=st.name_pos[0], column=st.name_pos[1],
                    end_line=st.name_pos[0], end_column=st.name_pos[1] + len(st.name))
         self._fresh_name(st.name, at)
-        kind = KINDS[st.kind]
+        try:
+            ks = combine_kinds(((["real"] if st.real else []) + st.kind.split()))
+        except ValueError as e:
+            raise error_at(f"{st.name}: {e}", at) from None
+        kind = ks.kind
+        words = ("real " if st.real else "") + st.kind
         names = [leg.name for leg in st.legs]
         for k, leg in enumerate(st.legs):
             if leg.name in names[:k]:
                 raise error_at(f"leg '{leg.name}' is declared twice", leg)
         sizes = tuple(Z.evaluate(leg.size, self.dims) for leg in st.legs)
         n = len(sizes)
+        every = closure({kind} | set(ks.also))
         if st.split is not None:
             split = st.split
-        elif kind in (Kind.INVERTIBLE, Kind.UNITARY, Kind.ISOMETRY) and n % 2 == 0:
+        elif kind in ARROW_KINDS and n % 2 == 0:
             split = n // 2  # no arrow: rows then columns, half and half
         else:
             split = n
-        if kind in (Kind.ISOMETRY, Kind.UNITARY, Kind.INVERTIBLE):
+        if kind in ARROW_KINDS:
             if split in (0, n):
                 raise error_at(f"{kind.value} {st.name} needs legs on both sides of '->'", at)
             self._side_constraint(st, at, kind, sympy.Mul(*sizes[:split]), sympy.Mul(*sizes[split:]))
-        if kind in (Kind.SYMMETRIC, Kind.DIAGONAL) and any(s != sizes[0] for s in sizes):
-            raise error_at(f"{kind.value} {st.name} needs all legs of one size", at)
-        self.decls[st.name] = Decl(st.name, kind, tuple(names), sizes, split, real=st.real,
-                                   pos=(st.line, st.column))
+        if (every & MATRIX_KINDS or (ks.also and Kind.INVERTIBLE in every)) and n != 2:
+            raise error_at(f"{words} {st.name} is a matrix: it needs exactly two legs", at)
+        if every & (MATRIX_KINDS | {Kind.SYMMETRIC, Kind.DIAGONAL}) and any(s != sizes[0] for s in sizes):
+            raise error_at(f"{words} {st.name} needs all legs of one size", at)
+        self.decls[st.name] = Decl(st.name, kind, tuple(names), sizes, split, real=ks.real,
+                                   pos=(st.line, st.column), also=ks.also)
 
     def _side_constraint(self, st: S.DeclStmt, at: Any, kind: Kind, wide: Any, tip: Any) -> None:
         if wide.is_Integer and tip.is_Integer:

@@ -150,9 +150,10 @@ class _ToSyntax(Transformer):
         loc = _span(items)
         real = isinstance(items[0], Token) and items[0].type == "REAL"
         rest = items[1:] if real else items
-        kind, name = rest[0], rest[1]
-        legs, split = rest[2] if len(rest) > 2 else ((), None)
-        return S.DeclStmt(str(kind), real, str(name), legs, split, (name.line, name.column),
+        k = next(i for i, t in enumerate(rest) if isinstance(t, Token) and t.type == "NAME")
+        kind, name = " ".join(str(w) for w in rest[:k]), rest[k]
+        legs, split = rest[k + 1] if len(rest) > k + 1 else ((), None)
+        return S.DeclStmt(kind, real, str(name), legs, split, (name.line, name.column),
                           **loc)
 
     def let_stmt(self, items):

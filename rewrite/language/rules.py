@@ -14,7 +14,7 @@ import sympy
 
 from . import syntax as S
 from ..core.errors import InputError, error_at
-from ..core.kinds import Decl, Kind, kind_is_a
+from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
 from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 from .expressions import DELTA_NAMES, scalar_of
 
@@ -25,14 +25,11 @@ KINDS = {k.value: k for k in Kind}
 
 
 def _var_kind(param: S.Param) -> VarKind:
-    words = list(param.kind)
-    real = False
-    if words and words[0] == "real":
-        real, words = True, words[1:]
-    if len(words) != 1 or words[0] not in KINDS:
-        raise error_at(f"unknown kind '{' '.join(param.kind)}' (kinds: "
-                   f"{', '.join(KINDS)}, optionally preceded by 'real')", param)
-    return VarKind(KINDS[words[0]], real)
+    try:
+        ks = combine_kinds(list(param.kind))
+    except ValueError as e:
+        raise error_at(str(e), param) from None
+    return VarKind(ks.kind, ks.real, ks.also)
 
 
 def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,

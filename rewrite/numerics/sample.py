@@ -26,7 +26,7 @@ import sympy
 
 from ..core.diagram import TensorNode
 from ..core.errors import InputError
-from ..core.kinds import Decl, Kind
+from ..core.kinds import MATRIX_KINDS, Decl, Kind
 
 #: Symbolic sizes are drawn from this range (inclusive).  Small sizes keep
 #: every check cheap; avoiding 1 keeps a size-1 leg from hiding a transposition.
@@ -162,7 +162,7 @@ def _implied_constraints(decl: Decl) -> list[Constraint]:
     if decl.kind is Kind.ISOMETRY:
         out.append((lambda: f"{decl.name}: tip {show(tip)} <= wide {show(wide)}",
                     lambda v: _prod(map(v, tip)) <= _prod(map(v, wide))))
-    elif decl.kind is Kind.UNITARY:
+    elif decl.is_a(Kind.UNITARY):
         out.append((lambda: f"{decl.name}: tip {show(tip)} == wide {show(wide)}",
                     lambda v: _prod(map(v, tip)) == _prod(map(v, wide))))
     elif decl.kind is Kind.INVERTIBLE:
@@ -170,7 +170,7 @@ def _implied_constraints(decl: Decl) -> list[Constraint]:
         rows, cols = decl.sizes[:r], decl.sizes[r:]
         out.append((lambda: f"{decl.name}: rows {show(rows)} == columns {show(cols)}",
                     lambda v: _prod(map(v, rows)) == _prod(map(v, cols))))
-    elif decl.kind in (Kind.SYMMETRIC, Kind.DIAGONAL) and decl.arity > 1:
+    elif decl.kinds & (MATRIX_KINDS | {Kind.SYMMETRIC, Kind.DIAGONAL}) and decl.arity > 1:
         sizes = decl.sizes
         out.append((lambda: f"{decl.name}: all legs of one size",
                     lambda v: len({v(s) for s in sizes}) == 1))
@@ -320,7 +320,7 @@ def _with_unitary_inverse(decl: Decl, shape: tuple[int, ...], q: np.ndarray) -> 
     """The tensor of a (wide x tip) matrix q, plus `inv` = q's conjugate transpose
     when the kind is unitary (a unitary is invertible, so `inv(Q)` may be written)."""
     out = {decl.name: q.reshape(shape)}
-    if decl.kind is Kind.UNITARY:
+    if decl.is_a(Kind.UNITARY):
         s = decl.split
         out[f"inv({decl.name})"] = q.conj().T.reshape(shape[s:] + shape[:s])
     return out
@@ -344,6 +344,10 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
         f = _fuse_array(list(shape[:-1]))
         return _with_unitary_inverse(decl, shape, f.reshape(_prod(shape[:-1]), shape[-1]))
     kind = decl.kind
+    if decl.kinds & MATRIX_KINDS or (decl.also and kind is not Kind.ISOMETRY):
+        return _matrix_kind(decl, shape, rng)
+    if kind is Kind.ORTHOGONAL:
+        kind = Kind.UNITARY
     if kind in (Kind.ISOMETRY, Kind.UNITARY):
         wide, tip = _prod(shape[: decl.split]), _prod(shape[decl.split:])
         if tip > wide:
@@ -385,12 +389,12 @@ def derived_arrays(decl: Decl, a: np.ndarray) -> dict[str, np.ndarray]:
     singular matrix raises InputError naming the tensor.
     """
     shape = a.shape
-    if decl.kind is Kind.UNITARY or (decl.builtin == "fuse"):
+    if decl.is_a(Kind.UNITARY) or (decl.builtin == "fuse"):
         s = decl.split
         rows, cols = _prod(shape[:s]), _prod(shape[s:])
         m = a.reshape(rows, cols)
         return {f"inv({decl.name})": m.conj().T.reshape(shape[s:] + shape[:s])}
-    if decl.kind is Kind.INVERTIBLE:
+    if decl.is_a(Kind.INVERTIBLE):
         r, _ = _rows_cols(decl)
         rows, cols = _prod(shape[:r]), _prod(shape[r:])
         m = a.reshape(rows, cols)
@@ -400,11 +404,78 @@ def derived_arrays(decl: Decl, a: np.ndarray) -> dict[str, np.ndarray]:
             raise InputError(f"{decl.name} is declared invertible, but its array is singular") \
                 from None
         return {f"inv({decl.name})": inv.reshape(shape[r:] + shape[:r])}
-    if decl.kind is Kind.DIAGONAL:
+    if decl.is_a(Kind.DIAGONAL):
         n = shape[0] if shape else 1
         idx = np.arange(n)
         return {f"diag({decl.name})": a[(idx,) * len(shape)] if shape else a.reshape(1)}
     return {}
+
+
+def _matrix_kind(decl: Decl, shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A square matrix honouring a combination of kinds (see kinds.combine_kinds).
+
+    Each kind is built so that it holds exactly and *only* what it promises:
+    a psd matrix is B B† with B of rank n-1 (semidefinite, not definite, unless
+    also declared invertible), a projector is Q Q† for an isometry Q of a random
+    rank 1..n-1 (never the identity), a hermitian matrix has eigenvalues of both
+    signs, an antisymmetric one is B - Bᵀ (i(B - Bᵀ) with B real when also
+    hermitian).  Invertible combinations get singular values in SINGULAR_RANGE,
+    so `inv` is as well conditioned as for a plain invertible.
+    """
+    n = shape[0]
+    ks = decl.kinds
+    real = decl.real
+    inv = Kind.INVERTIBLE in ks
+    cplx = complex if not real else float
+
+    def spectrum(sign: bool) -> np.ndarray:
+        s = rng.uniform(*SINGULAR_RANGE, size=n)
+        return s * rng.choice([-1.0, 1.0], size=n) if sign else s
+
+    if Kind.DIAGONAL in ks:
+        if Kind.PROJECTOR in ks:
+            d = (rng.permutation(n) < rng.integers(1, n) if n > 1 else np.ones(1)).astype(float)
+        elif Kind.PSD in ks:
+            d = spectrum(False) if inv else np.abs(_gaussian(rng, (n,), True))
+        elif inv:
+            d = spectrum(True) if real or Kind.HERMITIAN in ks else \
+                spectrum(False) * np.exp(2j * np.pi * rng.random(n))
+        else:
+            d = _gaussian(rng, (n,), real)
+        m = np.diag(d).astype(cplx if not real else float)
+        return {decl.name: m, f"diag({decl.name})": np.asarray(d), **({f"inv({decl.name})": np.diag(1 / d)}
+                                                                        if inv else {})}
+    if Kind.PROJECTOR in ks:
+        r = int(rng.integers(1, n)) if n > 1 else 1
+        q = _isometry_matrix(rng, n, r, real)
+        m = q @ q.conj().T
+    elif Kind.HERMITIAN in ks and Kind.ANTISYMMETRIC in ks:
+        b = rng.standard_normal((n, n))
+        m = 1j * (b - b.T)
+    elif Kind.ANTISYMMETRIC in ks:
+        b = _gaussian(rng, (n, n), real)
+        m = b - b.T
+    elif Kind.HERMITIAN in ks:
+        u = _isometry_matrix(rng, n, n, real)
+        if Kind.PSD in ks:
+            lam = spectrum(False) if inv else np.concatenate(
+                [np.abs(rng.standard_normal(n - 1)) + 0.1, [0.0]]) if n > 1 else spectrum(False)
+        else:
+            lam = spectrum(True) if inv else rng.standard_normal(n)
+        m = (u * lam) @ u.conj().T
+    elif Kind.SYMMETRIC in ks and inv:
+        # Takagi form U diag(s) Uᵀ: complex symmetric with singular values s.
+        u = _isometry_matrix(rng, n, n, real)
+        m = (u * spectrum(real)) @ u.T
+    else:
+        raise InputError(f"{decl.name}: cannot sample a '{decl.kind_words}' tensor")
+    m = (m + m.conj().T) / 2 if Kind.HERMITIAN in ks and Kind.ANTISYMMETRIC not in ks else m
+    m = (m + m.T) / 2 if Kind.SYMMETRIC in ks else m
+    m = m.real if real else m.astype(complex)
+    out = {decl.name: m}
+    if inv:
+        out[f"inv({decl.name})"] = np.linalg.inv(m)
+    return out
 
 
 # ----------------------------------------------------------------------- public
@@ -460,8 +531,8 @@ def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:
     """
     groups: dict[tuple, list[Decl]] = {}
     for d in decls:
-        if (d.builtin or d.kind not in (Kind.ISOMETRY, Kind.UNITARY) or d.name in inst.decls
-                or d.name in inst.arrays):
+        if (d.builtin or d.kind not in (Kind.ISOMETRY, Kind.UNITARY, Kind.ORTHOGONAL)
+                or d.name in inst.decls or d.name in inst.arrays):
             continue
         shape = tuple(inst.size(s) for s in d.sizes)
         groups.setdefault((shape, d.split, d.real), []).append(d)
@@ -469,7 +540,7 @@ def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:
         if len(ds) < 2:
             continue
         wide, tip = _prod(shape[:split]), _prod(shape[split:])
-        if tip > wide or (ds[0].kind is Kind.UNITARY and tip != wide):
+        if tip > wide or (ds[0].is_a(Kind.UNITARY) and tip != wide):
             continue  # `ensure` raises the precise error
         g = np.stack([_gaussian(_stream(inst.seed, "tensor", d.name), (wide, tip), real) for d in ds])
         qs = _orthonormalise(g)

@@ -155,7 +155,7 @@ def _check_kind(d: Decl, a: np.ndarray, tolerance: float) -> None:
         if dev > tolerance:  # an isometry's entries are at most 1: an absolute test
             refuse("an isometry (conj(U)ᵀ U = I)" if d.kind is Kind.ISOMETRY
                    else "unitary (conj(U)ᵀ U = I)", dev, relative=False)
-    if d.kind is Kind.DIAGONAL and a.ndim > 1:
+    if d.is_a(Kind.DIAGONAL) and a.ndim > 1:
         off = a.copy()
         idx = np.arange(a.shape[0])
         off[(idx,) * a.ndim] = 0
@@ -166,7 +166,25 @@ def _check_kind(d: Decl, a: np.ndarray, tolerance: float) -> None:
         dev = max(_deviation(a - np.swapaxes(a, i, i + 1)) for i in range(a.ndim - 1))
         if dev > limit:
             refuse("symmetric (unchanged by swapping legs)", dev)
-    if d.kind is Kind.INVERTIBLE:
+    if a.ndim == 2:
+        m = a
+        if d.is_a(Kind.HERMITIAN):
+            dev = _deviation(m - m.conj().T)
+            if dev > limit:
+                refuse("hermitian (equal to its conjugate transpose)", dev)
+        if d.is_a(Kind.ANTISYMMETRIC):
+            dev = _deviation(m + m.T)
+            if dev > limit:
+                refuse("antisymmetric (K = -Kᵀ)", dev)
+        if d.is_a(Kind.PSD):
+            low = float(np.linalg.eigvalsh((m + m.conj().T) / 2).min()) if m.size else 0.0
+            if -low > limit:
+                refuse("positive semidefinite (no negative eigenvalue)", -low)
+        if d.is_a(Kind.PROJECTOR):
+            dev = _deviation(m @ m - m)
+            if dev > limit:
+                refuse("a projector (P P = P)", dev)
+    if d.is_a(Kind.INVERTIBLE) and not d.is_a(Kind.UNITARY):
         from .sample import _rows_cols
 
         r, _ = _rows_cols(d)

@@ -331,12 +331,15 @@ def _is_zero(x: Any) -> bool:
 
 def collect(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
     """Like terms added (by canonical form without scalar), zero terms dropped."""
-    from ..core.canon import canonical
+    from ..core.canon import canonical, orient_antisymmetric
 
     order: list[Any] = []
     acc: dict[Any, Diagram] = {}
     for t in terms:
         if _is_zero(t.scalar) or _has_zero_sum(t):
+            continue
+        t = orient_antisymmetric(t)
+        if t is None:
             continue
         key = canonical(t, with_scalar=False)
         if key in acc:
@@ -582,7 +585,8 @@ def _env():
 
 
 def core_rules() -> list[Rule]:
-    return shipped_rules("core")
+    """The shipped simplification rules: rules/core.tn and the kinds' laws (rules/kinds.tn)."""
+    return shipped_rules("core") + shipped_rules("kinds")
 
 
 def gauge_rules() -> list[Rule]:

@@ -194,8 +194,13 @@ def _prod(xs: Iterable[int]) -> int:
     return out
 
 
-def _honours(kind: Any, sizes: list[int], split: int) -> bool:
-    from ..core.kinds import Kind, kind_is_a
+def _honours(kind: Any, sizes: list[int], split: int, also: frozenset = frozenset()) -> bool:
+    from ..core.kinds import MATRIX_KINDS, Kind, closure, kind_is_a
+
+    every = closure({kind} | set(also))
+    if every & MATRIX_KINDS or (also and Kind.INVERTIBLE in every):
+        if len(sizes) != 2 or sizes[0] != sizes[1]:
+            return False
 
     wide, tip = _prod(sizes[:split]), _prod(sizes[split:])
     if kind_is_a(kind, Kind.UNITARY):
@@ -298,11 +303,11 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
             sizes = [size[cls.find(k)] for k in ports]
             sp = len(sizes) if split is None else split
             if all(isinstance(s, sympy.Integer) for s in sizes) and not _honours(
-                    var.kind, [int(s) for s in sizes], sp):
+                    var.kind, [int(s) for s in sizes], sp, var.also):
                 ok = False
                 break
             decls[head] = Decl(head, var.kind, tuple(f"{head.lower()}{i}" for i in range(len(sizes))),
-                               tuple(sizes), sp, var.real)
+                               tuple(sizes), sp, var.real, also=var.also)
         if not ok:
             continue
         groups = {g: tuple(size[cls.find((g, k))] for k in range(n)) for g, n in lens.items()}

@@ -132,7 +132,7 @@ def fits(c: Compiled, a: int, node: Any) -> bool:
     if var is None:
         want = c.rule.decls.get(atom.head)
         return want is not None and same_decl(node.decl, want)
-    return node.decl.is_a(var.kind) and (node.decl.real or not var.real)
+    return var.admits(node.decl)
 
 
 def effective_split(node: TensorNode) -> int:

@@ -324,7 +324,7 @@ def _base_shape(node, gid: str, c: Point, dirs: dict[int, Point], in_row: bool) 
         r = 0.56
         corners = [(r, 0.0), (-r / 2, r * math.sqrt(3) / 2), (-r / 2, -r * math.sqrt(3) / 2)]
         return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, corners, _facing(node, dirs, in_row)))
-    if decl.kind is Kind.UNITARY:
+    if decl.kind in (Kind.UNITARY, Kind.ORTHOGONAL):
         h = 0.3
         return Shape(gid, "polygon", c, "isometry", vertices=_polygon(c, [(h, -h), (h, h), (-h, h), (-h, -h)], (1.0, 0.0)))
     if decl.kind is Kind.INVERTIBLE:
@@ -431,7 +431,7 @@ def shape_gid(node) -> str:
         return "fuse-bar"
     if node.op == "diag" or decl.kind is Kind.DIAGONAL:
         return f"diagonal-circle-{node.title}"
-    form = {Kind.ISOMETRY: "triangle", Kind.UNITARY: "square",
+    form = {Kind.ISOMETRY: "triangle", Kind.UNITARY: "square", Kind.ORTHOGONAL: "square",
             Kind.INVERTIBLE: "diamond"}.get(decl.kind, "circle")
     return f"{decl.kind.value}-{form}-{node.title}"
 

@@ -1,0 +1,137 @@
+"""The kinds of §10 (hermitian, psd, projector, antisymmetric, orthogonal and
+combinations): declarations, honest sampling checked against numpy, laws."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewrite.core.errors import InputError
+from rewrite.core.kinds import Kind, combine_kinds
+from rewrite.language.build import Env
+from rewrite.language.parse import parse
+from rewrite.numerics.sample import sample_instance
+
+
+def env_of(text: str) -> Env:
+    env = Env()
+    for stmt in parse(text, "<test>"):
+        env.execute_declaration(stmt)
+    return env
+
+
+def array(decl_line: str, seed: int, name: str = "X") -> np.ndarray:
+    env = env_of("dim n\n" + decl_line + "\n")
+    inst = sample_instance(env.decls.values(), seed)
+    return inst.array(name)
+
+
+seeds = st.integers(0, 10**6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_hermitian_samples_equal_their_conjugate_transpose_and_are_not_real(seed):
+    h = array("hermitian X[i: n, j: n]", seed)
+    assert np.allclose(h, h.conj().T) and np.abs(h.imag).max() > 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_psd_samples_have_nonnegative_eigenvalues_and_one_zero(seed):
+    p = array("psd X[i: n, j: n]", seed)
+    w = np.linalg.eigvalsh(p)
+    assert np.allclose(p, p.conj().T) and w.min() > -1e-9 and abs(w.min()) < 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_psd_invertible_samples_are_positive_definite(seed):
+    w = np.linalg.eigvalsh(array("psd invertible X[i: n, j: n]", seed))
+    assert w.min() > 0.4
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_projector_samples_are_idempotent_hermitian_and_not_the_identity(seed):
+    p = array("projector X[i: n, j: n]", seed)
+    assert np.allclose(p @ p, p) and np.allclose(p, p.conj().T)
+    assert not np.allclose(p, np.eye(len(p))) and not np.allclose(p, 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_antisymmetric_samples_flip_sign_under_transposition(seed):
+    k = array("antisymmetric X[i: n, j: n]", seed)
+    assert np.allclose(k, -k.T) and np.abs(k).max() > 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_orthogonal_samples_are_real_and_orthogonal(seed):
+    o = array("orthogonal X[a: n -> b: n]", seed)
+    assert np.isrealobj(o) and np.allclose(o.T @ o, np.eye(len(o)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_real_symmetric_invertible_samples_are_real_symmetric_and_well_conditioned(seed):
+    s = array("real symmetric invertible X[i: n, j: n]", seed)
+    assert np.isrealobj(s) and np.allclose(s, s.T) and np.linalg.cond(s) < 5
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_complex_symmetric_invertible_samples_are_symmetric_not_hermitian(seed):
+    s = array("symmetric invertible X[i: n, j: n]", seed)
+    assert np.allclose(s, s.T) and not np.allclose(s, s.conj().T) and np.linalg.cond(s) < 5
+
+
+def test_a_psd_tensor_is_hermitian_and_a_projector_is_psd():
+    assert combine_kinds(["psd"]).kind is Kind.PSD
+    env = env_of("dim n\nprojector P[i: n, j: n]\n")
+    assert env.decls["P"].is_a(Kind.HERMITIAN) and env.decls["P"].is_a(Kind.PSD)
+
+
+def test_orthogonal_is_a_real_unitary():
+    d = env_of("dim n\northogonal O[a: n -> b: n]\n").decls["O"]
+    assert d.real and d.is_a(Kind.UNITARY) and d.is_a(Kind.INVERTIBLE)
+
+
+def test_a_real_hermitian_matrix_is_symmetric():
+    d = env_of("dim n\nreal hermitian H[i: n, j: n]\n").decls["H"]
+    assert d.symmetric_ports
+
+
+@pytest.mark.parametrize("words, why", [
+    ("antisymmetric psd", "incompatible"),
+    ("antisymmetric symmetric", "incompatible"),
+    ("projector invertible", "identity"),
+    ("isometry hermitian", "cannot be combined"),
+    ("real hermitian antisymmetric", "zero"),
+])
+def test_incompatible_combinations_are_input_errors_at_the_name(words, why):
+    with pytest.raises(InputError) as e:
+        env_of(f"dim n\n{words} X[i: n, j: n]\n")
+    assert why in e.value.message and e.value.line == 2
+
+
+def test_orthogonal_with_unequal_concrete_sides_is_an_input_error():
+    with pytest.raises(InputError) as e:
+        env_of("dim n = 2, m = 3\northogonal O[a: n -> b: m]\n")
+    assert "different sizes" in e.value.message
+
+
+def test_matrix_kinds_need_two_legs_of_one_size():
+    with pytest.raises(InputError) as e:
+        env_of("dim n, m\nhermitian H[i: n, j: m]\n")
+    assert "one size" in e.value.message
+    with pytest.raises(InputError) as e:
+        env_of("dim n\nprojector P[i: n, j: n, k: n]\n")
+    assert "two legs" in e.value.message
+
+
+def test_rule_parameters_take_kind_combinations():
+    from rewrite.rewriting.engine import load_rules
+
+    (r,) = load_rules("rule flip(S: real symmetric invertible): S[i, j] => S[j, i]\n")
+    assert r.params["S"].kind is Kind.INVERTIBLE and Kind.SYMMETRIC in r.params["S"].also
