@@ -99,11 +99,11 @@ def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, De
     elif name in params:
         # A variable stands for any tensor of its kind: inv and diag need the
         # kind to promise them, as they do for a declared tensor.
-        kind = params[name].kind
-        if op == "inv" and not kind_is_a(kind, Kind.INVERTIBLE):
+        kind, also = params[name].kind, params[name].also
+        if op == "inv" and not kind_is_a(kind, Kind.INVERTIBLE, also):
             raise error_at(f"inv({name}): the variable {name} is '{kind.value}'; declare it "
                            f"'{name}: invertible' (or unitary)", f)
-        if op == "diag" and not kind_is_a(kind, Kind.DIAGONAL):
+        if op == "diag" and not kind_is_a(kind, Kind.DIAGONAL, also):
             raise error_at(f"diag({name}): the variable {name} is '{kind.value}'; declare it "
                            f"'{name}: diagonal'", f)
     elif name in env.decls:
