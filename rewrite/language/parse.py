@@ -1,10 +1,19 @@
 """Text to syntax tree, with syntax errors a person can act on.
 
 The grammar (`grammar/tn.lark`, shipped as `rewrite.grammar`) is LALR(1) with
-lark's contextual lexer; it is loaded once, lazily, and kept in a module global
-(lark's own `cache=True` wants a file path, which a package resource need not
-have).  A tiny post-lexer drops line breaks while a bracket is open, which is
-what lets a statement continue onto the next line.
+lark's contextual lexer; it is built once per process and kept in a module
+global, and the analysed grammar is cached on disk (lark's `cache=`, in the
+user's cache directory, keyed by a hash of the grammar and lark's version, so
+an edited grammar is never served stale; an unwritable directory just means no
+cache).  A tiny post-lexer drops line breaks while a bracket is open, which is
+what lets a statement continue onto the next line, and refuses nesting deeper
+than `MAX_DEPTH` with a located error (every later stage walks nested bubbles
+recursively).
+
+Long generated programs are mostly plain lines (declarations, products of
+indexed tensors); `fastpath` reads those directly and hands every other line
+to lark, so parsing stays linear and about ten times faster on such files
+while the grammar remains the one definition of the language.
 
 Lark's exceptions never escape: they are translated into `InputError` with a
 message keyed on what the parser expected ("missing ']'", "expected an index
@@ -12,14 +21,22 @@ name", "unexpected ')'", "unterminated string").
 """
 from __future__ import annotations
 
+import gc
+import hashlib
+import os
+import re
 from importlib import resources
 from typing import Any, Iterator
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lexer import LexerState, LexerThread, LineCounter
+from lark.utils import TextSlice
 
+from . import fastpath
 from . import syntax as S
 from ..core.errors import InputError
+from ..core.limits import LIMITS
 
 _OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
 _CLOSE = {"RPAR", "RSQB"}
@@ -28,16 +45,27 @@ _PARSER: Lark | None = None
 
 
 class _Continuation:
-    """Post-lexer: a line break inside brackets is whitespace, not a statement end."""
+    """Post-lexer: a line break inside brackets is whitespace, not a statement end.
+
+    It also counts how deep brackets nest and stops at `LIMITS.max_depth`:
+    building, simplifying, printing and drawing walk nested expressions
+    recursively, so beyond that depth the answer is a located input error
+    rather than a crash.
+    """
 
     always_accept = ("_NL",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
+        limit = LIMITS.max_depth
         for tok in stream:
             t = tok.type
             if t in _OPEN:
                 depth += 1
+                if depth > limit:
+                    raise InputError(
+                        f"brackets nest more than {limit} deep (the nesting limit; "
+                        f"raise it with --max-depth)", tok.line, tok.column)
             elif t in _CLOSE:
                 depth = max(0, depth - 1)
             elif t == "_NL" and depth:
@@ -49,12 +77,36 @@ def grammar_text() -> str:
     return (resources.files("rewrite.grammar") / "tn.lark").read_text(encoding="utf-8")
 
 
+def _cache_file(grammar: str) -> str | bool:
+    """Where the analysed grammar is cached, or False when no directory is writable.
+
+    `REWRITE_CACHE_DIR`, else `$XDG_CACHE_HOME/penrose-rewrite`, else
+    `~/.cache/penrose-rewrite`.  The name carries a hash of the grammar and of
+    lark's version; lark also checks its own hash inside the file.
+    """
+    import lark
+
+    base = os.environ.get("REWRITE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "penrose-rewrite")
+    key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:16]
+    try:
+        os.makedirs(base, exist_ok=True)
+        if not os.access(base, os.W_OK | os.X_OK):
+            return False
+    except OSError:
+        return False
+    return os.path.join(base, f"tn-parser-{key}.lark")
+
+
 def parser() -> Lark:
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark(grammar_text(), parser="lalr", lexer="contextual",
+        text = grammar_text()
+        _PARSER = Lark(text, parser="lalr", lexer="contextual",
                        propagate_positions=False, maybe_placeholders=False,
-                       postlex=_Continuation(), transformer=_TRANSFORMER)
+                       postlex=_Continuation(), transformer=_TRANSFORMER,
+                       cache=_cache_file(text))
     return _PARSER
 
 
@@ -115,6 +167,16 @@ class _ToSyntax(Transformer):
     """
 
     text = ""
+    _lines: list[str] | None = None
+
+    def reset(self, text: str) -> None:
+        self.text, self._lines = text, None
+
+    def source_lines(self, first: int, last: int) -> list[str]:
+        """Lines `first..last` (1-based) of the text, split once per parse."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines[first - 1:last]
 
     # statements
     def start(self, items):
@@ -171,7 +233,7 @@ class _ToSyntax(Transformer):
         params = tuple(it for it in items[1:] if isinstance(it, S.Param))
         arrow = next(it for it in items if isinstance(it, Token) and it.type == "RULE_ARROW")
         lhs, rhs = [it for it in items if isinstance(it, S.SumExpr)]
-        lines = self.text.splitlines()[loc["line"] - 1:loc["end_line"]]
+        lines = self.source_lines(loc["line"], loc["end_line"])
         source = " ".join(x.strip() for x in lines)
         return S.RuleStmt(name, params, lhs, rhs, (arrow.line, arrow.column), source, **loc)
 
@@ -347,7 +409,8 @@ def _describe(tok: Token) -> str:
     return f"'{tok}'"
 
 
-def _syntax_error(e: UnexpectedInput, text: str, filename: str | None) -> InputError:
+def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
+                  end: int | None = None) -> InputError:
     def err(msg: str, line: int, col: int, width: int = 1) -> InputError:
         return InputError(msg, line, col, text, filename, width)
 
@@ -361,7 +424,7 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None) -> InputE
     tok = e.token
     expected = set(e.expected)
     if tok.type == "$END" or getattr(tok, "start_pos", None) is None:
-        offset = len(text.rstrip())
+        offset = len(text[:end].rstrip())
     else:
         offset = tok.start_pos
     stack = _open_brackets(text, offset)
@@ -391,17 +454,107 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None) -> InputE
 # ---------------------------------------------------------------------------- API
 
 
+_BRACKET = re.compile(r"[()\[\]'\"#]")
+
+
+def _line_state(text: str, pos: int, end: int, depth: int) -> int:
+    """Bracket depth after the line `text[pos:end]`, starting from `depth`.
+
+    Used only on lines the fast path left to lark, to find where their
+    statement ends (strings and comments do not count; a string cannot span
+    lines).
+    """
+    find = _BRACKET.search
+    while True:
+        m = find(text, pos, end)
+        if m is None:
+            return depth
+        c = m.group()
+        if c == "#":
+            return depth
+        if c in "'\"":
+            close = text.find(c, m.end(), end)
+            if close < 0:
+                return depth
+            pos = close + 1
+            continue
+        depth = depth + 1 if c in "([" else max(0, depth - 1)
+        pos = m.end()
+
+
+def _continues(text: str, pos: int, end: int) -> bool:
+    """Whether the line ends in a line continuation `\\` (outside a comment)."""
+    j = text.find("#", pos, end)
+    stop = end if j < 0 else j
+    k = stop
+    while k > pos and text[k - 1] in " \t\r":
+        k -= 1
+    return k > pos and text[k - 1] == "\\"
+
+
+def _lark_chunk(text: str, start: int, end: int, line: int, filename: str | None) -> list[S.Stmt]:
+    """Parse `text[start:end]` (whole lines, from line `line`) with lark, positions absolute."""
+    p = parser()
+    frontend = p.parser
+    counter = LineCounter("\n")
+    counter.char_pos = counter.line_start_pos = start
+    counter.line = line
+    stream = LexerThread(frontend.lexer, LexerState(TextSlice(text, start, end), counter))
+    try:
+        return frontend.parser.parse(stream, "start")
+    except UnexpectedInput as e:
+        raise _syntax_error(e, text, filename, end) from None
+
+
 def parse(text: str, filename: str | None = None) -> list[S.Stmt]:
-    """Parse a whole program (or one REPL line) into statements."""
+    """Parse a whole program (or one REPL line) into statements.
+
+    Line by line: `fastpath` takes the plain lines; every other statement (its
+    lines up to where its brackets close) goes to lark, with positions in the
+    whole text.  The work is linear in the length of the text.
+    """
+    return _parse(text, filename, fastpath.statement)
+
+
+def parse_lark(text: str, filename: str | None = None) -> list[S.Stmt]:
+    """The same as `parse`, with lark reading every line (the reference for tests and benchmarks)."""
+    return _parse(text, filename, lambda text, pos, end, line: None)
+
+
+def _parse(text: str, filename: str | None, fast) -> list[S.Stmt]:
     if not text.endswith("\n"):
         text = text + "\n"
+    _TRANSFORMER.reset(text)
+    out: list[S.Stmt] = []
+    # Parsing makes many small acyclic objects and no garbage cycles; the cyclic
+    # collector would traverse the growing tree again and again (half the time
+    # on a 10^4-site program), so it pauses while the tree is built.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        p = parser()
-        _TRANSFORMER.text = text
-        return p.parse(text)
-    except UnexpectedInput as e:
-        raise _syntax_error(e, text, filename) from None
-    except InputError as e:  # raised by the inline transformer, at a token
+        pos, line, n = 0, 1, len(text)
+        chunk: tuple[int, int] | None = None  # (offset, line) of a statement left to lark
+        depth = 0
+        while pos < n:
+            end = text.index("\n", pos)
+            if chunk is None:
+                stmt = fast(text, pos, end, line)
+                if stmt is not None:
+                    if stmt is not fastpath.BLANK:
+                        out.append(stmt)
+                    pos, line = end + 1, line + 1
+                    continue
+                chunk, depth = (pos, line), 0
+            depth = _line_state(text, pos, end, depth)
+            more = depth > 0 or _continues(text, pos, end)
+            pos, line = end + 1, line + 1
+            if not more:
+                out.extend(_lark_chunk(text, chunk[0], pos, chunk[1], filename))
+                chunk = None
+        if chunk is not None:
+            out.extend(_lark_chunk(text, chunk[0], n, chunk[1], filename))
+        return out
+    except InputError as e:
         raise e.located(text, filename) from None
     except VisitError as e:
         orig = e.orig_exc
@@ -410,6 +563,9 @@ def parse(text: str, filename: str | None = None) -> list[S.Stmt]:
         raise InputError(f"cannot read this statement: {orig}", None, None, text, filename) from None
     except LarkError as e:
         raise InputError(str(e).splitlines()[0], None, None, text, filename) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def parse_expr(text: str, filename: str | None = None) -> S.Expr:
