@@ -16,6 +16,8 @@ from typing import Callable
 
 import click
 
+from ..core.limits import DEFAULTS, LIMITS
+
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -166,7 +168,10 @@ _OPTIONS = {"check_steps": False}
 @click.option("--max-file-size", "max_file_mb", type=click.FloatRange(min=0, min_open=True),
               default=None, metavar="MB",
               help="Refuse input files larger than this (default 64 MB).")
-def main(check_steps: bool, max_file_mb: float | None) -> None:
+@click.option("--max-depth", type=click.IntRange(1, 100_000), default=DEFAULTS.max_depth,
+              show_default=True, metavar="N",
+              help="Refuse brackets, parentheses and bubbles nested deeper than N.")
+def main(check_steps: bool, max_file_mb: float | None, max_depth: int) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
 
     \b
@@ -179,6 +184,10 @@ def main(check_steps: bool, max_file_mb: float | None) -> None:
         from ..core import files
 
         files.MAX_FILE_BYTES = int(max_file_mb * 2**20)
+    LIMITS.max_depth = max_depth
+    if max_depth > DEFAULTS.max_depth:
+        # Later stages walk nested expressions recursively, a few frames a level.
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * max_depth + 1000))
 
 
 @main.command()

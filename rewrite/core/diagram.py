@@ -25,6 +25,8 @@ never deep-copies.  The rule engine mutates a working copy in place through
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Union
 
@@ -141,6 +143,17 @@ class BubbleNode:
     @property
     def arity(self) -> int:
         return len(self.inside.free)
+
+    @functools.cached_property
+    def nesting(self) -> int:
+        """How many bubbles deep this one goes (1 when nothing inside is a bubble).
+
+        Cached on the node, so asking as bubbles are built inside out costs one
+        level each; the builder refuses nesting beyond `LIMITS.max_depth`,
+        which `let` definitions can reach with no brackets written.
+        """
+        return 1 + max((n.nesting for t in self.inside.terms for n in t.nodes.values()
+                        if isinstance(n, BubbleNode)), default=0)
 
     @property
     def sizes(self) -> tuple[Any, ...]:

@@ -1,8 +1,9 @@
-"""Limits on the input: each has a default, a command-line option, and a message.
+"""Limits on the input that are not about files: each has a default, an option, a message.
 
 A limit is never silent: hitting one is an input error that names the limit
-and the option that raises it (docs/limits.md lists them all).  They live in one
-mutable record so the command line can set them once, before anything runs.
+and the option that raises it (docs/limits.md lists them all; the file-size
+cap lives with the file helpers in `core.files`).  They live in one mutable
+record so the command line can set them once, before anything runs.
 """
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from dataclasses import dataclass
 
 @dataclass
 class Limits:
-    # Brackets and parentheses nested deeper than this are refused by the parser
-    # (`--max-depth`); the stages after it walk nested expressions recursively.
-    max_depth: int = 200
-    # Files larger than this are refused before reading (`--max-file-size`, in MB).
-    max_file_bytes: int = 256 * 1024 * 1024
+    # Brackets, parentheses and bubbles nested deeper than this are refused
+    # (`--max-depth`): the stages after the parser walk nested expressions
+    # recursively, and this default fits Python's default recursion limit.
+    max_depth: int = 100
 
 
 LIMITS = Limits()

@@ -31,10 +31,19 @@ from . import syntax as S
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
 from ..core.errors import error_at
 from ..core.kinds import fuse_decl
+from ..core.limits import LIMITS
 from ..core.unionfind import UnionFind
 
 Dims = Mapping[str, Any]
 
+
+
+def bubble(node: BubbleNode, at: S.Located) -> BubbleNode:
+    """`node`, unless bubbles now nest deeper than the nesting limit (see core/limits)."""
+    if node.nesting > LIMITS.max_depth:
+        raise error_at(f"bubbles nest more than {LIMITS.max_depth} deep (through let "
+                       f"definitions; the nesting limit, raise it with --max-depth)", at)
+    return node
 
 @dataclass
 class Fuse:
@@ -156,7 +165,7 @@ class Product:
                            f"but {len(slots)} {'is' if len(slots) == 1 else 'are'} given", at)
         one = s.single
         if bubble or one is None:
-            v = self.d.add_node(BubbleNode("sum", s))
+            v = self.d.add_node(bubble(BubbleNode("sum", s), at))
             for k, (slot, size) in enumerate(zip(slots, s.sizes)):
                 self.bind(slot, (v, k), size, dims)
             return
