@@ -25,7 +25,7 @@ from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError, error_at
 from ..core.functions import ELEMENTWISE
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
-from .product import Product, bubble
+from .product import Product, checked_bubble
 
 if TYPE_CHECKING:  # the environment sits above the builders (it runs them)
     from .env import Env
@@ -414,13 +414,13 @@ def _softmax(f: S.Softmax, p: Product, env: Env, slots: list[Any] | None) -> Non
     if f.axis.name not in inner.free:
         raise error_at(f"softmax axis '{f.axis.name}' is not a free index of its argument "
                        f"{list(inner.free)}", f.axis)
-    node = bubble(BubbleNode("softmax", inner, inner.free.index(f.axis.name)), f)
+    node = checked_bubble(BubbleNode("softmax", inner, inner.free.index(f.axis.name)), f)
     p.tensor(node, slots, env.dims, f, "softmax")
 
 
 def _elementwise(name: str) -> Builder:
     def build(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
-        p.tensor(bubble(BubbleNode(name, _arg_sum(f, 0, env)), f), slots, env.dims, f, name)
+        p.tensor(checked_bubble(BubbleNode(name, _arg_sum(f, 0, env)), f), slots, env.dims, f, name)
 
     return build
 

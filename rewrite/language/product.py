@@ -38,7 +38,7 @@ Dims = Mapping[str, Any]
 
 
 
-def bubble(node: BubbleNode, at: S.Located) -> BubbleNode:
+def checked_bubble(node: BubbleNode, at: S.Located) -> BubbleNode:
     """`node`, unless bubbles now nest deeper than the nesting limit (see core/limits)."""
     if node.nesting > LIMITS.max_depth:
         raise error_at(f"bubbles nest more than {LIMITS.max_depth} deep (through let "
@@ -165,7 +165,7 @@ class Product:
                            f"but {len(slots)} {'is' if len(slots) == 1 else 'are'} given", at)
         one = s.single
         if bubble or one is None:
-            v = self.d.add_node(bubble(BubbleNode("sum", s), at))
+            v = self.d.add_node(checked_bubble(BubbleNode("sum", s), at))
             for k, (slot, size) in enumerate(zip(slots, s.sizes)):
                 self.bind(slot, (v, k), size, dims)
             return
