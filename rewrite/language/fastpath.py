@@ -31,22 +31,33 @@ _FACTOR = re.compile(
 _SPACE = re.compile(r"[ \t]+")
 _LEG = re.compile(rf"({_NAME}): ({_NAME}|\d+)")
 _DECL = re.compile(
-    rf"(?P<real>real )?(?P<kind>tensor|isometry|unitary|invertible|symmetric|diagonal) "
-    rf"(?P<name>{_NAME})\[(?P<legs>[^\]]+)\]")
+    rf"(?P<real>real )?(?P<kind>{_NAME}) (?P<name>{_NAME})\[(?P<legs>[^\]]+)\]")
 _TAIL = re.compile(r"[ \t\r]*(?:#[^\n]*)?$")
 _BLANK = re.compile(r"[ \t\r]*(?:#[^\n]*)?$")
 _WORD = re.compile(_NAME)
 
+def _grammar_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Every keyword of grammar/tn.lark, and the tensor kinds among them.
+
+    Read from the grammar itself, so a keyword added there is never read as a
+    name here.  The contextual lexer reads a word as a keyword wherever the
+    parser state accepts it, and LALR states are shared (`to` of `draw E to
+    "f"` is a keyword after any factor), so a line with a keyword in a name's
+    place is left to lark.
+    """
+    from importlib import resources
+
+    text = (resources.files("rewrite.grammar") / "tn.lark").read_text(encoding="utf-8")
+    word = re.compile(r'"([^\W\d]\w*)"')
+    kind_rule = re.search(r"^!kind:(.*?)^(?=\S)", text, re.S | re.M)
+    assert kind_rule is not None, "grammar/tn.lark has no !kind rule"
+    return frozenset(word.findall(text)), frozenset(word.findall(kind_rule.group(1)))
+
+
+KEYWORDS, _KINDS = _grammar_words()
 _VERBS = frozenset({"simplify", "show", "expand", "cost", "paths"})
 _PROVE_VERBS = frozenset({"prove", "check"})
-_KINDS = frozenset({"tensor", "isometry", "unitary", "invertible", "symmetric", "diagonal"})
-# Every keyword of the grammar (tests/test_fastpath.py checks this against
-# grammar/tn.lark).  The contextual lexer reads a word as a keyword wherever the
-# parser state accepts it, and LALR states are shared (`to` of `draw E to "f"`
-# is a keyword after any factor), so a line with a keyword in a name's place is
-# left to lark.
-KEYWORDS = frozenset({"dim", "let", "rule", "draw", "to", "real", "softmax"}) | _KINDS \
-    | _VERBS | _PROVE_VERBS
+assert _VERBS | _PROVE_VERBS | {"real"} <= KEYWORDS
 
 BLANK = object()  # a line with no statement (empty or a comment)
 
@@ -138,7 +149,7 @@ def _product(src: str, pos: int, end: int, line: int, col0: int) -> tuple[S.SumE
 
 def _decl(src: str, pos: int, end: int, line: int, col0: int) -> S.DeclStmt | None:
     m = _DECL.match(src, pos, end)
-    if m is None or _TAIL.match(src, m.end(), end) is None:
+    if m is None or m.group("kind") not in _KINDS or _TAIL.match(src, m.end(), end) is None:
         return None
     body = m.group("legs")
     parts = body.split(" -> ")
