@@ -159,7 +159,7 @@ this page.
 
 # The seed document's order; examples not listed follow alphabetically.
 SEED_ORDER = ["language_tour", "operations", "contractions", "special_tensors",
-              "decompositions", "tensor_train", "neural_networks", "transformers",
+              "decompositions", "tensor_train", "networks", "neural_networks", "transformers",
               "path_expansion", "induction_head"]
 
 

@@ -216,7 +216,7 @@ class Session:
     def last_value(self, text: str, filename: str, boxes: bool = False):
         """The value of the last expression in `text` (for `rewrite draw`);
         `boxes` keeps named lets as labelled boxes."""
-        from ..language.expressions import build_boxed, build_expr
+        from ..language.expressions import build_picture
         from ..language.parse import parse
 
         stmts = parse(text, filename)
@@ -224,7 +224,7 @@ class Session:
         try:
             for stmt in stmts:
                 if isinstance(stmt, S.Command):
-                    value = (build_boxed if boxes or stmt.boxed else build_expr)(stmt.expr, self.env)
+                    value = build_picture(stmt.expr, self.env, boxes or stmt.boxed)
                 else:
                     self._declare(stmt, text, filename)
         except InputError as e:
@@ -263,7 +263,7 @@ class Session:
             raise
 
     def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
-        from ..language.expressions import build_boxed, build_equation, build_expr
+        from ..language.expressions import build_equation, build_expr, build_picture
 
         verb = stmt.verb
         if stmt.bare and mode in ("simplify", "show", "expand", "cost", "paths"):
@@ -274,8 +274,9 @@ class Session:
             result = self._equation(verb, stmt, src, left, right)
             result.end_line = max(stmt.end_line, stmt.line)
             return result
-        build = build_boxed if stmt.boxed else build_expr
-        result = getattr(self, "_" + verb)(stmt, src, build(stmt.expr, self.env))
+        value = (build_picture(stmt.expr, self.env, stmt.boxed) if verb == "draw"
+                 else build_expr(stmt.expr, self.env))
+        result = getattr(self, "_" + verb)(stmt, src, value)
         result.end_line = max(stmt.end_line, stmt.line)
         return result
 

@@ -61,6 +61,16 @@ def build_boxed(expr: S.Expr, env: Env) -> Sum:
         env.boxed = before
 
 
+def build_picture(expr: S.Expr, env: Env, boxed: bool = False) -> Sum:
+    """The value to draw for `expr`: with `boxed`, lets kept as boxes (see
+    `build_boxed`); else a bare let name is the let's own sum, drawn as its
+    terms rather than as one Σ box around them."""
+    if boxed:
+        return build_boxed(expr, env)
+    name = _bare_let(expr, env)
+    return env.lets[name] if name else build_expr(expr, env)
+
+
 def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -> Sum:
     """An expression as a `Sum` of diagrams with one ordered set of free legs.
 
