@@ -112,6 +112,22 @@ def test_draw_without_output_or_measure_is_a_usage_error():
 # ------------------------------------------------------------ clean pictures
 
 
+def planar(x) -> bool:
+    """Whether every term's port graph (open legs as leaves) can be drawn
+    without crossings at all, by networkx's planarity test."""
+    import networkx as nx
+    from rewrite.core.diagram import BOUNDARY, Sum
+
+    terms = x.terms if isinstance(x, Sum) else (x,)
+    for d in terms:
+        g = nx.Graph()
+        for (u, i), (w, j) in d.wires():
+            g.add_edge(("free", i) if u == BOUNDARY else u, ("free", j) if w == BOUNDARY else w)
+        if not nx.check_planarity(g)[0]:
+            return False
+    return True
+
+
 def clean(x) -> bool:
     st = picture_stats(x)
     return (st.crossings, st.overlaps, st.wires_through_nodes, st.foreign_labels) == (0, 0, 0, 0)
@@ -207,7 +223,12 @@ def test_every_named_diagram_of_the_examples_is_drawn_cleanly(path):
     s = Session()
     s.load_declarations(text, path.name)
     for name in dict.fromkeys(names):
-        assert clean(s.last_value(name, "<expr>")), name
+        x = s.last_value(name, "<expr>")
+        if planar(x):
+            assert clean(x), name
+        else:  # crossings cannot all be avoided; nothing else may go wrong
+            st = picture_stats(x)
+            assert (st.overlaps, st.wires_through_nodes, st.foreign_labels) == (0, 0, 0), name
 
 
 def test_two_layer_transformer_inlined_fits_4000_points():
