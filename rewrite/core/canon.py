@@ -653,6 +653,23 @@ def orient_antisymmetric(d: Diagram, by_position: bool = False) -> Diagram | Non
     return e
 
 
+_INSIDE_IDS: dict[Hashable, int] = {}
+
+
+def inside_id(s: Sum) -> int:
+    """A small number standing for the canonical key of a bubble's inside
+    (free legs by position): equal exactly when the keys are equal.
+
+    Bubble labels carry this number instead of the inside's key, so a label
+    has a fixed size however deep bubbles nest, and each inside is keyed once
+    (`BubbleNode.key` caches it).  The numbers are given out in order of first
+    sight and so mean something only within one process, like the keys
+    themselves, which are never stored.
+    """
+    key = canonical_sum(s, by_position=True)
+    return _INSIDE_IDS.setdefault(key, len(_INSIDE_IDS))
+
+
 def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
     """The canonical key of a linear combination: like terms added, zeros dropped.
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Iterator, Union
 
 from .kinds import Decl
@@ -166,11 +167,19 @@ class BubbleNode:
         s = self.fn if self.axis is None else f"{self.fn}[{self.inside.free[self.axis]}]"
         return f"conj({s})" if self.conj else s
 
-    @property
+    @cached_property
     def key(self) -> tuple:
-        from .canon import canonical_sum
+        """The label for matching and canonical keys; the inside stands in by a
+        number (`canon.inside_id`).
 
-        return ("B", self.fn, self.axis, self.conj, canonical_sum(self.inside, by_position=True))
+        Computed once per node (a bubble is immutable), and the inside's key is
+        never spelled out in the label: nesting labels as text made each level
+        escape the one inside it, so a key grew exponentially with the depth
+        of nested bubbles.
+        """
+        from .canon import inside_id
+
+        return ("B", self.fn, self.axis, self.conj, inside_id(self.inside))
 
 
 Node = Union[TensorNode, DeltaNode, BubbleNode]
