@@ -201,10 +201,35 @@ def test_extra_sympy_constraints_are_honoured(seed):
     assert inst.size(n) < inst.size(m) and inst.size(k) == 2
 
 
-def test_unsatisfiable_constraints_are_an_input_error_naming_the_range():
-    U = decl("U", Kind.ISOMETRY, (n, n * m), split=1)
-    with pytest.raises(InputError, match="cannot be met with sizes 2–4"):
+def test_unsatisfiable_constraints_are_an_input_error_naming_how_far_the_search_looked():
+    U = decl("U", Kind.UNITARY, (n, 2 * n), split=1)
+    with pytest.raises(InputError, match=r"cannot be met with sizes up to \d+: \d+ assignments"):
         sample_instance([U], 0)
+
+
+def test_constraints_that_only_larger_sizes_meet_are_met():
+    U = decl("U", Kind.ISOMETRY, (n, 5), split=1)
+    for seed in range(4):
+        assert sample_instance([U], seed).size(n) >= 5
+
+
+def test_constraints_that_need_a_size_of_one_are_met():
+    U = decl("U", Kind.ISOMETRY, (n, n * m), split=1)
+    assert sample_instance([U], 0).size(m) == 1
+
+
+def test_the_size_search_offers_different_solutions_to_different_seeds():
+    U = decl("U", Kind.ISOMETRY, (n, 5), split=1)
+    assert len({sample_instance([U], seed).size(n) for seed in range(12)}) > 1
+
+
+def test_the_size_search_budget_is_reported_when_exhausted():
+    from rewrite.numerics.sample import sample_sizes
+
+    tests = [(lambda: "n == 50", lambda v: v(n) == 50)]
+    with pytest.raises(InputError, match="10 assignments of n tried"):
+        sample_sizes([n], 0, tests, budget=10)
+    assert sample_sizes([n], 0, tests, budget=100) == {n: 50}
 
 
 def test_fixed_sizes_are_kept():

@@ -143,11 +143,30 @@ def _check_expectations(text: str, filename: str, results) -> int:
     return EXIT_OK
 
 
+def _set_limit(field: str) -> Callable:
+    """A click callback that sets one of `core.limits.LIMITS` (docs/verdicts.md)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+        if value is not None:
+            from ..core.limits import LIMITS
+
+            setattr(LIMITS, field, value)
+
+    return callback
+
+
 _common = [
     click.option("--decl", "decls", multiple=True, metavar="FILE",
                  help="Load declarations (dim, tensor, let, rule) from FILE first."),
     click.option("--trace", is_flag=True, help="Print every rewrite step."),
     click.option("--json", "as_json", is_flag=True, help="Machine-readable results."),
+    click.option("--max-terms", type=click.IntRange(1), metavar="N", expose_value=False,
+                 callback=_set_limit("max_terms"),
+                 help="Most terms `expand` may make (default 10000); prove falls back "
+                      "to numbers past it."),
+    click.option("--size-search", type=click.IntRange(1), metavar="N", expose_value=False,
+                 callback=_set_limit("size_search"),
+                 help="Size assignments tried to meet the size constraints (default 20000)."),
 ]
 
 

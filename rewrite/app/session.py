@@ -402,6 +402,8 @@ class Session:
             lines[0] += ": no proof found, yet numerically equal on every instance tried"
         elif verb == "check":
             lines[0] += ": numerically equal on every instance tried"
+        if getattr(v, "note", ""):
+            lines.append(f"({v.note})")
         if verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
             from ..views.printer import format_sum
 
@@ -413,6 +415,8 @@ class Session:
                 lines.append(f"left normal form:  {format_sum(v.left_normal)}")
                 lines.append(f"right normal form: {format_sum(v.right_normal)}")
         data: dict = {"verdict": status}
+        if getattr(v, "note", ""):
+            data["note"] = v.note
         if v.counterexample is not None:
             data["counterexample"] = v.counterexample.to_json()
         return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import InputError
+
 
 @dataclass
 class Limits:
@@ -16,7 +18,24 @@ class Limits:
     # (`--max-depth`): the stages after the parser walk nested expressions
     # recursively, and this default fits Python's default recursion limit.
     max_depth: int = 100
+    # Terms `expand` may make (`--max-terms`): distributing 20 binomials makes
+    # 2**20 terms.  `prove` notes the limit and lets numbers decide.
+    max_terms: int = 10_000
+    # Size assignments the systematic size search tries before saying that the
+    # size constraints cannot be met (`--size-search`).
+    size_search: int = 20_000
 
 
 LIMITS = Limits()
 DEFAULTS = Limits()
+
+
+class LimitError(InputError):
+    """A limit was hit: the message names it, the count reached and the option."""
+
+    def __init__(self, what: str, count: int, limit: int, option: str,
+                 line: int | None = None, column: int | None = None) -> None:
+        super().__init__(f"{what}: {count} is over the limit of {limit} "
+                         f"(raise it with {option})", line, column)
+        self.count = count
+        self.limit = limit

@@ -27,15 +27,17 @@ import sympy
 from ..core.diagram import TensorNode
 from ..core.errors import InputError
 from ..core.kinds import MATRIX_KINDS, Decl, Kind
+from ..core.limits import LIMITS
 
 #: Symbolic sizes are drawn from this range (inclusive).  Small sizes keep
 #: every check cheap; avoiding 1 keeps a size-1 leg from hiding a transposition.
 SIZE_RANGE = (2, 4)
 #: Random attempts before the exhaustive search (or the error) takes over.
 RANDOM_TRIES = 200
-#: Up to this many free symbols, an unsatisfiable system is proved so by
-#: enumerating every assignment in SIZE_RANGE (3**8 = 6561 candidates).
-EXHAUSTIVE_SYMBOLS = 8
+#: The systematic search gathers up to this many solutions (looking at most
+#: SEARCH_MORE assignments past the first) and the seed picks one.
+SEARCH_CHOICES = 8
+SEARCH_MORE = 2_000
 #: Singular values of sampled invertibles lie in this range: condition <= 4.
 SINGULAR_RANGE = (0.5, 2.0)
 #: No sampled tensor has more entries than this (2**27 complex entries: 2 GiB).
@@ -206,29 +208,100 @@ def _relation_test(rel: Any) -> Constraint:
     return (lambda: str(r)), test
 
 
-def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
-                 tests: list[Constraint], fixed: Mapping[str, int] | None = None
-                 ) -> dict[sympy.Symbol, int]:
-    """Values in SIZE_RANGE for `symbols` passing every test, or an InputError.
+def _size_fn(expr: Any) -> Callable[[Mapping[str, int]], int]:
+    """A fast evaluator of one size expression on an assignment by name.
 
-    Rejection sampling with per-symbol streams, then (for few symbols) an
-    exhaustive sweep, so "cannot be met" is a fact, not a give-up.
+    Sizes are products of symbols and integers, so most become a coefficient
+    and a list of (name, power); anything else falls back to sympy.  The
+    search below evaluates the same few expressions thousands of times.
     """
+    if isinstance(expr, int):
+        return lambda a, v=expr: v
+    hit = _SIZE_FNS.get(expr)
+    if hit is not None:
+        return hit
+    x = sympy.sympify(expr)
+    coeff, rest = x.as_coeff_Mul()
+    powers = []
+    ok = coeff.is_Integer or coeff.is_Rational
+    for f in sympy.Mul.make_args(rest) if ok else ():
+        base, exp = f.as_base_exp()
+        if base.is_Symbol and exp.is_Integer and exp > 0:
+            powers.append((str(base), int(exp)))
+        elif f != 1:
+            ok = False
+            break
+    if ok:
+        c = sympy.Rational(coeff)
+
+        def fn(a: Mapping[str, int], c=c, powers=tuple(powers)) -> Any:
+            v = c
+            for name, k in powers:
+                v = v * a[name] ** k
+            return int(v) if v.is_Integer else v
+    else:
+        def fn(a: Mapping[str, int], x=x) -> Any:
+            v = x.xreplace({s: a[str(s)] for s in x.free_symbols})
+            return int(v) if v.is_Integer else v
+    _SIZE_FNS[expr] = fn
+    return fn
+
+
+_SIZE_FNS: dict[Any, Callable] = {}
+
+
+def _search_order(free: int, budget: int) -> Iterable[tuple[int, ...]]:
+    """Assignments of `free` sizes in layers: values 2, 3, 4 first (SIZE_RANGE),
+    then 1, then 5, 6, 7, ... - each layer those using its new value - until
+    `budget` assignments have been offered.
+
+    Small sizes keep checks cheap and avoid 1 (a size-1 leg hides a
+    transposition), but some programs need a larger size (`isometry
+    U[a: n -> b: 5]` needs n >= 5) or exactly 1, and the layers reach them.
+    """
+    lo, hi = SIZE_RANGE
+    order = list(range(lo, hi + 1)) + [1]
+    offered = 0
+    if free == 0:
+        yield ()
+        return
+    r = 0
+    while offered < budget:
+        r += 1
+        while len(order) < r:
+            order.append(max(order) + 1)
+        newest, old = order[r - 1], order[: r - 1]
+        # Exactly the tuples over order[:r] that use `newest`, each once: the
+        # first position holding it is p.
+        for p in range(free):
+            for before in itertools.product(old, repeat=p):
+                for after in itertools.product(order[:r], repeat=free - p - 1):
+                    yield before + (newest,) + after
+                    offered += 1
+                    if offered >= budget:
+                        return
+
+
+def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
+                 tests: list[Constraint], fixed: Mapping[str, int] | None = None,
+                 budget: int | None = None) -> dict[sympy.Symbol, int]:
+    """Values for `symbols` passing every test, or an InputError saying what was tried.
+
+    First rejection sampling in SIZE_RANGE with per-symbol streams (so most
+    instances are random and small), then a systematic search over positive
+    integers in layers (`_search_order`) up to `budget` assignments
+    (`LIMITS.size_search` by default): constraints that only larger sizes meet
+    are met, and when the budget runs out the error says how far it looked.
+    """
+    budget = LIMITS.size_search if budget is None else budget
     fixed = dict(fixed or {})
     syms = sorted(set(symbols), key=str)
     free = [s for s in syms if str(s) not in fixed]
     lo, hi = SIZE_RANGE
 
     def passes(assign: dict[str, int]) -> bool:
-        cache: dict[Any, int] = {}
-
         def v(e: Any) -> int:
-            if isinstance(e, int):
-                return e
-            if e not in cache:
-                x = sympy.sympify(e)
-                cache[e] = int(x.xreplace({s: assign[str(s)] for s in x.free_symbols}))
-            return cache[e]
+            return _size_fn(e)(assign)
 
         return all(t(v) for _, t in tests)
 
@@ -244,16 +317,30 @@ def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
             return result(assign)
     described = [d() for d, _ in tests]
     what = "; ".join(described[:12] + (["..."] if len(described) > 12 else [])) or "none"
-    if len(free) <= EXHAUSTIVE_SYMBOLS:
-        for values in itertools.product(range(lo, hi + 1), repeat=len(free)):
-            assign = dict(base)
-            assign.update({str(s): x for s, x in zip(free, values)})
-            if passes(assign):
-                return result(assign)
-        fixed_note = f" (fixed: {', '.join(f'{k}={v}' for k, v in sorted(base.items()))})" if base else ""
-        raise InputError(f"the size constraints cannot be met with sizes {lo}–{hi}{fixed_note}: {what}")
-    raise InputError(f"no sizes in {lo}–{hi} met the size constraints after {RANDOM_TRIES} "
-                     f"random tries: {what}")
+    fixed_note = f" (fixed: {', '.join(f'{k}={v}' for k, v in sorted(base.items()))})" if base else ""
+    tried, largest = 0, 0
+    found: list[dict[str, int]] = []
+    for values in _search_order(len(free), budget):
+        tried += 1
+        largest = max((largest, *values))
+        assign = dict(base)
+        assign.update({str(s): x for s, x in zip(free, values)})
+        if passes(assign):
+            found.append(assign)
+            stop_at = tried + SEARCH_MORE
+        if found and (len(found) >= SEARCH_CHOICES or tried >= stop_at):
+            break
+    if found:
+        # Several solutions, one chosen by the seed: trials with different
+        # seeds then see different sizes (n = 5, 7, ... where n >= 5), not
+        # only the smallest one, which may be a special case (a square isometry).
+        pick = int(_stream(seed, "size-search").integers(len(found)))
+        return result(found[pick])
+    if not free:
+        raise InputError(f"the size constraints cannot be met{fixed_note}: {what}")
+    raise InputError(f"the size constraints cannot be met with sizes up to {largest}: "
+                     f"{tried} assignments of {', '.join(map(str, free))} tried, the search "
+                     f"budget (option --size-search){fixed_note}: {what}")
 
 
 # ---------------------------------------------------------------- array sampling

@@ -414,8 +414,34 @@ def simplify(x: X, rules: Sequence[Rule] | None = None, trace: bool = False,
     return rewrite(x, exhaust(rules), trace, max_steps, time_budget, check)
 
 
-def expand(x: X) -> Sum:
-    """Distribute products over linear `sum` bubbles (nonlinear bubbles stay whole)."""
+def expanded_terms(x: X) -> int:
+    """How many terms `expand` makes before like terms are collected: a
+    product of sums has the product of their lengths (sums inside sums count
+    through), so the count is known before anything is built."""
+
+    def count(d: Diagram) -> int:
+        n = 1
+        for node in d.nodes.values():
+            if isinstance(node, BubbleNode) and node.fn == "sum":
+                n *= sum(count(t) for t in node.inside.terms)
+        return n
+
+    return sum(count(t) for t in as_sum(x).terms)
+
+
+def expand(x: X, max_terms: int | None = None) -> Sum:
+    """Distribute products over linear `sum` bubbles (nonlinear bubbles stay whole).
+
+    Refused with a `LimitError` before anything is built when it would make
+    more than `max_terms` terms (default `LIMITS.max_terms`): 20 binomials
+    make a million.
+    """
+    from ..core.limits import LIMITS, LimitError
+
+    limit = LIMITS.max_terms if max_terms is None else max_terms
+    total = expanded_terms(x)
+    if total > limit:
+        raise LimitError("expand would make too many terms", total, limit, "--max-terms")
     out: list[Diagram] = []
     s = as_sum(x)
     todo = [t for t in s.terms]

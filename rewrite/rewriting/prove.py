@@ -18,6 +18,7 @@ from .engine import (Step, X, all_matches, apply, apply_gauge, as_sum, classify,
                      compiled, expand, gauge_rules, simplify)
 from ..core.errors import InputError
 from ..core.kinds import Decl, Kind
+from ..core.limits import LimitError
 from ..core.pattern import Rule
 
 
@@ -26,7 +27,8 @@ class Verdict:
     """`kind` is "proved", "refuted", "unknown" (prove) or "holds" / "refuted" (check).
 
     `how` says which stage found the proof ("normal forms", "after expand",
-    "search: ...").
+    "search: ..."); `note` names a limit that stopped the symbolic side early
+    (then the verdict is numeric).
     """
 
     kind: str
@@ -36,6 +38,7 @@ class Verdict:
     left_normal: Sum | None = None
     right_normal: Sum | None = None
     how: str = ""
+    note: str = ""  # a limit that cut the symbolic search short, for the reader
 
 
 def align(left: Sum, right: Sum) -> Sum:
@@ -147,8 +150,16 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     steps = dict(left_steps=lr.steps, right_steps=rr.steps, left_normal=ln, right_normal=rn)
     if same(ln, rn):
         return Verdict("proved", how="normal forms", **steps)
-    le = simplify(expand(ln), rules).sum
-    re_ = simplify(expand(rn), rules).sum
+    try:
+        le = simplify(expand(ln), rules).sum
+        re_ = simplify(expand(rn), rules).sum
+    except LimitError as e:
+        # Too many terms to expand: no symbolic verdict from here on, numbers decide.
+        cex = _numeric(left, right, decls, constraints, trials)
+        note = f"not expanded: {e.message}"
+        if cex is not None:
+            return Verdict("refuted", counterexample=cex, note=note, **steps)
+        return Verdict("unknown", note=note, **steps)
     if same(le, re_):
         return Verdict("proved", how="after expand", **{**steps, "left_normal": le,
                                                          "right_normal": re_})
