@@ -59,7 +59,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Hashable, Iterable
 
-from .diagram import BOUNDARY, Diagram, Node, Sum
+from .diagram import BOUNDARY, BubbleNode, Diagram, Node, Sum
 
 # More anchors than this after refinement: hand the component to bliss.
 MAX_ANCHORS = 16
@@ -691,3 +691,41 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
             out.append((key, scalar_key(c)))
     out.sort()
     return tuple(out)
+
+
+def collect_terms(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
+    """Like terms added exactly (by canonical key without the scalar), zero terms dropped.
+
+    Coefficients are sympy numbers and expressions, so `10**16 w - 10**16 w`
+    is exactly nothing before any float is computed.  The first diagram of
+    each class receives the sum of the scalars: callers pass working copies.
+    """
+    import sympy
+
+    order: list[Any] = []
+    acc: dict[Any, Diagram] = {}
+    for t in terms:
+        if _is_zero(t.scalar) or _has_zero_sum(t):
+            continue
+        t = orient_antisymmetric(t)
+        if t is None:  # a term equal to its own negative
+            continue
+        key = canonical(t, with_scalar=False)
+        if key in acc:
+            acc[key].scalar = acc[key].scalar + t.scalar
+        else:
+            acc[key] = t
+            order.append(key)
+    out = []
+    for k in order:
+        t = acc[k]
+        t.scalar = sympy.expand(t.scalar) if t.scalar.free_symbols else t.scalar
+        if not _is_zero(t.scalar):
+            out.append(t)
+    return Sum(tuple(out), free, sizes)
+
+
+def _has_zero_sum(d: Diagram) -> bool:
+    """A product with an empty (zero) linear sum bubble is zero."""
+    return any(isinstance(n, BubbleNode) and n.fn == "sum" and not n.inside.terms
+               for n in d.nodes.values())

@@ -430,14 +430,32 @@ def leg_matching(left: Sum, right: Sum) -> list[int] | None:
     return list(range(len(lf)))
 
 
-def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
-            constraints: Iterable = (), trials: int = 3, seed: int = 0,
-            max_elements: int = MAX_ELEMENTS) -> Counterexample | None:
-    """The first of `trials` random instances on which the sides differ, or None.
+def leg_sizes(s: Sum) -> tuple[Any, ...]:
+    """The sizes of a sum's free legs (an empty sum keeps them in `sizes`)."""
+    if s.sizes or not s.free:
+        return tuple(s.sizes)
+    return tuple(s.terms[0].free_sizes) if s.terms else ()
 
-    Trial t uses seed `seed + t` (sizes and arrays both follow from it).  If a
-    trial is too large to contract, it is retried with every size at its
-    smallest (2) before giving up with `TooLarge`.
+
+def _same_size(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    try:
+        return sympy.simplify(sympy.sympify(a) - sympy.sympify(b)) == 0
+    except (TypeError, ValueError):  # pragma: no cover - defensive
+        return False
+
+
+def shape_mismatch(left: Diagram | Sum, right: Diagram | Sum,
+                   decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
+                   seed: int = 0) -> Counterexample | None:
+    """Sizes on which the two sides have different shapes, or None if they never do.
+
+    Checked before anything else, since a zero coefficient (`0 a[i]`) makes a
+    side's normal form the empty sum, and empty sums with different legs must
+    not compare equal.  Different numbers of free legs are an input error;
+    legs whose sizes differ for some sizes meeting the constraints (2 vs 3,
+    or n vs m) refute, with those sizes as the witness.
     """
     left, right = _as_sum(left), _as_sum(right)
     perm = leg_matching(left, right)
@@ -446,41 +464,240 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
             f"cannot compare: the left side has {len(left.free)} free legs "
             f"[{', '.join(left.free)}] and the right side {len(right.free)} "
             f"[{', '.join(right.free)}]")
+    ls, rs = leg_sizes(left), leg_sizes(right)
+    if not ls or not rs:
+        return None
+    pairs = [(ls[k], rs[perm[k]]) for k in range(len(perm))]
+    if all(_same_size(a, b) for a, b in pairs):
+        return None
+    if decls is None:
+        decls = collect_decls(left, right)
+    symbols = collect_symbols(left, right)
+
+    def differ(v: Any) -> bool:
+        return any(v(a) != v(b) for a, b in pairs)
+
+    from .sample import sample_size_values
+
+    try:
+        sizes = sample_size_values(decls.values(), seed, list(constraints) + [differ],
+                                   symbols=symbols, smallest=True)
+    except InputError:
+        return None  # the constraints force the sizes to agree
+    by_name = {str(k): v for k, v in sizes.items()}
+    value = lambda e: int(sympy.sympify(e).xreplace(  # noqa: E731
+        {x: by_name[str(x)] for x in sympy.sympify(e).free_symbols}))
+    left_shape = tuple(value(a) for a, _ in pairs)
+    right_shape = tuple(value(b) for _, b in pairs)
+    shown = {k: v for k, v in by_name.items() if sympy.Symbol(k, positive=True, integer=True)
+             in symbols}
+    return Counterexample(shown, seed, math.inf,
+                          reason=f"shapes differ: left {left_shape}, right {right_shape}")
+
+
+def difference(left: Diagram | Sum, right: Diagram | Sum) -> Sum:
+    """left - right as one sum in the left side's legs, like terms added exactly.
+
+    The right side's legs are matched to the left's as `leg_matching` says.
+    Coefficients are exact (sympy), so terms that cancel are gone before any
+    float is computed, and a coefficient that differs by 10**-9 stays a term
+    of its own instead of vanishing in the rounding of a large value.
+    """
+    from ..core.canon import collect_terms
+
+    left, right = _as_sum(left), _as_sum(right)
+    perm = leg_matching(left, right)
+    free = list(left.free)
+    terms = []
+    for t in left.terms:
+        terms.append(t.with_free(free) if list(t.free) != free else t.copy())
+    for t in right.terms:
+        if list(t.free) != list(right.free):
+            t = t.with_free(list(right.free))
+        u = t.permute_free(perm).renamed(free)
+        u.scalar = -u.scalar
+        terms.append(u)
+    return collect_terms(terms, tuple(free), leg_sizes(left))
+
+
+def _term_values(diff: Sum, inst: Instance, max_elements: int) -> list[np.ndarray]:
+    return [evaluate(t, inst, max_elements=max_elements) for t in diff.terms]
+
+
+def _symbolic_coefficients(diff: Sum) -> list[Any]:
+    return [t.scalar for t in diff.terms if getattr(t.scalar, "free_symbols", None)]
+
+
+def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
+            constraints: Iterable = (), trials: int = 3, seed: int = 0,
+            max_elements: int = MAX_ELEMENTS) -> Counterexample | None:
+    """The first of `trials` random instances on which the sides differ, or None.
+
+    In order: the shapes (`shape_mismatch`); then the exact difference of the
+    two sides (`difference`; empty means equal); then numbers.  Trial t uses
+    seed `seed + t` (sizes and arrays both follow from it).  The difference
+    refutes only when it is larger than what rounding in its largest term
+    could explain (`differs`): a tolerance relative to the terms, not to the
+    result.  When the difference has coefficients depending on sizes and they
+    vanished at every size tried (`(n-2)(n-3)(n-4) A`), sizes where one does
+    not vanish are searched for and tried too.  If a trial is too large to
+    contract, it is retried with every size at its smallest (2) before giving
+    up with `TooLarge`.
+    """
+    left, right = _as_sum(left), _as_sum(right)
     if decls is None:
         decls = collect_decls(left, right)
     constraints = list(constraints)
+    cex = shape_mismatch(left, right, decls, constraints, seed)
+    if cex is not None:
+        return cex
+    diff = difference(left, right)
+    if not diff.terms:
+        return None
     symbols = collect_symbols(left, right)
-    for t in range(trials):
-        s = seed + t
-        inst = sample_instance(decls.values(), s, constraints, symbols=symbols)
+    coefficients = _symbolic_coefficients(diff)
+    nonzero_seen = not coefficients
+    plans: list[tuple[int, Mapping[str, int] | None]] = [(seed + t, None) for t in range(trials)]
+    k = 0
+    while k < len(plans):
+        s, fixed = plans[k]
+        k += 1
+        inst = sample_instance(decls.values(), s, constraints, fixed_sizes=fixed,
+                               symbols=symbols)
         try:
-            a = evaluate(left, inst, max_elements=max_elements)
-            b = evaluate(right, inst, max_elements=max_elements)
+            values = _term_values(diff, inst, max_elements)
         except TooLarge as too_large:
-            smallest = {str(k): 2 for k in inst.sizes}
+            smallest = {str(x): 2 for x in inst.sizes}
             try:
                 inst = sample_instance(decls.values(), s, constraints, fixed_sizes=smallest,
                                        symbols=symbols)
             except InputError:
                 raise too_large from None  # the constraints forbid all-2 sizes
-            a = evaluate(left, inst, max_elements=max_elements)
-            b = evaluate(right, inst, max_elements=max_elements)
-        b = np.transpose(b, perm) if b.ndim else b
-        # Only the sizes the two sides use: the arrays depend on nothing else,
-        # so these (with the seed) reproduce the instance, and a reader is not
-        # shown sizes of tensors the statement never mentions.
-        sizes = {str(k): v for k, v in inst.sizes.items() if k in symbols}
-        if a.shape != b.shape:
-            return Counterexample(sizes, s, math.inf,
-                                  reason=f"shapes differ: left {a.shape}, right {b.shape}")
-        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            values = _term_values(diff, inst, max_elements)
+        if not nonzero_seen:
+            nonzero_seen = any(inst.value(c) != 0 for c in coefficients)
+        total = sum(values[1:], values[0])
+        if not all(np.all(np.isfinite(v)) for v in values):
             # inf - inf is NaN, never "close": no numeric verdict can be honest here.
             raise InputError(f"the values overflow to inf or NaN (seed {s}); they cannot be "
                              "compared numerically")
-        ok, diff = allclose_rel(a, b)
-        if not ok:
-            scalar = a.ndim == 0
-            return Counterexample(sizes, s, diff,
-                                  complex(a) if scalar else None,
-                                  complex(b) if scalar else None)
+        if differs(diff, inst, values, total, max_elements):
+            sizes = {str(x): v for x, v in inst.sizes.items() if x in symbols}
+            scalar = total.ndim == 0
+            a = complex(evaluate(left, inst, max_elements=max_elements)) if scalar else None
+            b = complex(evaluate(right, inst, max_elements=max_elements)) if scalar else None
+            return Counterexample(sizes, s, float(np.max(np.abs(total))), a, b)
+        if k == len(plans) and not nonzero_seen:
+            witness = _coefficient_witness(coefficients, decls, constraints, symbols, seed)
+            if witness is not None:
+                plans.append((seed + trials, witness))
+            nonzero_seen = True
     return None
+
+
+def _coefficient_witness(coefficients: list[Any], decls: Mapping[str, Decl],
+                         constraints: list, symbols: set, seed: int) -> dict[str, int] | None:
+    """Sizes meeting the constraints at which some coefficient is not zero."""
+    from .sample import sample_size_values
+
+    def nonzero(v: Any) -> bool:
+        return any(v(c) != 0 for c in coefficients)
+
+    try:
+        sizes = sample_size_values(decls.values(), seed, constraints + [nonzero],
+                                   symbols=symbols, smallest=True)
+    except InputError:
+        return None  # zero wherever the constraints hold
+    return {str(x): v for x, v in sizes.items()}
+
+
+def differs(diff: Sum, inst: Instance, values: list[np.ndarray], total: np.ndarray,
+            max_elements: int = MAX_ELEMENTS, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Whether the difference `total` (the sum of the term `values`) is more
+    than rounding could make of a true zero.
+
+    First relative to the largest term: rounding in a term of size 10**16
+    leaves errors of order 1 in a sum whose true value is small, so a
+    difference refutes only past rtol times the largest term (not the result).
+    Only if that fails, a finer bound entry by entry: each term is evaluated
+    again on the absolute values of its arrays (`magnitude`), which bounds
+    what rounding inside its contractions and bubbles can do.
+    """
+    if total.size == 0:
+        return False
+    diff_max = float(np.max(np.abs(total)))
+    scale = max(float(np.max(np.abs(v))) if v.size else 0.0 for v in values)
+    if diff_max <= rtol * scale + atol:
+        return False
+    bound = sum(magnitude(t, inst, max_elements) for t in diff.terms)
+    return bool(np.any(np.abs(total) > rtol * bound + atol))
+
+
+# ------------------------------------------------------------ rounding bounds
+
+
+#: How a function carries the rounding error of its input to its output, as
+#: an entrywise magnitude from (input x, its magnitude m, output y).  Smooth
+#: functions with a bounded slope pass the input's magnitude on; exp scales it
+#: by its value; a step can flip wherever its input is within rounding of 0,
+#: and there nothing can be told apart.
+def _lipschitz(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.abs(y) + 2 * m
+
+
+def _exponential(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.abs(y) * (1 + m)
+
+
+def _jump(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    unsure = np.abs(np.real(x)) <= RTOL * m + ATOL
+    return np.where(unsure, np.inf, np.abs(y))
+
+
+ERROR_PROPAGATION = {
+    "relu": _lipschitz, "gelu": _lipschitz, "tanh": _lipschitz, "sigmoid": _lipschitz,
+    "sum": _lipschitz, "dtanh": _lipschitz, "dsigmoid": _lipschitz, "dgelu": _lipschitz,
+    "softmax": _lipschitz, "exp": _exponential, "step": _jump,
+}
+
+
+def magnitude(x: Diagram | Sum, inst: Instance, max_elements: int = MAX_ELEMENTS) -> np.ndarray:
+    """An entrywise bound on the sizes of everything summed to make `x`'s value.
+
+    A contraction of |arrays| with |scalar| bounds every product it adds up,
+    so float64 rounding in `evaluate(x)` stays below a small multiple of
+    eps times this (which RTOL = 1e-8 leaves far behind).  Bubbles pass the
+    magnitude of their inside on through `ERROR_PROPAGATION`.
+    """
+    if isinstance(x, Sum):
+        if not x.terms:
+            return np.zeros(tuple(inst.size(s) for s in x.sizes))
+        total = None
+        for t in x.terms:
+            if list(t.free) != list(x.free) and sorted(t.free) == sorted(x.free):
+                t = t.with_free(list(x.free))
+            m = magnitude(t, inst, max_elements)
+            total = m if total is None else total + m
+        return total
+    net = build_network(x, inst, max_elements)
+    index = 0
+    for op in index_network(x).operands:
+        if op.kind not in ("ones", "eye"):
+            node = x.nodes[op.node]
+            if isinstance(node, BubbleNode):
+                net.arrays[index] = _bubble_magnitude(node, inst, max_elements)
+        net.arrays[index] = np.abs(net.arrays[index])
+        index += 1
+    net.factor = complex(abs(net.factor))
+    return np.abs(contract_network(net, max_elements))
+
+
+def _bubble_magnitude(node: BubbleNode, inst: Instance, max_elements: int) -> np.ndarray:
+    x = evaluate(node.inside, inst, max_elements=max_elements)
+    m = magnitude(node.inside, inst, max_elements)
+    y = bubble_array(node, inst, max_elements)
+    if node.fn == "softmax" and node.axis is not None:
+        # softmax mixes a whole row: every output feels the row's largest error.
+        m = np.broadcast_to(np.max(m, axis=node.axis, keepdims=True), m.shape)
+    rule = ERROR_PROPAGATION.get(node.fn, _lipschitz)
+    return rule(x, m, np.conj(y) if node.conj else y)

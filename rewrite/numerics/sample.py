@@ -37,6 +37,8 @@ RANDOM_TRIES = 200
 #: The systematic search gathers up to this many solutions (looking at most
 #: SEARCH_MORE assignments past the first) and the seed picks one.
 SEARCH_CHOICES = 8
+#: The size search tries 1 only after every size up to this one.
+ONE_AFTER = 8
 SEARCH_MORE = 2_000
 #: Singular values of sampled invertibles lie in this range: condition <= 4.
 SINGULAR_RANGE = (0.5, 2.0)
@@ -252,15 +254,15 @@ _SIZE_FNS: dict[Any, Callable] = {}
 
 def _search_order(free: int, budget: int) -> Iterable[tuple[int, ...]]:
     """Assignments of `free` sizes in layers: values 2, 3, 4 first (SIZE_RANGE),
-    then 1, then 5, 6, 7, ... - each layer those using its new value - until
-    `budget` assignments have been offered.
+    then 5 ... ONE_AFTER, then 1, then larger ones - each layer the tuples
+    that use its new value - until `budget` assignments have been offered.
 
     Small sizes keep checks cheap and avoid 1 (a size-1 leg hides a
     transposition), but some programs need a larger size (`isometry
     U[a: n -> b: 5]` needs n >= 5) or exactly 1, and the layers reach them.
     """
     lo, hi = SIZE_RANGE
-    order = list(range(lo, hi + 1)) + [1]
+    order = list(range(lo, max(hi, ONE_AFTER) + 1)) + [1]
     offered = 0
     if free == 0:
         yield ()
@@ -284,7 +286,7 @@ def _search_order(free: int, budget: int) -> Iterable[tuple[int, ...]]:
 
 def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
                  tests: list[Constraint], fixed: Mapping[str, int] | None = None,
-                 budget: int | None = None) -> dict[sympy.Symbol, int]:
+                 budget: int | None = None, smallest: bool = False) -> dict[sympy.Symbol, int]:
     """Values for `symbols` passing every test, or an InputError saying what was tried.
 
     First rejection sampling in SIZE_RANGE with per-symbol streams (so most
@@ -292,6 +294,8 @@ def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
     integers in layers (`_search_order`) up to `budget` assignments
     (`LIMITS.size_search` by default): constraints that only larger sizes meet
     are met, and when the budget runs out the error says how far it looked.
+    The search's solution is picked by the seed, or is the first one found
+    with `smallest` (for a witness a reader should see).
     """
     budget = LIMITS.size_search if budget is None else budget
     fixed = dict(fixed or {})
@@ -334,7 +338,7 @@ def sample_sizes(symbols: Iterable[sympy.Symbol], seed: int,
         # Several solutions, one chosen by the seed: trials with different
         # seeds then see different sizes (n = 5, 7, ... where n >= 5), not
         # only the smallest one, which may be a special case (a square isometry).
-        pick = int(_stream(seed, "size-search").integers(len(found)))
+        pick = 0 if smallest else int(_stream(seed, "size-search").integers(len(found)))
         return result(found[pick])
     if not free:
         raise InputError(f"the size constraints cannot be met{fixed_note}: {what}")
@@ -584,12 +588,31 @@ def sample_instance(decls: Iterable[Decl], seed: int, constraints: Iterable = ()
     declarations (in scalars, say).  Raises InputError when the constraints
     cannot be met.
     """
-    decls = list(decls)
+    by_name = _by_name(decls)
+    sizes = sample_size_values(by_name.values(), seed, constraints, fixed_sizes, symbols)
+    inst = Instance(seed=seed, sizes=sizes)
+    _sample_isometries_batched(list(by_name.values()), inst)
+    for d in by_name.values():
+        inst.ensure(d)
+    return inst
+
+
+def _by_name(decls: Iterable[Decl]) -> dict[str, Decl]:
     by_name: dict[str, Decl] = {}
     for d in decls:
         if d.name in by_name and by_name[d.name] != d:
             raise InputError(f"two different declarations are named {d.name}")
         by_name[d.name] = d
+    return by_name
+
+
+def sample_size_values(decls: Iterable[Decl], seed: int, constraints: Iterable = (),
+                       fixed_sizes: Mapping[Any, int] | None = None,
+                       symbols: Iterable[sympy.Symbol] = (), smallest: bool = False
+                       ) -> dict[sympy.Symbol, int]:
+    """The sizes `sample_instance` would pick, without sampling any array
+    (cheap: for a shape check, or to look for a witness)."""
+    by_name = _by_name(decls)
     constraints = list(constraints)
     tests = implied_tests(by_name.values()) + [_relation_test(c) for c in constraints]
     syms = _symbols_of(s for d in by_name.values() for s in d.sizes)
@@ -601,12 +624,7 @@ def sample_instance(decls: Iterable[Decl], seed: int, constraints: Iterable = ()
     for name in fixed:
         if name not in {str(s) for s in syms}:
             syms.add(sympy.Symbol(name, positive=True, integer=True))
-    sizes = sample_sizes(syms, seed, tests, fixed)
-    inst = Instance(seed=seed, sizes=sizes)
-    _sample_isometries_batched(list(by_name.values()), inst)
-    for d in by_name.values():
-        inst.ensure(d)
-    return inst
+    return sample_sizes(syms, seed, tests, fixed, smallest=smallest)
 
 
 def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:

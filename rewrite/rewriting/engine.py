@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence, Union
 
 import sympy
 
+from ..core.canon import collect_terms as collect
 from ..core.diagram import BOUNDARY, BubbleNode, Diagram, Port, Sum, TensorNode
 from ..core.errors import InputError
 from .instantiate import instantiate
@@ -322,44 +323,6 @@ def _descend(d: Diagram, strategy: Strategy, ctx: _Ctx) -> bool:
             d.nodes[v] = BubbleNode(b.fn, inside, b.axis, b.conj)
             changed = True
     return changed
-
-
-def _is_zero(x: Any) -> bool:
-    x = sympy.sympify(x)
-    return x == 0 or sympy.expand(x) == 0
-
-
-def collect(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
-    """Like terms added (by canonical form without scalar), zero terms dropped."""
-    from ..core.canon import canonical, orient_antisymmetric
-
-    order: list[Any] = []
-    acc: dict[Any, Diagram] = {}
-    for t in terms:
-        if _is_zero(t.scalar) or _has_zero_sum(t):
-            continue
-        t = orient_antisymmetric(t)
-        if t is None:
-            continue
-        key = canonical(t, with_scalar=False)
-        if key in acc:
-            acc[key].scalar = acc[key].scalar + t.scalar
-        else:
-            acc[key] = t
-            order.append(key)
-    out = []
-    for k in order:
-        t = acc[k]
-        t.scalar = sympy.expand(t.scalar) if t.scalar.free_symbols else t.scalar
-        if not _is_zero(t.scalar):
-            out.append(t)
-    return Sum(tuple(out), free, sizes)
-
-
-def _has_zero_sum(d: Diagram) -> bool:
-    """A product with an empty (zero) linear sum bubble is zero."""
-    return any(isinstance(n, BubbleNode) and n.fn == "sum" and not n.inside.terms
-               for n in d.nodes.values())
 
 
 def _rewrite_sum(s: Sum, strategy: Strategy, ctx: _Ctx, top: bool = True) -> Sum:
