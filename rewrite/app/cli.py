@@ -144,7 +144,7 @@ def _check_expectations(text: str, filename: str, results) -> int:
 
 
 def _set_limit(field: str) -> Callable:
-    """A click callback that sets one of `core.limits.LIMITS` (docs/verdicts.md)."""
+    """A click callback that sets one of `core.limits.LIMITS` (docs/limits.md)."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
         if value is not None:
@@ -160,13 +160,6 @@ _common = [
                  help="Load declarations (dim, tensor, let, rule) from FILE first."),
     click.option("--trace", is_flag=True, help="Print every rewrite step."),
     click.option("--json", "as_json", is_flag=True, help="Machine-readable results."),
-    click.option("--max-terms", type=click.IntRange(1), metavar="N", expose_value=False,
-                 callback=_set_limit("max_terms"),
-                 help="Most terms `expand` may make (default 10000); prove falls back "
-                      "to numbers past it."),
-    click.option("--size-search", type=click.IntRange(1), metavar="N", expose_value=False,
-                 callback=_set_limit("size_search"),
-                 help="Size assignments tried to meet the size constraints (default 20000)."),
 ]
 
 
@@ -190,6 +183,14 @@ _OPTIONS = {"check_steps": False}
 @click.option("--max-depth", type=click.IntRange(1, 100_000), default=DEFAULTS.max_depth,
               show_default=True, metavar="N",
               help="Refuse brackets, parentheses and bubbles nested deeper than N.")
+@click.option("--max-terms", type=click.IntRange(1), default=DEFAULTS.max_terms,
+              show_default=True, metavar="N", expose_value=False,
+              callback=_set_limit("max_terms"),
+              help="Refuse to expand into more than N terms (prove then lets numbers decide).")
+@click.option("--size-search", type=click.IntRange(1), default=DEFAULTS.size_search,
+              show_default=True, metavar="N", expose_value=False,
+              callback=_set_limit("size_search"),
+              help="Try up to N size assignments to meet the size constraints.")
 def main(check_steps: bool, max_file_mb: float | None, max_depth: int) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
 
