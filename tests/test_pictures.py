@@ -266,3 +266,42 @@ def test_draw_statement_takes_boxed_before_its_file():
     (bare,) = parse("draw out boxed\n", "x.tn")
     assert (plain.boxed, kept.boxed, bare.boxed) == (False, True, True)
     assert kept.target == "a.svg" and bare.target is None
+
+
+# ------------------------------------------------------------ steps in place
+
+
+def _centres(sc) -> dict[str, tuple[float, float]]:
+    return {t.text: t.at for t in sc.texts if t.gid.startswith("label-")}
+
+
+def _relative(centres, names):
+    (x0, y0) = centres[names[0]]
+    return {n: (round(centres[n][0] - x0, 6), round(centres[n][1] - y0, 6)) for n in names}
+
+
+def _ladder_steps():
+    from rewrite.app.session import Session as S2
+
+    s = S2(trace=True)
+    results = s.run((ROOT / "examples" / "tensor_train.tn").read_text(encoding="utf-8").split("prove psi")[0])
+    (r,) = [r for r in results if r.verb == "simplify"]
+    return r.inputs[0], [step.after for step in r.trace]
+
+
+def test_nodes_that_survive_a_step_keep_their_places_in_a_strip():
+    from rewrite.views.draw import Strip
+
+    start, (first, _) = _ladder_steps()
+    strip = Strip()
+    before = _centres(scene(start, strip=strip))
+    after = _centres(scene(first, strip=strip))
+    survivors = ["L2", "C", "L2*", "C*"]
+    assert set(after) == set(survivors)
+    assert _relative(after, survivors) == _relative(before, survivors)
+
+
+def test_without_a_strip_the_step_is_laid_out_afresh():
+    start, (first, _) = _ladder_steps()
+    survivors = ["L2", "C", "L2*", "C*"]
+    assert _relative(_centres(scene(first)), survivors) != _relative(_centres(scene(start)), survivors)

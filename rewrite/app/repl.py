@@ -111,6 +111,7 @@ class ReplState:
         self.undone: list[Action] = []
         self.finished = False
         self._draws = 0
+        self._strip = None  # successive :draw pictures keep surviving nodes in place
         self._commands: dict[str, Callable[[str], str]] = {
             "set": self.cmd_set, "show": self.cmd_show, "simplify": self.cmd_simplify,
             "step": self.cmd_step, "matches": self.cmd_matches, "apply": self.cmd_apply,
@@ -459,12 +460,13 @@ class ReplState:
         return f"wrote {path}"
 
     def cmd_draw(self, arg: str) -> str:
-        from ..views.draw import draw
+        from ..views.draw import Strip, draw
 
         cur = self._need_current()
         self._draws += 1
         path = _one_path(arg) if arg else f"repl-{self._draws}.svg"
-        draw(cur, path)
+        self._strip = self._strip or Strip()
+        draw(cur, path, strip=self._strip)
         return f"wrote {path}"
 
     def cmd_rules(self, arg: str) -> str:

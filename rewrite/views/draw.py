@@ -814,13 +814,14 @@ def _leg_names(dr: _Drawing) -> tuple[Text, ...]:
 
 
 def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
-                   leg_ends: dict[int, Point] | None = None) -> tuple[Scene, Layout]:
+                   leg_ends: dict[int, Point] | None = None,
+                   previous: Layout | None = None) -> tuple[Scene, Layout]:
     """One diagram's picture, with its layout.  `leg_ends` moves the open ends
     of legs (to a bubble's border, for the diagram inside it); `names=False`
     leaves the legs unnamed, as they are inside a bubble.  Wires are drawn
     before shapes because a triangle turns toward the wires at its tip."""
     bubbles, room = _room(d, arts)
-    lay = layout(d, room)
+    lay = layout(d, room, previous)
     if mirror:
         lay = _mirror(lay)
     bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
@@ -878,7 +879,7 @@ def _coeff_texts(c: Any, first: bool) -> list[Text]:
 
 
 def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
-                 wrap: bool = False) -> tuple[Scene, Layout | None]:
+                 wrap: bool = False, follow: "Strip | None" = None) -> tuple[Scene, Layout | None]:
     """Terms side by side with their signs and coefficients (in several rows
     when `wrap` and there are many); also the first term's layout (where its
     legs point)."""
@@ -888,7 +889,10 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
     first = None
     for n, d in enumerate(terms):
         texts = _coeff_texts(d.scalar, first=n == 0)
-        sc, lay = _diagram_scene(d, arts, mirror)
+        prev = follow.last[n] if follow is not None and n < len(follow.last) else None
+        sc, lay = _diagram_scene(d, arts, mirror, previous=prev)
+        if follow is not None:
+            follow.laid.append(lay)
         if len(terms) > 1:
             sc = sc.owned(f"t{n}/")
         first = first or lay
@@ -940,10 +944,28 @@ def _unique(sc: Scene) -> Scene:
                  tuple(replace(t, gid=gids(t.gid)) for t in sc.texts))
 
 
-def scene(x: Union[Diagram, Sum], widths: bool = False) -> Scene:
-    """The primitives of a picture of a diagram, or of a sum side by side."""
+def scene(x: Union[Diagram, Sum], widths: bool = False, strip: "Strip | None" = None) -> Scene:
+    """The primitives of a picture of a diagram, or of a sum side by side;
+    with a `strip`, as the next picture of a rewrite (see `Strip`)."""
     terms = [x] if isinstance(x, Diagram) else list(x.terms)
-    return _unique(_terms_scene(terms, _Arts(widths), wrap=True)[0])
+    if strip is not None:
+        strip.laid = []
+    sc = _unique(_terms_scene(terms, _Arts(widths), wrap=True, follow=strip)[0])
+    if strip is not None:
+        strip.last = strip.laid
+    return sc
+
+
+class Strip:
+    """Successive pictures of one rewrite (a proof page's steps, the REPL's
+    `:draw` after each step): each picture keeps the places of the nodes that
+    survive from the one before (see `layout.follow`), so that the reader
+    sees what a step removed or put in instead of a new layout.  Term k of a
+    sum follows term k of the previous picture."""
+
+    def __init__(self) -> None:
+        self.last: list[Layout] = []
+        self.laid: list[Layout] = []
 
 
 # ---------------------------------------------------------------- matplotlib
@@ -1023,25 +1045,27 @@ def _save(sc: Scene, target, fmt: str, dpi: float) -> None:
         fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata)
 
 
-def to_svg(x: Union[Diagram, Sum], widths: bool = False) -> str:
+def to_svg(x: Union[Diagram, Sum], widths: bool = False, strip: Strip | None = None) -> str:
     """The picture as SVG text; the same input always gives the same bytes."""
     buf = io.StringIO()
-    _save(scene(x, widths), buf, "svg", 72)
+    _save(scene(x, widths, strip), buf, "svg", 72)
     return buf.getvalue()
 
 
-def png_bytes(x: Union[Diagram, Sum], widths: bool = False, dpi: float = 150) -> bytes:
+def png_bytes(x: Union[Diagram, Sum], widths: bool = False, dpi: float = 150,
+              strip: Strip | None = None) -> bytes:
     """The picture as PNG bytes."""
     buf = io.BytesIO()
-    _save(scene(x, widths), buf, "png", dpi)
+    _save(scene(x, widths, strip), buf, "png", dpi)
     return buf.getvalue()
 
 
-def to_png(x: Union[Diagram, Sum], path: str, widths: bool = False, dpi: float = 150) -> None:
+def to_png(x: Union[Diagram, Sum], path: str, widths: bool = False, dpi: float = 150,
+           strip: Strip | None = None) -> None:
     """Write the picture to `path` as PNG."""
     from ..core.files import write_bytes
 
-    write_bytes(path, png_bytes(x, widths, dpi))
+    write_bytes(path, png_bytes(x, widths, dpi, strip))
 
 
 # --------------------------------------------------------------------- TikZ
@@ -1051,10 +1075,11 @@ def _pt(p: Point) -> str:
     return f"({p[0]:.3f},{p[1]:.3f})"
 
 
-def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = False) -> str:
+def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = False,
+            strip: Strip | None = None) -> str:
     """TikZ code for the picture: a `tikzpicture` to paste into a document, or
     (standalone=True) a whole LaTeX file that compiles on its own."""
-    sc = scene(x, widths)
+    sc = scene(x, widths, strip)
     lines = ["\\begin{tikzpicture}[x=1cm,y=1cm,line cap=round,line join=round]"]
 
     def shape_line(s: Shape) -> str:
@@ -1113,8 +1138,9 @@ def check_target(path: str) -> None:
         raise FileError(f"cannot draw to {path!r}: use a .svg, .png or .tex file name", path)
 
 
-def draw(x: Union[Diagram, Sum], path: str, widths: bool = False) -> None:
-    """Write a picture, the format chosen by the extension: .svg, .png or .tex.
+def draw(x: Union[Diagram, Sum], path: str, widths: bool = False, strip: Strip | None = None) -> None:
+    """Write a picture, the format chosen by the extension: .svg, .png or .tex;
+    with a `strip`, as the next picture of a rewrite (see `Strip`).
 
     The picture is made in memory and written in one go, so a path that cannot
     be written raises `core.files.FileError` (an input error naming the path).
@@ -1124,11 +1150,11 @@ def draw(x: Union[Diagram, Sum], path: str, widths: bool = False) -> None:
     check_target(path)
     ext = os.path.splitext(path)[1].lower()
     if ext == ".svg":
-        write_text(path, to_svg(x, widths=widths))
+        write_text(path, to_svg(x, widths=widths, strip=strip))
     elif ext == ".png":
-        write_bytes(path, png_bytes(x, widths=widths))
+        write_bytes(path, png_bytes(x, widths=widths, strip=strip))
     else:
-        write_text(path, to_tikz(x, standalone=True, widths=widths))
+        write_text(path, to_tikz(x, standalone=True, widths=widths, strip=strip))
 
 
 # ------------------------------------------------------------ notebook display

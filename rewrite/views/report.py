@@ -50,12 +50,12 @@ class _Pictures:
     def __init__(self) -> None:
         self.count = 0
 
-    def svg(self, x: Diagram | Sum, title: str) -> str:
+    def svg(self, x: Diagram | Sum, title: str, strip: Any = None) -> str:
         from .draw import to_svg
 
         self.count += 1
         prefix = f"p{self.count}-"
-        text = to_svg(x)
+        text = to_svg(x, strip=strip)
         text = text[text.index("<svg"):]
         text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
         text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
@@ -65,10 +65,17 @@ class _Pictures:
         return text
 
 
-def _figure(pics: _Pictures, x: Any, caption_html: str, title: str) -> str:
+def _figure(pics: _Pictures, x: Any, caption_html: str, title: str, strip: Any = None) -> str:
     if x is None:
         return ""
-    return f"<figure>{pics.svg(x, title)}<figcaption>{caption_html}</figcaption></figure>"
+    return f"<figure>{pics.svg(x, title, strip)}<figcaption>{caption_html}</figcaption></figure>"
+
+
+def _strip() -> Any:
+    """Pictures of one side's steps keep the places of surviving nodes."""
+    from .draw import Strip
+
+    return Strip()
 
 
 def _text_of(x: Any) -> str:
@@ -77,7 +84,7 @@ def _text_of(x: Any) -> str:
     return format_diagram(x) if isinstance(x, Diagram) else format_sum(x)
 
 
-def _steps_html(pics: _Pictures, steps: Iterable[Any], side: str | None) -> str:
+def _steps_html(pics: _Pictures, steps: Iterable[Any], side: str | None, strip: Any = None) -> str:
     items = []
     for k, s in enumerate(steps, 1):
         where = s.where if isinstance(s.where, str) else ", ".join(s.where)
@@ -85,7 +92,7 @@ def _steps_html(pics: _Pictures, steps: Iterable[Any], side: str | None) -> str:
         label = f"{side + ' ' if side else ''}step {k}: {s.rule}"
         pic = ""
         if getattr(s, "after", None) is not None:
-            pic = _figure(pics, s.after, f"⇒ <code>{_esc(_text_of(s.after))}</code>", label)
+            pic = _figure(pics, s.after, f"⇒ <code>{_esc(_text_of(s.after))}</code>", label, strip)
         items.append(f"<li class=\"step\">{head}{pic}</li>")
     if not items:
         return "<p>no steps: already in normal form</p>"
@@ -101,14 +108,15 @@ def _statement(pics: _Pictures, r: Any) -> str:
     inputs = tuple(getattr(r, "inputs", ()) or ())
     if r.verb == "prove" and r.value is not None:
         v = r.value
+        strips = {"left": _strip(), "right": _strip()}
         if len(inputs) == 2:
             parts.append("<h3>The two sides</h3><div class=\"pictures\">"
-                         + _figure(pics, inputs[0], "left side", "left side")
-                         + _figure(pics, inputs[1], "right side", "right side") + "</div>")
+                         + _figure(pics, inputs[0], "left side", "left side", strips["left"])
+                         + _figure(pics, inputs[1], "right side", "right side", strips["right"]) + "</div>")
         for side, steps in (("left", v.left_steps), ("right", v.right_steps)):
             if steps:
                 parts.append(f"<h3>Steps on the {side} side</h3>")
-                parts.append(_steps_html(pics, steps, side))
+                parts.append(_steps_html(pics, steps, side, strips[side]))
         if v.left_normal is not None and v.kind != "refuted":
             how = getattr(v, "how", "") or ""
             how = f" ({_esc(how)})" if how and how != "normal forms" else ""
@@ -120,12 +128,13 @@ def _statement(pics: _Pictures, r: Any) -> str:
                                    f"right: <code>{_esc(_text_of(v.right_normal))}</code>",
                                    "right normal form") + "</div>")
     elif r.verb == "simplify":
+        strip = _strip()
         if inputs:
             parts.append("<h3>Start</h3>" + _figure(pics, inputs[0],
                                                     f"<code>{_esc(_text_of(inputs[0]))}</code>",
-                                                    "start"))
+                                                    "start", strip))
         trace = tuple(getattr(r, "trace", ()) or ())
-        parts.append("<h3>Steps</h3>" + _steps_html(pics, trace, None))
+        parts.append("<h3>Steps</h3>" + _steps_html(pics, trace, None, strip))
         if r.value is not None:
             parts.append("<h3>Normal form</h3>" + _figure(
                 pics, r.value, f"<code>{_esc(_text_of(r.value))}</code>", "normal form"))

@@ -36,8 +36,8 @@ def _text(x: Any) -> str:
     return format_sum(x)
 
 
-def _fig(pics: _Pictures, x: Any, caption: str) -> str:
-    return (f"<figure>{pics.svg(x, caption)}<figcaption>{_esc(caption)}<br><code>"
+def _fig(pics: _Pictures, x: Any, caption: str, follow: Any = None) -> str:
+    return (f"<figure>{pics.svg(x, caption, follow)}<figcaption>{_esc(caption)}<br><code>"
             f"{_esc(_text(x))}</code></figcaption></figure>")
 
 
@@ -45,13 +45,15 @@ def _strip(items: list[str]) -> str:
     return f"<div class=\"rw-strip\">{''.join(items)}</div>"
 
 
-def _step_figures(pics: _Pictures, steps: Sequence[tuple], side: bool) -> list[str]:
+def _step_figures(pics: _Pictures, steps: Sequence[tuple], side: bool, follow: dict) -> list[str]:
+    """Step pictures; `follow` maps a side (None for a simplification) to the
+    `draw.Strip` its pictures continue, so surviving nodes keep their places."""
     out, listed = [], []
     for k, step in enumerate(steps, 1):
         s, rule, where, after = step if side else (None,) + tuple(step)
         caption = f"{s + ' ' if s else ''}{k}. {rule}" + (f" at {where}" if where else "")
         if after is not None and len(out) < MAX_PICTURES:
-            out.append(_fig(pics, after, caption))
+            out.append(_fig(pics, after, caption, follow.get(s)))
         else:
             listed.append(caption)
     if listed:
@@ -62,9 +64,12 @@ def _step_figures(pics: _Pictures, steps: Sequence[tuple], side: bool) -> list[s
 
 def simplified_html(start: Any, steps: Sequence[tuple], result: Any, stopped: str | None) -> str:
     """`(rule, where, after)` steps between the start and the normal form."""
+    from .draw import Strip
+
     pics = _Pictures()
-    items = [_fig(pics, start, "start")] if start is not None else []
-    items += _step_figures(pics, steps, side=False)
+    follow = {None: Strip()}
+    items = [_fig(pics, start, "start", follow[None])] if start is not None else []
+    items += _step_figures(pics, steps, side=False, follow=follow)
     items.append(_fig(pics, result, "normal form"))
     note = f"<p>stopped early: {_esc(stopped)}</p>" if stopped else ""
     head = f"<p>{len(steps)} step{'s' if len(steps) != 1 else ''}</p>"
@@ -81,11 +86,15 @@ def verdict_html(verdict: str, how: str, left: Any, right: Any, steps: Sequence[
         head += f" <small>({_esc(how)})</small>"
     if counterexample:
         head += f"<p>counterexample: {_esc(counterexample)}</p>"
+    from .draw import Strip
+
     rows = [f"<p>{head}</p>"]
+    follow = {"left": Strip(), "right": Strip()}
     if left is not None and right is not None:
-        rows.append(_strip([_fig(pics, left, "left side"), _fig(pics, right, "right side")]))
+        rows.append(_strip([_fig(pics, left, "left side", follow["left"]),
+                            _fig(pics, right, "right side", follow["right"])]))
     if steps:
-        rows.append(_strip(_step_figures(pics, steps, side=True)))
+        rows.append(_strip(_step_figures(pics, steps, side=True, follow=follow)))
     if normal_forms and verdict != "refuted":
         rows.append(_strip([_fig(pics, normal_forms[0], "left normal form"),
                             _fig(pics, normal_forms[1], "right normal form")]))
