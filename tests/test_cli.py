@@ -46,12 +46,35 @@ def test_exit_code_is_2_on_a_missing_file():
     assert r.returncode == 2 and "no such file" in r.stderr
 
 
-def test_syntax_error_in_a_file_prints_no_partial_answer(tmp_path):
+def test_a_syntax_error_is_reported_in_place_and_the_other_statements_still_run(tmp_path):
     p = tmp_path / "bad.tn"
-    p.write_text(DECLS + "show A[i, j]\nshow A[i, j\n", encoding="utf-8")
+    p.write_text(DECLS + "show A[i, j\nprove tr(A @ B) == tr(B @ A)\n", encoding="utf-8")
     r = rewrite("run", str(p))
-    assert r.returncode == 2 and r.stdout == ""
-    assert f"{p}:7:" in r.stderr
+    assert r.returncode == 2
+    assert f"{p}:6:7: error: missing ']'" in r.stdout and "^" in r.stdout
+    assert r.stdout.index("missing ']'") < r.stdout.index("proved")
+    assert "1 statement failed (line 6)" in r.stderr
+
+
+def test_a_statement_using_a_failed_declaration_is_skipped_naming_its_line(tmp_path):
+    p = tmp_path / "bad.tn"
+    p.write_text("dim n\nlet C = Z[i, j]\nshow C\nshow δ[i: n, j]\n", encoding="utf-8")
+    r = rewrite("run", str(p))
+    assert r.returncode == 2
+    assert "unknown name 'Z'" in r.stdout
+    assert "skipped: uses 'C', whose statement on line 2 failed" in r.stdout
+    assert "[4] show δ[i: n, j]" in r.stdout
+    assert "1 statement failed, 1 skipped (lines 2, 3)" in r.stderr
+
+
+def test_a_failing_statement_in_json_output_has_status_error_and_exit_2(tmp_path):
+    p = tmp_path / "bad.tn"
+    p.write_text("dim n\nshow Z[i]\nshow δ[i: n, j]\n", encoding="utf-8")
+    r = rewrite("run", str(p), "--json")
+    data = json.loads(r.stdout)
+    assert r.returncode == 2 and data["exit"] == 2
+    assert [x["status"] for x in data["results"]] == ["error", "ok"]
+    assert data["results"][0]["error"] == {"line": 2, "column": 6, "message": "unknown name 'Z'"}
 
 
 def test_json_output_carries_a_schema_and_verdicts(decls):

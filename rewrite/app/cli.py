@@ -89,7 +89,7 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
              trace: bool, as_json: bool, html: str | None = None, expect: bool = False,
              arrays: str | None = None, only: set[str] | None = None,
              freeze: bool = True) -> int:
-    from .session import Session, exit_code, render_json, render_text
+    from .session import BROKEN, Session, exit_code, render_json, render_text
 
     # A page of pictures needs the diagram after every step, which only tracing keeps.
     if html is not None:
@@ -98,7 +98,7 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         check_writable(html)  # before the work, not after it
     # Only `run` writes the pictures a file's `draw` statements ask for.
     session = Session(trace=trace or html is not None, check_steps=_OPTIONS["check_steps"],
-                      write_files=mode is None)
+                      write_files=mode is None, keep_going=filename != "<expr>")
     session.arrays = _arrays(arrays)
     if arrays is not None:
         session.arrays_name = os.path.basename(arrays)
@@ -123,6 +123,16 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         from ..views.report import write_html
 
         write_html(results, html)
+    broken = [r for r in results if r.status in BROKEN]
+    for r in broken:
+        if r.status == "error":  # also on the error stream, as compilers print them
+            click.echo(r.text, err=True)
+    if broken and not expect:
+        failed = sum(r.status == "error" for r in broken)
+        click.echo(f"{failed} statement{'s' * (failed != 1)} failed"
+                   + (f", {len(broken) - failed} skipped" if len(broken) > failed else "")
+                   + f" (line{'s' * (len(broken) != 1)} {', '.join(str(r.line) for r in broken)})",
+                   err=True)
     if expect:
         return _check_expectations(text, filename, results)
     return exit_code(results)

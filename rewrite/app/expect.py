@@ -1,7 +1,8 @@
 """Stated verdicts: `# expect: VERDICT` comments, checked like doctests.
 
 A program documents what each statement must give by ending its line with
-`# expect: proved` (or refuted, unknown, holds, ok).  `rewrite run --expect`
+`# expect: proved` (or refuted, unknown, holds, ok; error and skipped for a
+statement that fails in place or depends on one that did).  `rewrite run --expect`
 then exits 0 exactly when every statement gives what its comment states, so a
 file that deliberately refutes false identities (U U† = I for a non-square
 isometry) can still be a green check in CI.  Statements without a comment keep
@@ -14,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .session import FAILING, Result
+from .session import BROKEN, FAILING, Result
 
-VERDICTS = ("proved", "refuted", "unknown", "holds", "ok")
+VERDICTS = ("proved", "refuted", "unknown", "holds", "ok", "error", "skipped")
 _EXPECT = re.compile(r"#\s*expect:\s*(\S+)")
 
 
@@ -64,7 +65,7 @@ def check(text: str, results: list[Result]) -> tuple[int, list[Mismatch]]:
                 seen.add(k)
                 if expected[k] != r.status:
                     mismatches.append(Mismatch(k, expected[k], r.status))
-        elif r.status in FAILING:
+        elif r.status in FAILING or r.status in BROKEN:
             mismatches.append(Mismatch(r.line, "", r.status))
     for k, verdict in expected.items():
         if k not in seen:

@@ -53,7 +53,14 @@ class Result:
                 "status": self.status, "output": self.text, "steps": self.steps, **self.data}
 
 
+# Statuses that make the command line exit with 2: a statement that failed
+# (an input error in place) or was skipped because one it depends on failed.
+BROKEN = {"error", "skipped"}
+
+
 def exit_code(results: list[Result]) -> int:
+    if any(r.status in BROKEN for r in results):
+        return 2
     return 1 if any(r.status in FAILING for r in results) else 0
 
 
@@ -129,7 +136,8 @@ class Session:
     """Declarations and rules accumulated over one file or one REPL session."""
 
     def __init__(self, trace: bool = False, out_dir: str | None = None,
-                 check_steps: bool = False, write_files: bool = True) -> None:
+                 check_steps: bool = False, write_files: bool = True,
+                 keep_going: bool = False) -> None:
         from ..language.env import Env
 
         self.env = Env()
@@ -147,6 +155,9 @@ class Session:
         self.arrays: dict | None = None
         self.arrays_name = "the given arrays"
         self.freeze_patterns = True
+        # Go on after a failing statement (the command line's `run`): each
+        # error becomes a Result in place instead of an exception.
+        self.keep_going = keep_going
 
     # -- rule sets ---------------------------------------------------------------
 
@@ -196,6 +207,9 @@ class Session:
                     e.column -= len(mode) + 1
                     e.source = original
                 raise
+        elif self.keep_going:
+            yield from self._run_file(text, filename, mode, only)
+            return
         else:
             original = None
             stmts = parse(text, filename)
@@ -212,6 +226,62 @@ class Session:
                     e.column -= len(mode) + 1
                     e.source = original
                 raise e.located(text, filename)
+
+    def _run_file(self, text: str, filename: str, mode: str | None,
+                  only: set[str] | None) -> Iterator[Result]:
+        """Run a program, going on after errors (LANGUAGE.md §10).
+
+        Each failing statement gives a Result with status "error" in its place;
+        a statement that uses a name whose declaration failed gives "skipped",
+        naming that line; the others run as usual.
+        """
+        from ..language.parse import parse_each
+        from . import depends
+
+        stmts, syntax = parse_each(text, filename)
+        source_lines = text.split("\n")
+        failed: dict[str, int] = {}
+        events: list[tuple[int, Any]] = [(s.line, s) for s in stmts]
+        events += [(first, (e, first, last)) for e, first, last in syntax]
+        events.sort(key=lambda ev: ev[0])
+        for line, ev in events:
+            if isinstance(ev, tuple):  # a syntax error
+                e, first, last = ev
+                for name in depends.guessed(source_lines[first - 1:last]):
+                    failed.setdefault(name, first)
+                yield self._error_result(e.located(text, filename), first, last, text)
+                continue
+            stmt = ev
+            blocked = sorted((failed[n], n) for n in depends.used(stmt) if n in failed)
+            if blocked:
+                for name in depends.defined(stmt):
+                    failed.setdefault(name, stmt.line)
+                at, name = blocked[0]
+                yield self._result_of(stmt, text, "skipped",
+                                      f"skipped: uses '{name}', whose statement on line {at} failed")
+                continue
+            try:
+                if isinstance(stmt, S.Command):
+                    verb = mode if stmt.bare and mode else stmt.verb
+                    if only is None or verb in only:
+                        yield self.command(stmt, text, mode)
+                else:
+                    self._declare(stmt, text, filename)
+            except InputError as e:
+                for name in depends.defined(stmt):
+                    failed.setdefault(name, stmt.line)
+                yield self._error_result(e.located(text, filename), stmt.line,
+                                         max(stmt.line, stmt.end_line), text)
+
+    def _result_of(self, stmt: Any, text: str, status: str, message: str) -> Result:
+        verb = getattr(stmt, "verb", None) or type(stmt).__name__.replace("Stmt", "").lower()
+        return Result(verb, stmt.line, _statement_text(text, stmt), status, message,
+                      end_line=max(stmt.line, stmt.end_line))
+
+    def _error_result(self, e: InputError, first: int, last: int, text: str) -> Result:
+        src = " ".join(x.strip() for x in text.split("\n")[first - 1:last]).split("#", 1)[0].strip()
+        return Result("error", first, src, "error", e.format(), end_line=last,
+                      data={"error": {"line": e.line, "column": e.column, "message": e.message}})
 
     def last_value(self, text: str, filename: str, boxes: bool = False):
         """The value of the last expression in `text` (for `rewrite draw`);

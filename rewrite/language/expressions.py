@@ -88,8 +88,17 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
                 order = list(d.free)
                 first_set = set(order)
             elif set(d.free) != first_set:
-                raise error_at(f"the terms of a sum must have the same free indices: this term "
-                               f"has {sorted(d.free)}, the first has {sorted(first_set)}", term)
+                if not _by_position(d.free, order):
+                    raise error_at(f"the terms of a sum must have the same free indices: this "
+                                   f"term has {sorted(d.free)}, the first has {sorted(first_set)}",
+                                   term)
+                _same_sizes(d.free_sizes, terms[0].free_sizes if terms else d.free_sizes, term)
+                if _anonymous(d.free):
+                    d = d.renamed(order)
+                else:  # the earlier terms were sugar: they take this term's names
+                    order = list(d.free)
+                    first_set = set(order)
+                    terms = [t.renamed(order) for t in terms]
             else:
                 d = d.with_free(order)
             terms.append(d)
@@ -97,6 +106,24 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
         zero = _diff(expr.terms[0].product.factors[0], env)
         return Sum((), zero.free, zero.sizes)
     return Sum(tuple(terms), tuple(order), tuple(terms[0].free_sizes))
+
+
+def _anonymous(legs: Sequence[str]) -> bool:
+    """Legs made by matrix sugar (`A.T`, `A @ B`, `eye(n)`) have no names of their own."""
+    return all(x.startswith("#") for x in legs)
+
+
+def _by_position(legs: Sequence[str], first: Sequence[str]) -> bool:
+    """Whether a term meets the others by position (§10 "sugar meets names"):
+    as many legs, and the term's or the earlier terms' legs all anonymous."""
+    return len(legs) == len(first) and (_anonymous(legs) or _anonymous(first))
+
+
+def _same_sizes(a: Sequence[Any], b: Sequence[Any], at: Any) -> None:
+    for k, (x, y) in enumerate(zip(a, b)):
+        if sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) != 0:
+            raise error_at(f"the terms of a sum meet by position, but leg {k + 1} has size {x} "
+                           f"here and {y} in the first term", at)
 
 
 def _term_diagrams(term: S.Term, output: Any, env: Env,
@@ -126,6 +153,11 @@ def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
     position in the explicit output `-> [...]`.
     """
     assert stmt.rhs is not None
+    for zero, other in ((stmt.rhs, stmt.expr), (stmt.expr, stmt.rhs)):
+        if _bare_zero(zero) and not _bare_zero(other):
+            built = build_expr(other, env)
+            empty = Sum((), built.free, built.sizes)
+            return (built, empty) if zero is stmt.rhs else (empty, built)
     try:
         left = build_expr(stmt.expr, env)
     except InputError as first:
@@ -137,13 +169,39 @@ def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
     return left, build_expr(stmt.rhs, env, _hints(left, stmt.rhs))
 
 
+def _bare_zero(expr: S.Expr) -> bool:
+    """A side written as the number 0 (§10 "Zero": the other side's zero tensor)."""
+    if expr.output is not None or len(expr.terms) != 1:
+        return False
+    fs = expr.terms[0].product.factors
+    return len(fs) == 1 and isinstance(fs[0], S.Num) and _number(fs[0]) == 0
+
+
 def _hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
     hints = dict(zip(other.free, other.sizes))
+    lone = _lone_delta(expr)
+    if lone is not None and len(lone) == len(other.free) and set(lone) != set(other.free):
+        # a lone δ takes the other side's sizes by position when the names differ
+        hints.update(zip(lone, other.sizes))
     if expr.output is not None and len(expr.output) == len(other.free):
         for item, size in zip(expr.output, other.sizes):
             if isinstance(item, S.Index):
                 hints.setdefault(item.name, size)
     return hints
+
+
+def _lone_delta(expr: S.Expr) -> list[str] | None:
+    """The free index names, in order, of an expression that is one `δ[...]`."""
+    if len(expr.terms) != 1 or len(expr.terms[0].product.factors) != 1:
+        return None
+    f = expr.terms[0].product.factors[0]
+    if not (isinstance(f, S.Ref) and f.name in DELTA_NAMES and f.indices is not None):
+        return None
+    names = [s.name for s in f.indices.slots if isinstance(s, S.Index)]
+    if len(names) != len(f.indices.slots):
+        return None
+    once = [n for n in names if names.count(n) == 1]
+    return list(expr.output and [o.name for o in expr.output if isinstance(o, S.Index)] or once)
 
 
 def _sum_of(factor: Any, env: Env) -> Sum:

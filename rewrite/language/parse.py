@@ -574,3 +574,61 @@ def parse_expr(text: str, filename: str | None = None) -> S.Expr:
     if len(stmts) != 1 or not isinstance(stmts[0], S.Command) or not stmts[0].bare:
         raise InputError("expected one expression", 1, 1, text, filename)
     return stmts[0].expr
+
+
+#: `parse_each` gives up after this many syntax errors in one file.
+MAX_SYNTAX_ERRORS = 100
+
+
+def parse_each(text: str, filename: str | None = None
+               ) -> tuple[list[S.Stmt], list[tuple[InputError, int, int]]]:
+    """Parse a program, reporting each syntax error instead of stopping at the first.
+
+    Returns the statements that parse and, for every statement that does not,
+    (its error, first line, last line).  The grammar parses a whole file at
+    once, so a statement with a syntax error is blanked (its lines kept empty,
+    so every later position stays true) and the file parsed again, up to
+    MAX_SYNTAX_ERRORS times.
+    """
+    if not text.endswith("\n"):
+        text = text + "\n"
+    lines = text.split("\n")
+    errors: list[tuple[InputError, int, int]] = []
+    while True:
+        try:
+            return parse("\n".join(lines), filename), errors
+        except InputError as e:
+            if e.line is None or len(errors) >= MAX_SYNTAX_ERRORS or not 1 <= e.line <= len(lines):
+                raise
+            e.source = text
+            first, last = _statement_lines(lines, e.line)
+            errors.append((e, first, last))
+            for k in range(first, last + 1):
+                lines[k - 1] = ""
+
+
+def _statement_lines(lines: list[str], line: int) -> tuple[int, int]:
+    """The first and last line (1-based) of the statement that holds `line`."""
+    def open_at(k: int) -> bool:  # brackets still open at the start of line k
+        return bool(_open_brackets("\n".join(lines[: k - 1]) + "\n", 10 ** 9))
+
+    def starts(k: int) -> bool:  # line k begins a statement by its keyword, unindented
+        return bool(_STATEMENT_START.match(lines[k - 1]))
+
+    first = line
+    while first > 1 and not starts(first) and (
+            open_at(first) or lines[first - 2].rstrip().endswith("\\")):
+        first -= 1
+    last = line
+    while last < len(lines) and not starts(last + 1) and (
+            open_at(last + 1) or lines[last - 1].rstrip().endswith("\\")):
+        last += 1
+    return first, last
+
+
+# An unclosed bracket would run a broken statement on to the end of the file;
+# an unindented line starting with a statement keyword ends it instead.
+_STATEMENT_START = re.compile(
+    r"(dim|let|rule|function|prove|check|show|simplify|expand|cost|paths|draw|real|tensor|"
+    r"isometry|unitary|invertible|symmetric|diagonal|hermitian|psd|projector|antisymmetric|"
+    r"orthogonal)\b")
