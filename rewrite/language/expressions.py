@@ -409,12 +409,35 @@ def _conj(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
     p.embed(_arg_sum(f, 0, env).conjugate(), slots, env.dims, f, "conj(...)")
 
 
-@register("inv", "inv(X)", "the inverse of an invertible (or unitary) tensor")
+@register("inv", "inv(X)", "the inverse of an invertible tensor, or of an expression "
+          "with two legs of one size (inv(X @ Y), inv(E -> [r, c]))")
 def _inv(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
-    d = _decl_arg(f, env)
-    if not d.is_a(Kind.INVERTIBLE):
-        raise error_at(f"inv({d.name}): {d.name} is not declared invertible (or unitary)", f)
-    p.tensor(TensorNode(d, op="inv"), slots, env.dims, f, f"inv({d.name})")
+    ref = single_ref(f.args[0]) if len(f.args) == 1 else None
+    if ref is not None and ref.name in env.decls:
+        d = env.decls[ref.name]
+        if not d.is_a(Kind.INVERTIBLE):
+            raise error_at(f"inv({d.name}): {d.name} is not declared invertible (or unitary)", f)
+        p.tensor(TensorNode(d, op="inv"), slots, env.dims, f, f"inv({d.name})")
+        return
+    from ..transforms.inverse import NotInvertible, inverse
+
+    _nargs(f, 1)
+    arg = _arg_sum(f, 0, env)
+    if len(arg.free) != 2:
+        raise error_at(f"inv(...) takes a matrix: this expression has {len(arg.free)} free "
+                       f"legs (name two with inv(E -> [r, c]))", f.args[0])
+    if sympy.simplify(sympy.sympify(arg.sizes[0]) - sympy.sympify(arg.sizes[1])) != 0:
+        raise error_at(f"inv(...) takes a square matrix: its legs have sizes {arg.sizes[0]} "
+                       f"and {arg.sizes[1]}", f.args[0])
+    try:
+        value = inverse(arg)
+    except NotInvertible as e:
+        what = f"{e.factor} is not known to be invertible" if e.factor else "not invertible"
+        raise error_at(f"inv(...): {what}{' (' + e.why + ')' if e.why else ''}; invertibility "
+                       f"is known for invertible, unitary and orthogonal tensors and their "
+                       f"inverses, transposes, conjugates, products and Kronecker products",
+                       f.args[0]) from None
+    p.embed(value, slots, env.dims, f, "inv(...)")
 
 
 @register("diag", "diag(X)", "a diagonal tensor's diagonal, as a vector")
