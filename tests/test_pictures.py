@@ -305,3 +305,32 @@ def test_without_a_strip_the_step_is_laid_out_afresh():
     start, (first, _) = _ladder_steps()
     survivors = ["L2", "C", "L2*", "C*"]
     assert _relative(_centres(scene(first)), survivors) != _relative(_centres(scene(start)), survivors)
+
+
+def test_derivative_keeps_the_hole_where_the_tensor_was():
+    """d/dA2 of an MPS norm: the other five tensors stay in the ladder, and
+    the three opened legs end together at A2's old place."""
+    from rewrite.views.draw import Strip
+
+    decls, _ = N.mps(3)
+    s = Session()
+    s.load_declarations(decls, "net.tn")
+    norm = s.last_value("psi conj(psi)", "<expr>")
+    before = scene(norm, strip=(strip := Strip()))
+    after = scene(s.last_value("diff(psi conj(psi), A2)", "<expr>"), strip=strip)
+    was = {t.text: t.at for t in before.texts if t.gid.startswith("label-")}
+    now = {t.text: t.at for t in after.texts if t.gid.startswith("label-")}
+    survivors = ["A1", "A3", "A1*", "A2*", "A3*"]
+    assert _relative(now, survivors) == _relative(was, survivors)
+    shift = (now["A1"][0] - was["A1"][0], now["A1"][1] - was["A1"][1])
+    hole = (was["A2"][0] + shift[0], was["A2"][1] + shift[1])
+    ends = [w.points[-1] for w in after.wires if w.gid.startswith("leg-")]
+    assert len(ends) == 3 and all(math.dist(e, hole) < 0.7 for e in ends)
+    assert clean_scene(after)
+
+
+def clean_scene(sc) -> bool:
+    from rewrite.views.measure import scene_stats
+
+    st = scene_stats(sc)
+    return (st.crossings, st.overlaps, st.wires_through_nodes) == (0, 0, 0)

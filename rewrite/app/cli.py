@@ -312,22 +312,23 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
             session.load_declarations(dtext, dname)
         text, name = _source(source)
         value = session.last_value(text, name, boxes=boxes)
-        from ..views.draw import draw as draw_to
+        from ..views.draw import Strip, draw as draw_to
 
         if out is not None:
-            draw_to(value, out, widths=widths)
+            draw_to(value, out, widths=widths, strip=Strip.after(session.last_base))
             if not (as_json or stats):
                 click.echo(f"wrote {out}")
         if as_json or stats:
             from ..views.measure import picture_json, picture_stats
 
+            base = session.last_base  # a derivative is measured as it is drawn
             if as_json:
-                data = picture_json(value, widths)
+                data = picture_json(value, widths, Strip.after(base))
                 if stats:
-                    data["stats"] = picture_stats(value, widths).as_dict()
+                    data["stats"] = picture_stats(value, widths, Strip.after(base)).as_dict()
                 click.echo(json.dumps(data, ensure_ascii=False))
             else:
-                click.echo(picture_stats(value, widths).text())
+                click.echo(picture_stats(value, widths, Strip.after(base)).text())
         return EXIT_OK
 
     _guard(body)

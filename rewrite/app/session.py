@@ -150,6 +150,7 @@ class Session:
         self._core = None
         self._gauge = None
         self._draw_count = 0
+        self.last_base = None  # what the last drawn derivative was taken of (see picture_base)
         # The user's arrays (tensor name -> array), when given (`--arrays`):
         # `check` then compares on them, and `paths` weighs its terms on them.
         self.arrays: dict | None = None
@@ -286,7 +287,7 @@ class Session:
     def last_value(self, text: str, filename: str, boxes: bool = False):
         """The value of the last expression in `text` (for `rewrite draw`);
         `boxes` keeps named lets as labelled boxes."""
-        from ..language.expressions import build_picture
+        from ..language.expressions import build_picture, picture_base
         from ..language.parse import parse
 
         stmts = parse(text, filename)
@@ -295,6 +296,7 @@ class Session:
             for stmt in stmts:
                 if isinstance(stmt, S.Command):
                     value = build_picture(stmt.expr, self.env, boxes or stmt.boxed)
+                    self.last_base = picture_base(stmt.expr, self.env)
                 else:
                     self._declare(stmt, text, filename)
         except InputError as e:
@@ -439,8 +441,11 @@ class Session:
             return Result("draw", stmt.line, src, "ok",
                           f"not written: only `rewrite run` writes {target}", value=value,
                           data={"file": None})
+        from ..language.expressions import picture_base
+        from ..views.draw import Strip
+
         try:
-            draw(value, target)
+            draw(value, target, strip=Strip.after(picture_base(stmt.expr, self.env)))
         except FileError as e:
             # A file that cannot be written, or a format we do not draw: the
             # user's mistake, pointed at like any other.

@@ -71,6 +71,18 @@ def build_picture(expr: S.Expr, env: Env, boxed: bool = False) -> Sum:
     return env.lets[name] if name else build_expr(expr, env)
 
 
+def picture_base(expr: S.Expr, env: Env) -> Sum | None:
+    """For `diff(E, T)` alone: E, whose picture the derivative's follows, so
+    that the hole keeps the place of the removed tensor.  Else None."""
+    if len(expr.terms) != 1 or expr.output is not None:
+        return None
+    factors = expr.terms[0].product.factors
+    if len(factors) == 1 and isinstance(factors[0], S.Call) and factors[0].fn == "diff" \
+            and factors[0].indices is None and len(factors[0].args) == 2:
+        return _arg_sum(factors[0], 0, env)
+    return None
+
+
 def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -> Sum:
     """An expression as a `Sum` of diagrams with one ordered set of free legs.
 

@@ -889,7 +889,9 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
     first = None
     for n, d in enumerate(terms):
         texts = _coeff_texts(d.scalar, first=n == 0)
-        prev = follow.last[n] if follow is not None and n < len(follow.last) else None
+        prev = None
+        if follow is not None and follow.last:  # one picture followed by several terms: each follows it
+            prev = follow.last[n] if n < len(follow.last) else follow.last[0] if len(follow.last) == 1 else None
         sc, lay = _diagram_scene(d, arts, mirror, previous=prev)
         if follow is not None:
             follow.laid.append(lay)
@@ -966,6 +968,17 @@ class Strip:
     def __init__(self) -> None:
         self.last: list[Layout] = []
         self.laid: list[Layout] = []
+
+    @classmethod
+    def after(cls, base: Union[Diagram, Sum, None]) -> "Strip | None":
+        """A strip whose next picture follows `base` (a derivative drawn where
+        the differentiated expression was: the hole keeps its place); None
+        without a base."""
+        if base is None:
+            return None
+        strip = cls()
+        scene(base, strip=strip)
+        return strip
 
 
 # ---------------------------------------------------------------- matplotlib

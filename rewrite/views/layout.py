@@ -537,6 +537,7 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
     return _force_part(d, g, comp, ext)
 
 
+HOLE = 0.55  # radius of the gap a derivative's open legs leave where the tensor was
 GRID_ROOM = 1.3  # a grid's steps are wider: its conjugate layer sits between them
 
 
@@ -676,6 +677,15 @@ def follow(d: Diagram, fresh: Layout, previous: Layout, ext: Extents) -> Layout:
         gaps = iter(_gap_dirs(wires, len(frees), math.pi / 2))
         for k in frees:
             u = old_dirs.get(d.free[k]) if v in kept else None
+            hole = min(gone, key=lambda p: (math.dist(p, (x, y)), p)) if gone and v in kept and not u else None
+            if hole is not None and math.dist(hole, (x, y)) > 1e-9:
+                # A leg the step opened (a derivative's hole): it runs into the
+                # removed node's place and ends there.
+                far = math.dist(hole, (x, y))
+                part.dirs[k] = ((hole[0] - x) / far, (hole[1] - y) / far)
+                stop = max(far - HOLE, LEG / 2)
+                part.ends[k] = (x + part.dirs[k][0] * stop, y + part.dirs[k][1] * stop)
+                continue
             a = math.atan2(u[1], u[0]) if u else next(gaps)
             _set_leg(part, k, v, a, ext)
     for (u, i), (w, j) in d.wires():  # bare lines keep the fresh layout's ends

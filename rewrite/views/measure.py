@@ -106,9 +106,10 @@ def scene_json(sc: Scene) -> dict:
             "nodes": nodes, "wires": wires, "labels": texts}
 
 
-def picture_json(x: Union[Diagram, Sum], widths: bool = False) -> dict:
-    """The layout of `draw`'s picture of x, as plain data in SVG points."""
-    return scene_json(scene(x, widths))
+def picture_json(x: Union[Diagram, Sum], widths: bool = False, strip=None) -> dict:
+    """The layout of `draw`'s picture of x, as plain data in SVG points
+    (`strip`: as the next picture of a `draw.Strip`)."""
+    return scene_json(scene(x, widths, strip))
 
 
 # -------------------------------------------------------------------- stats
@@ -288,9 +289,9 @@ def scene_stats(sc: Scene) -> Stats:
                  width=round(width, 1), height=round(height, 1))
 
 
-def picture_stats(x: Union[Diagram, Sum], widths: bool = False) -> Stats:
+def picture_stats(x: Union[Diagram, Sum], widths: bool = False, strip=None) -> Stats:
     """How clean `draw`'s picture of x is: crossings, overlaps, size."""
-    return scene_stats(scene(x, widths))
+    return scene_stats(scene(x, widths, strip))
 
 
 def crossing_wires(x: Union[Diagram, Sum]) -> list[tuple[tuple[str, str], tuple[str, str]]]:
