@@ -35,8 +35,57 @@ ELEMENTWISE: dict[str, Elementwise] = {e.name: e for e in (
     Elementwise("tanh", "dtanh", "tanh x, entry by entry"),
     Elementwise("sigmoid", "dsigmoid", "1 / (1 + e^-x), entry by entry"),
     Elementwise("step", ZERO, "Heaviside step (relu's derivative), entry by entry", user=False),
-    Elementwise("dtanh", None, "1 - tanh² x (tanh's derivative), entry by entry", user=False),
-    Elementwise("dsigmoid", None, "σ(x)(1 - σ(x)) (sigmoid's derivative), entry by entry",
+    Elementwise("dtanh", "tanh''", "1 - tanh² x (tanh's derivative), entry by entry",
                 user=False),
-    Elementwise("dgelu", None, "gelu's derivative, entry by entry", user=False),
+    Elementwise("dsigmoid", "sigmoid''", "σ(x)(1 - σ(x)) (sigmoid's derivative), entry by entry",
+                user=False),
+    Elementwise("dgelu", "gelu''", "gelu's derivative, entry by entry", user=False),
+    Elementwise("log", "log'", "natural logarithm (principal branch), entry by entry"),
+    Elementwise("sqrt", "sqrt'", "square root (principal branch), entry by entry"),
+    Elementwise("abs", "sign", "|x|, entry by entry (its derivative sign(x) holds for real x)"),
+    Elementwise("sign", ZERO, "x / |x| (0 at 0), entry by entry"),
 )}
+
+#: The first derivatives that keep their historical names: `dtanh` is
+#: `tanh'`, `dsigmoid` is `sigmoid'`, `dgelu` is `gelu'`, `step` is `relu'`.
+FIRST_DERIVATIVE = {"tanh": "dtanh", "sigmoid": "dsigmoid", "gelu": "dgelu", "relu": "step"}
+_BASE_OF = {v: k for k, v in FIRST_DERIVATIVE.items()}
+
+#: Functions whose derivatives of every order are elementwise functions given
+#: by a formula (numerics evaluate them with sympy): the analytic built-ins.
+ANALYTIC = ("exp", "tanh", "sigmoid", "gelu", "log", "sqrt")
+
+
+def split_primes(name: str) -> tuple[str, int]:
+    """`tanh` with two primes -> ("tanh", 2); `dtanh` with one -> ("tanh", 2)."""
+    base = name.rstrip("'")
+    order = len(name) - len(base)
+    if base in _BASE_OF:
+        return _BASE_OF[base], order + 1
+    return base, order
+
+
+def primed(base: str, order: int) -> str:
+    """The canonical name of the order-th derivative of `base` (dtanh for tanh's first)."""
+    if order == 0 or base == "exp":
+        return base
+    if base in FIRST_DERIVATIVE and order == 1:
+        return FIRST_DERIVATIVE[base]
+    return base + "'" * order
+
+
+def lookup(name: str) -> Elementwise | None:
+    """The entry for `name`, including primed derivatives of any order of the
+    built-ins (made on demand), or None."""
+    base, order = split_primes(name)
+    if order == 0 or base not in ELEMENTWISE:
+        return ELEMENTWISE.get(name)
+    if base in ANALYTIC:
+        return Elementwise(primed(base, order), primed(base, order + 1),
+                           f"derivative {order} of {base}, entry by entry", user=False)
+    # relu, abs, sign are piecewise: a first derivative, then zero almost everywhere.
+    first = {"relu": "step", "abs": "sign", "sign": None}.get(base)
+    if order == 1 and first is not None:
+        return ELEMENTWISE[first]
+    return Elementwise(name, ZERO, f"derivative {order} of {base} (zero almost everywhere)",
+                       user=False)

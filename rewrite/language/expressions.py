@@ -23,7 +23,7 @@ from . import sugar
 from . import syntax as S
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError, error_at
-from ..core.functions import ELEMENTWISE
+from ..core.functions import ELEMENTWISE, lookup
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
 from .product import Product, checked_bubble
 
@@ -371,6 +371,12 @@ def function_names() -> list[str]:
 def _call(f: S.Call, p: Product, env: Env) -> None:
     slots = _slots(f.indices)
     fn = FUNCTIONS.get(f.fn)
+    if fn is None and "'" in f.fn and lookup(f.fn) is not None:
+        # a primed derivative written back (tanh''(x), log'(x)): its canonical bubble
+        entry = lookup(f.fn)
+        _nargs(f, 1)
+        _elementwise(entry.name)(f, p, env, slots)
+        return
     if fn is None:
         raise error_at(f"unknown function '{f.fn}'", f)
     if fn.arity is not None:
@@ -499,16 +505,49 @@ def _diff(f: S.Call, env: Env) -> Sum:
     """`diff(EXPR, T)`: the derivative, T's legs appended (see transforms.diff)."""
     from ..transforms.diff import diff
 
+    from ..transforms.diff import leg_names
+
     _nargs(f, 2)
     ref = single_ref(f.args[1])
     if ref is None:
+        inner = _only_factor(f.args[1])
+        if isinstance(inner, S.Call) and inner.fn == "conj":
+            raise error_at("diff with respect to conj(T) (a Wirtinger derivative) is not "
+                           "supported: diff(EXPR, T) treats conj(T) as an independent variable "
+                           "(its occurrences give no terms unless T is real)", f.args[1])
         raise error_at("diff(EXPR, T) takes a declared tensor name second", f.args[1])
     if ref.name not in env.decls:
         raise error_at(f"unknown tensor '{ref.name}'", ref)
+    arg = _arg_sum(f, 0, env)
     try:
-        return diff(_arg_sum(f, 0, env), ref.name)
+        return diff(arg, ref.name)
     except InputError as e:
+        if _has_diff(f.args[0]) and "does not contain" in e.message:
+            # a nested diff removed the variable: the derivative is zero (§10)
+            d = env.decls[ref.name]
+            names = list(arg.free) + leg_names(arg.free, d.legs)
+            return Sum((), tuple(names), tuple(arg.sizes) + tuple(d.sizes))
         raise error_at(e.message, ref) from None
+
+
+def _only_factor(a: Any) -> Any:
+    if (isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.output is None
+            and len(a.terms[0].product.factors) == 1):
+        return a.terms[0].product.factors[0]
+    return None
+
+
+def _has_diff(node: Any) -> bool:
+    """Whether a syntax tree contains a diff(...) call."""
+    import dataclasses
+
+    if isinstance(node, S.Call) and node.fn == "diff":
+        return True
+    if isinstance(node, (list, tuple)):
+        return any(_has_diff(x) for x in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_has_diff(getattr(node, fl.name)) for fl in dataclasses.fields(node))
+    return False
 
 
 @register("softmax", "softmax[i](EXPR)", "softmax of EXPR along its free index i")

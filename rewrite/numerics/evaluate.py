@@ -236,6 +236,45 @@ def _dgelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * c * (1 + 3 * 0.044715 * x ** 2)
 
 
+def _sign(x: np.ndarray) -> np.ndarray:
+    """numpy's sign for real entries; z/|z| (0 at 0) for complex ones (§10)."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    a = np.abs(x)
+    return np.where(a > 0, x / np.where(a > 0, a, 1), 0)
+
+
+def _formula(base: str) -> "Any":
+    """The sympy formula of an analytic built-in, in the symbol x."""
+    import sympy
+
+    x = sympy.Symbol("x")
+    c = sympy.sqrt(2 / sympy.pi)
+    return x, {"exp": sympy.exp(x), "tanh": sympy.tanh(x), "sigmoid": 1 / (1 + sympy.exp(-x)),
+               "gelu": x / 2 * (1 + sympy.tanh(c * (x + sympy.Rational(44715, 10 ** 6) * x ** 3))),
+               "log": sympy.log(x), "sqrt": sympy.sqrt(x)}[base]
+
+
+_DERIVATIVES: dict[str, Any] = {}
+
+
+def derivative_function(name: str) -> Any:
+    """numpy code for a primed derivative of any order of an analytic built-in
+    (`tanh''`, `log'''`, `dsigmoid'`), from sympy's exact derivative."""
+    from ..core.functions import ANALYTIC, split_primes
+
+    if name not in _DERIVATIVES:
+        base, order = split_primes(name)
+        if base not in ANALYTIC:
+            return None
+        import sympy
+
+        x, f = _formula(base)
+        _DERIVATIVES[name] = sympy.lambdify(
+            x, sympy.diff(f, x, order), [{"sqrt": np.emath.sqrt, "log": np.emath.log}, "numpy"])
+    return _DERIVATIVES[name]
+
+
 FUNCTIONS = {
     "relu": _relu,
     "gelu": _gelu,
@@ -248,6 +287,11 @@ FUNCTIONS = {
     "dtanh": _dtanh,
     "dsigmoid": _dsigmoid,
     "dgelu": _dgelu,
+    # principal branches: a negative real entry gives a complex value, not NaN
+    "log": np.emath.log,
+    "sqrt": np.emath.sqrt,
+    "abs": np.abs,
+    "sign": _sign,
 }
 
 
@@ -260,6 +304,11 @@ def bubble_array(node: BubbleNode, inst: Instance, max_elements: int = MAX_ELEME
         y = _softmax(x, node.axis)
     elif node.fn in FUNCTIONS:
         y = FUNCTIONS[node.fn](x)
+    elif derivative_function(node.fn) is not None:
+        y = np.broadcast_to(derivative_function(node.fn)(x), x.shape).astype(x.dtype, copy=False) \
+            if np.iscomplexobj(x) else np.broadcast_to(derivative_function(node.fn)(x), x.shape)
+    elif node.fn.endswith("'"):  # a piecewise function's derivative past the first: zero a.e.
+        y = np.zeros_like(x)
     else:
         raise InputError(f"no numeric meaning for the function {node.fn}")
     return np.conj(y) if node.conj else y
@@ -654,10 +703,23 @@ def _jump(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(unsure, np.inf, np.abs(y))
 
 
+def _branch(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log and sqrt: steep near 0 and cut along the negative reals, where
+    rounding in the input can jump between branches: nothing is told apart there."""
+    near = np.abs(x) <= 1e3 * (RTOL * m + ATOL)
+    # Real-typed entries sit exactly on the cut and take its upper side every
+    # time; only complex entries can be rounded across it.
+    cut = ((np.real(x) < 0) & (np.abs(np.imag(x)) <= RTOL * m + ATOL)) if np.iscomplexobj(x) \
+        else np.zeros(np.shape(x), dtype=bool)
+    scale = np.abs(y) + 2 * m / np.maximum(np.abs(x), ATOL)
+    return np.where(near | cut, np.inf, scale)
+
+
 ERROR_PROPAGATION = {
     "relu": _lipschitz, "gelu": _lipschitz, "tanh": _lipschitz, "sigmoid": _lipschitz,
     "sum": _lipschitz, "dtanh": _lipschitz, "dsigmoid": _lipschitz, "dgelu": _lipschitz,
     "softmax": _lipschitz, "exp": _exponential, "step": _jump,
+    "abs": _lipschitz, "sign": _jump, "log": _branch, "sqrt": _branch,
 }
 
 

@@ -33,7 +33,7 @@ import sympy
 
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError
-from ..core.functions import ELEMENTWISE, ZERO
+from ..core.functions import ZERO, lookup
 
 def leg_names(existing: tuple[str, ...] | list[str], legs: tuple[str, ...]) -> list[str]:
     """T's leg names, primed until they avoid `existing` and each other."""
@@ -154,7 +154,7 @@ def _replacements(node: Any, decl) -> list[Diagram]:
         return [_single(BubbleNode("sum", du), node.sizes, decl.sizes)]
     if node.fn == "softmax":
         return _softmax(node, du, decl.sizes)
-    entry = ELEMENTWISE.get(node.fn)
+    entry = lookup(node.fn)
     if entry is None or entry.derivative is None:
         raise InputError(f"diff: no derivative is known for the function {node.fn}")
     fprime = entry.derivative
