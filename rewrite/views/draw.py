@@ -36,6 +36,7 @@ import sympy
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from ..core.kinds import Kind
 from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
+from .steps import follow
 
 UNIT_INCH = 0.6  # one drawing unit in the matplotlib picture
 BASE_WIDTH = 1.3  # line width of a wire, in points
@@ -821,7 +822,9 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
     leaves the legs unnamed, as they are inside a bubble.  Wires are drawn
     before shapes because a triangle turns toward the wires at its tip."""
     bubbles, room = _room(d, arts)
-    lay = layout(d, room, previous)
+    lay = layout(d, room)
+    if previous is not None:
+        lay = follow(d, lay, previous, room)
     if mirror:
         lay = _mirror(lay)
     bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
