@@ -148,6 +148,17 @@ def _path_order(d: Diagram, h: nx.Graph) -> list[int]:
     return _walk(h, start, nbrs[0] if nbrs else None)
 
 
+def _small_ends(row: list[int], ext: Mapping[int, Point]) -> list[int]:
+    """A cycle's row turned (never reversed) so that the arc closing it joins
+    two ordinary nodes where it can: an arc leaving a bubble's side would run
+    back through the bubble."""
+    for r in range(len(row)):
+        turned = row[r:] + row[:r]
+        if turned[0] not in ext and turned[-1] not in ext:
+            return turned
+    return row
+
+
 def _cycle_order(d: Diagram, h: nx.Graph) -> list[int]:
     """Start at the preferred node and leave it by its highest-numbered port, so
     that `A[i, j] B[j, k] C[k, i]` reads A, B, C (A's port j leads to B)."""
@@ -510,7 +521,7 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
         return out
 
     if _is_path(h) or _is_cycle(h):
-        row = _path_order(d, h) if _is_path(h) else _cycle_order(d, h)
+        row = _path_order(d, h) if _is_path(h) else _small_ends(_cycle_order(d, h), ext)
         return _rows_part(d, [row], [_row_xs(row, ext)], [1], [-1], ids(1), ext)
     ladder = _ladder(d, h) or _rungs(d, h)
     if ladder is not None:
