@@ -17,7 +17,7 @@ import time
 import sympy
 
 from rewrite.core.diagram import Diagram, TensorNode
-from rewrite.rewriting.engine import simplify
+from rewrite.rewriting.simplify import simplify
 from rewrite.core.kinds import Decl, Kind
 from rewrite.core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 
@@ -68,7 +68,7 @@ def time_simplify(n: int, rules: list[Rule], repeat: int = 3) -> tuple[float, Di
 
 def main(sizes: list[int]) -> None:
     try:
-        from rewrite.rewriting.engine import core_rules
+        from rewrite.rewriting.ruleset import core_rules
 
         rules, which = core_rules(), "core rules (rules/core.tn)"
     except Exception as e:  # the language front end is not available

@@ -113,7 +113,8 @@ def measure(name: str, program, n: int, numeric_ok: bool) -> list[str]:
     from rewrite.language.env import Env
     from rewrite.language.expressions import build_expr
     from rewrite.core.canon import canonical_sum
-    from rewrite.rewriting.engine import core_rules, simplify
+    from rewrite.rewriting.ruleset import core_rules
+    from rewrite.rewriting.simplify import simplify
     from rewrite.language.parse import parse
 
     decls, left_text, right_text = program(n)

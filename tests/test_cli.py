@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from rewrite.rewriting.engine import checked_rule
+from rewrite.rewriting.ruleset import checked_rule
 from rewrite.language.parse import parse
 from rewrite.app.session import Session
 

@@ -6,8 +6,10 @@ from hypothesis import given, strategies as st
 
 from rewrite.core.canon import canonical_sum, isomorphic
 from rewrite.core.diagram import BubbleNode, DeltaNode, Diagram, Sum
-from rewrite.rewriting.engine import (all_matches, apply, apply_gauge, classify, expand, exhaust, once,
-                            rewrite, simplify, chain, first_of)
+from rewrite.rewriting.ruleset import classify
+from rewrite.rewriting.simplify import apply_gauge, rewrite, simplify
+from rewrite.rewriting.strategies import all_matches, apply, chain, exhaust, first_of, once
+from rewrite.transforms.expand import expand
 from rewrite.core.errors import InputError
 from rewrite.core.kinds import Kind, fuse_decl
 from rewrite.numerics.evaluate import compare

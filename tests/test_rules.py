@@ -4,7 +4,8 @@ import pytest
 
 from rewrite.language.env import Env
 from rewrite.language.expressions import build_expr
-from rewrite.rewriting.engine import classify, core_rules, gauge_rules, load_rules, simplify
+from rewrite.rewriting.ruleset import classify, core_rules, gauge_rules, load_rules, loaded
+from rewrite.rewriting.simplify import simplify
 from rewrite.core.errors import InputError
 from rewrite.language.parse import parse
 from rewrite.rewriting.prove import prove
@@ -28,14 +29,14 @@ def test_core_rules_load_and_all_shrink():
     assert {r.name for r in rules} >= {"delta_fusion", "delta_loop", "isometry", "isometry_real",
                                        "unitary", "unitary_real", "inverse", "inverse_left",
                                        "conj_real", "diagonal"}
-    assert all(classify(r) == "simplification" and r.simplifies for r in rules)
+    assert all(classify(r) == "simplification" and loaded(r).simplifies for r in rules)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_every_shipped_rule_is_numerically_sound(seed):
     # The shipped files are not re-checked at every start (to keep commands
     # fast), so this is where their soundness is established.
-    from rewrite.rewriting.engine import check_rule
+    from rewrite.rewriting.ruleset import check_rule
 
     for rule in core_rules() + gauge_rules():
         check_rule(rule, seed=seed, trials=2)
@@ -43,7 +44,7 @@ def test_every_shipped_rule_is_numerically_sound(seed):
 
 def test_gauge_rule_loads_as_an_expansion():
     (g,) = gauge_rules()
-    assert g.name == "gauge" and classify(g) == "expansion" and not g.simplifies
+    assert g.name == "gauge" and classify(g) == "expansion" and not loaded(g).simplifies
 
 
 def test_an_unsound_rule_is_refused_at_its_position_with_a_counterexample():
@@ -100,7 +101,7 @@ def test_split_then_fuse_cancels_from_text():
 from hypothesis import given, strategies as st  # noqa: E402
 
 from rewrite.core.canon import isomorphic  # noqa: E402
-from rewrite.rewriting.engine import all_matches, apply  # noqa: E402
+from rewrite.rewriting.strategies import all_matches, apply  # noqa: E402
 from rewrite.rewriting.instantiate import instantiate, random_bindings  # noqa: E402
 
 
@@ -121,4 +122,4 @@ def test_rules_load_from_a_path_with_declarations(tmp_path):
     f = tmp_path / "mine.tn"
     f.write_text("dim n\ntensor A[i: n, j: n]\nrule drop_conj(R: real tensor): conj(R)[*l] => R[*l]\n")
     (r,) = load_rules(f)
-    assert r.name == "drop_conj" and r.simplifies
+    assert r.name == "drop_conj" and loaded(r).simplifies

@@ -426,7 +426,7 @@ def repl(file: str | None) -> None:
 def list_rules() -> None:
     """List the built-in rules."""
     def body() -> int:
-        from ..rewriting.engine import core_rules, gauge_rules
+        from ..rewriting.ruleset import core_rules, gauge_rules
 
         for title, rules in (("simplification (rules/core.tn)", core_rules()),
                              ("on request (rules/gauge.tn)", gauge_rules())):

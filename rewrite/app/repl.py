@@ -238,7 +238,7 @@ class ReplState:
         return Action("rewrite", name, res.sum, tuple(steps))
 
     def cmd_simplify(self, arg: str) -> str:
-        from ..rewriting.engine import simplify
+        from ..rewriting.simplify import simplify
         from ..views.printer import format_sum
 
         cur = self._need_current()
@@ -253,7 +253,7 @@ class ReplState:
         return text
 
     def cmd_step(self, arg: str) -> str:
-        from ..rewriting.engine import simplify
+        from ..rewriting.simplify import simplify
         from ..views.printer import format_sum
 
         cur = self._need_current()
@@ -280,11 +280,9 @@ class ReplState:
 
     def matches_of(self, rule: Any, cur: Sum) -> list[tuple[int, Any]]:
         """(term index, match) for every match of `rule`, in a stable order."""
-        from ..rewriting.engine import all_matches, compiled
+        from ..rewriting.simplify import matches_in
 
-        if compiled(rule).bare_wire:
-            return []
-        return [(k, m) for k, t in enumerate(cur.terms) for m in all_matches(rule, t)]
+        return matches_in(rule, cur)
 
     def cmd_matches(self, arg: str) -> str:
         cur = self._need_current()
@@ -310,7 +308,7 @@ class ReplState:
         return "\n".join(lines)
 
     def cmd_apply(self, arg: str) -> str:
-        from ..rewriting.engine import apply, collect, compiled
+        from ..rewriting.simplify import apply_at, check_applicable
         from ..views.printer import format_diagram, format_sum
 
         parts = arg.split()
@@ -321,37 +319,19 @@ class ReplState:
             n = int(parts[1]) if len(parts) == 2 else 1
         except ValueError:
             raise InputError(f"'{parts[1]}' is not a match number") from None
-        try:
-            bare = compiled(rule).bare_wire
-        except ValueError as e:  # e.g. a converse whose left side zips groups on a delta
-            raise InputError(f"{rule.name} cannot be matched: {e}") from None
-        if bare:
-            raise InputError(f"{rule.name} matches any wire and needs a tensor to insert: "
-                             "use :gauge X on INDEX")
-        missing = _unbound_variables(rule)
-        if missing:
-            raise InputError(f"{rule.name} would introduce {', '.join(missing)}, which its "
-                             "left side does not determine; it cannot be applied here")
+        check_applicable(rule)
         cur = self._need_current()
-        ms = self.matches_of(rule, cur)
-        if not ms:
-            raise InputError(f"{rule.name} does not match the current diagram")
-        if not 1 <= n <= len(ms):
-            raise InputError(f"{rule.name} has {len(ms)} match(es); choose 1 to {len(ms)}")
-        k, m = ms[n - 1]
-        where = _where(cur.terms[k], m.nodes)
-        new_term = apply(cur.terms[k], m)
-        terms = [t.copy() for t in cur.terms]
-        terms[k] = new_term
-        value = collect(terms, cur.free, cur.sizes)
+        done = apply_at(rule, cur, n)
+        value = done.value
+        where = _where(cur.terms[done.term], done.match.nodes)
         if len(cur.terms) > 1:
-            where += f" (term {k + 1})"
-        step = StepRecord(rule.name, where, format_diagram(new_term))
+            where += f" (term {done.term + 1})"
+        step = StepRecord(rule.name, where, format_diagram(done.after))
         self._push(Action("rewrite", f"apply {rule.name}", value, (step,)))
         return f"{rule.name} at {where}\n= {format_sum(value)}"
 
     def cmd_gauge(self, arg: str) -> str:
-        from ..rewriting.engine import apply_gauge
+        from ..rewriting.simplify import gauge_sum
         from ..views.printer import format_sum, index_names
         from ..core.kinds import Kind
 
@@ -375,15 +355,14 @@ class ReplState:
         if len(cur.terms) > 1 and port[0] != BOUNDARY:
             raise InputError("internal index names differ from term to term: in a sum, "
                              "gauge a free leg (each term gets X inv(X) on it)")
-        terms = [apply_gauge(t, nm[index], decl) for t, nm in zip(cur.terms, names)]
-        value = Sum(tuple(terms), cur.free, cur.sizes)
+        value = gauge_sum(cur, [nm[index] for nm in names], decl)
         after = format_sum(value)
         step = StepRecord(f"gauge {xname}", index, after)
         self._push(Action("rewrite", f"gauge {xname} on {index}", value, (step,)))
         return f"inserted {xname} inv({xname}) on {index}\n= {after}"
 
     def cmd_expand(self, arg: str) -> str:
-        from ..rewriting.engine import expand
+        from ..transforms.expand import expand
         from ..views.printer import format_sum
 
         cur = self._need_current()
@@ -592,12 +571,6 @@ def _where(d: Diagram, nodes: Iterable[int]) -> str:
         slots = ", ".join(names.get((v, i), "?") for i in range(node.arity))
         parts.append(f"{title}[{slots}]" if node.arity else title)
     return " ".join(parts) or "a wire"
-
-
-def _unbound_variables(rule: Any) -> list[str]:
-    """Pattern variables the right side uses but the left side does not bind."""
-    left = {a.head for a in rule.lhs.atoms}
-    return sorted({a.head for a in rule.rhs.atoms if a.head in rule.params and a.head not in left})
 
 
 def _rule_text(r: Any) -> str:

@@ -165,18 +165,22 @@ class Session:
     @property
     def core_rules(self) -> list:
         if self._core is None:
-            from ..rewriting.engine import core_rules
+            from ..rewriting.ruleset import core_rules
 
             self._core = list(core_rules())
-        return self._core + [r for r in self.env.rules if getattr(r, "simplifies", True)]
+        from ..rewriting.ruleset import loaded
+
+        return self._core + [r for r in self.env.rules if loaded(r).simplifies]
 
     @property
     def expansion_rules(self) -> list:
         if self._gauge is None:
-            from ..rewriting.engine import gauge_rules
+            from ..rewriting.ruleset import gauge_rules
 
             self._gauge = list(gauge_rules())
-        return self._gauge + [r for r in self.env.rules if not getattr(r, "simplifies", True)]
+        from ..rewriting.ruleset import loaded
+
+        return self._gauge + [r for r in self.env.rules if not loaded(r).simplifies]
 
     # -- running -----------------------------------------------------------------
 
@@ -313,7 +317,7 @@ class Session:
     def _declare(self, stmt, text: str, filename: str) -> None:
         try:
             if isinstance(stmt, S.RuleStmt):
-                from ..rewriting.engine import checked_rule
+                from ..rewriting.ruleset import checked_rule
 
                 rule = checked_rule(stmt, self.env, filename=filename)
                 self.env.rules.append(rule)
@@ -358,7 +362,7 @@ class Session:
         return Result("show", stmt.line, src, "ok", format_sum(value), value=value)
 
     def _simplify(self, stmt, src, value) -> Result:
-        from ..rewriting.engine import simplify
+        from ..rewriting.simplify import simplify
         from ..views.printer import format_sum
 
         res = simplify(value, self.core_rules, trace=self.trace, check=self.check_steps)
@@ -378,7 +382,8 @@ class Session:
                       inputs=(value,), trace=res.steps)
 
     def _expand(self, stmt, src, value) -> Result:
-        from ..rewriting.engine import expand, simplify
+        from ..rewriting.simplify import simplify
+        from ..transforms.expand import expand
         from ..views.printer import format_sum
 
         res = simplify(expand(value), self.core_rules)

@@ -6,7 +6,7 @@ port graphs) and *invariant* (never different for isomorphic ones), and cheap
 to hash.  Keys are tuples of strings and bytes.
 
 What "isomorphic" means here: a bijection of nodes that keeps node labels
-(`node.key`), maps port i of a node to port i of its image (ports of deltas and
+(`node_key`), maps port i of a node to port i of its image (ports of deltas and
 of symmetric tensors may be permuted), keeps every wire, maps each free leg to
 the free leg of the same name (or, with `by_position`, the same position) and
 size, and keeps the scalar.
@@ -54,6 +54,7 @@ sorted tuple of component keys plus the scalar.
 """
 from __future__ import annotations
 
+import weakref
 from array import array
 from collections import Counter
 from functools import lru_cache
@@ -97,7 +98,8 @@ def scalar_key(x: Any) -> str:
     return sympy.srepr(y)
 
 
-def _is_zero(x: Any) -> bool:
+def is_zero(x: Any) -> bool:
+    """Whether a scalar (a number or a sympy expression in sizes) is zero."""
     import sympy
 
     x = sympy.sympify(x)
@@ -137,7 +139,7 @@ class _Flat:
             if info is None:
                 lab = label_of.get(node)
                 if lab is None:
-                    lab = label_of[node] = repr((node.key, node.arity))
+                    lab = label_of[node] = repr((node_key(node), node.arity))
                 info = by_id[id(node)] = (lab, node.arity, bool(node.symmetric_ports))
             labels.append(info[0])
             arity.append(info[1])
@@ -656,13 +658,34 @@ def orient_antisymmetric(d: Diagram, by_position: bool = False) -> Diagram | Non
 _INSIDE_IDS: dict[Hashable, int] = {}
 
 
+_BUBBLE_KEYS: "weakref.WeakKeyDictionary[BubbleNode, tuple]" = weakref.WeakKeyDictionary()
+
+
+def node_key(node: Node) -> tuple:
+    """The label for matching and canonical keys: a tensor's or delta's own
+    `key`; for a bubble, its function and a number for its inside (`inside_id`).
+
+    Bubbles are keyed here, not by the node itself, so the data model never
+    depends on canonicalisation.  A bubble's key is computed once (bubbles are
+    immutable) and the inside's key is never spelled out in the label:
+    nesting labels as text made each level escape the one inside it, so a key
+    grew exponentially with the depth of nested bubbles.
+    """
+    if not isinstance(node, BubbleNode):
+        return node.key
+    key = _BUBBLE_KEYS.get(node)
+    if key is None:
+        key = _BUBBLE_KEYS[node] = ("B", node.fn, node.axis, node.conj, inside_id(node.inside))
+    return key
+
+
 def inside_id(s: Sum) -> int:
     """A small number standing for the canonical key of a bubble's inside
     (free legs by position): equal exactly when the keys are equal.
 
     Bubble labels carry this number instead of the inside's key, so a label
     has a fixed size however deep bubbles nest, and each inside is keyed once
-    (`BubbleNode.key` caches it).  The numbers are given out in order of first
+    (`node_key` caches it per bubble).  The numbers are given out in order of first
     sight and so mean something only within one process, like the keys
     themselves, which are never stored.
     """
@@ -687,7 +710,7 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
     out = []
     for key, cs in coeffs.items():
         c = sympy.Add(*cs)
-        if not _is_zero(c):
+        if not is_zero(c):
             out.append((key, scalar_key(c)))
     out.sort()
     return tuple(out)
@@ -705,7 +728,7 @@ def collect_terms(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[
     order: list[Any] = []
     acc: dict[Any, Diagram] = {}
     for t in terms:
-        if _is_zero(t.scalar) or _has_zero_sum(t):
+        if is_zero(t.scalar) or _has_zero_sum(t):
             continue
         t = orient_antisymmetric(t)
         if t is None:  # a term equal to its own negative
@@ -720,7 +743,7 @@ def collect_terms(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[
     for k in order:
         t = acc[k]
         t.scalar = sympy.expand(t.scalar) if t.scalar.free_symbols else t.scalar
-        if not _is_zero(t.scalar):
+        if not is_zero(t.scalar):
             out.append(t)
     return Sum(tuple(out), free, sizes)
 

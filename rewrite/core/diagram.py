@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Iterable, Iterator, Union
 
 from .kinds import Decl
@@ -166,20 +165,6 @@ class BubbleNode:
     def title(self) -> str:
         s = self.fn if self.axis is None else f"{self.fn}[{self.inside.free[self.axis]}]"
         return f"conj({s})" if self.conj else s
-
-    @cached_property
-    def key(self) -> tuple:
-        """The label for matching and canonical keys; the inside stands in by a
-        number (`canon.inside_id`).
-
-        Computed once per node (a bubble is immutable), and the inside's key is
-        never spelled out in the label: nesting labels as text made each level
-        escape the one inside it, so a key grew exponentially with the depth
-        of nested bubbles.
-        """
-        from .canon import inside_id
-
-        return ("B", self.fn, self.axis, self.conj, inside_id(self.inside))
 
 
 Node = Union[TensorNode, DeltaNode, BubbleNode]
@@ -446,25 +431,6 @@ class Diagram(_Shown):
         d.free = list(names)
         return d
 
-    def to_networkx(self):
-        """A networkx MultiGraph for algorithms and layouts (not the store).
-
-        Nodes are the node ids plus ("free", k) for free legs; each edge carries
-        the two port indices and the wire's size.
-        """
-        import networkx as nx
-
-        g = nx.MultiGraph()
-        for v, n in self.nodes.items():
-            g.add_node(v, label=n, title=n.title)
-        for k, name in enumerate(self.free):
-            g.add_node(("free", k), label=None, title=name)
-        for (u, i), (w, j) in self.wires():
-            a = ("free", i) if u == BOUNDARY else u
-            b = ("free", j) if w == BOUNDARY else w
-            g.add_edge(a, b, ports=(i, j), size=self.port_size((u, i)))
-        return g
-
 
 def product(*ds: Diagram) -> Diagram:
     """Disjoint union (tensor product); free legs concatenated in order."""
@@ -499,6 +465,15 @@ class Sum(_Shown):
     free: tuple[str, ...]
     sizes: tuple[Any, ...] = field(default=())
 
+    def aligned_terms(self) -> list[Diagram]:
+        """The terms, each with its free legs in the sum's order."""
+        out = []
+        for t in self.terms:
+            if list(t.free) != list(self.free) and sorted(t.free) == sorted(self.free):
+                t = t.with_free(list(self.free))
+            out.append(t)
+        return out
+
     @staticmethod
     def of(d: Diagram) -> "Sum":
         return Sum((d,), tuple(d.free), tuple(d.free_sizes))
@@ -515,3 +490,18 @@ class Sum(_Shown):
 
         return f"<Sum {format_sum(self)}>"
 
+
+def as_sum(x: Union[Diagram, Sum]) -> Sum:
+    """A diagram as the one-term sum it is; a sum unchanged."""
+    return Sum.of(x) if isinstance(x, Diagram) else x
+
+
+def inline(d: Diagram, v: int, term: Diagram, conj: bool = False) -> list[int]:
+    """Replace bubble node `v` of `d`, in place, by one diagram whose free legs
+    are the bubble's ports (a one-term sum joining the product); `conj` inlines
+    the term's conjugate.  Returns the new nodes' ids."""
+    outer: list[Any] = []
+    for k in range(d.nodes[v].arity):
+        q = d.link[(v, k)]
+        outer.append(("leg", q[1]) if q[0] == v else q)
+    return d.substitute([v], outer, term.conjugate() if conj else term)

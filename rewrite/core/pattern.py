@@ -100,9 +100,6 @@ class Rule:
     pos: tuple[int, int] | None = field(default=None, compare=False)
     filename: str | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
-    # Set by the engine when the rule is loaded: False for an expansion (a rule
-    # whose right side is not smaller), which `simplify` refuses.
-    simplifies: bool = field(default=True, compare=False)
 
     def converse(self) -> "Rule":
         return Rule("-" + self.name if not self.name.startswith("-") else self.name[1:],

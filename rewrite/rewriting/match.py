@@ -64,19 +64,6 @@ class Compiled:
     def atoms(self) -> tuple[Atom, ...]:
         return self.side.atoms
 
-    def anchor_rank(self, a: int) -> int:
-        """Preference for the anchor atom: concrete tensor, restrictive variable, delta."""
-        atom = self.atoms[a]
-        if atom.head == DELTA:
-            return 3
-        if atom.head not in self.rule.params:
-            return 0
-        return 2 if self.rule.params[atom.head].kind is Kind.GENERIC else 1
-
-    @property
-    def best_anchor(self) -> int:
-        return min(range(len(self.atoms)), key=self.anchor_rank)
-
 
 def _names(atom: Atom) -> list[str]:
     return [n for s in atom.args for n in s.names]
@@ -316,7 +303,9 @@ def _finish(c: Compiled, d: Diagram, st: _State) -> Match:
                  Binding(decls, groups, indices, delta_size), remove, tuple(outer), (), ports)
 
 
-def _search(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) -> Iterator[Match]:
+def search_from(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) -> Iterator[Match]:
+    """Matches with the first atom of `order` on host node `anchor` (the engine's
+    anchored search; `find_matches` tries every anchor)."""
     def go(i: int, st: _State) -> Iterator[Match]:
         if i == len(order):
             yield _finish(c, d, st)
@@ -346,7 +335,7 @@ def find_matches(pattern: Union[Rule, Compiled], d: Diagram,
             continue
         for a in range(len(c.atoms)):
             if fits(c, a, node):
-                yield from _search(c, d, c.orders[a], v)
+                yield from search_from(c, d, c.orders[a], v)
 
 
 def match_wire(pattern: Union[Rule, Compiled], d: Diagram, port: Port) -> Match:

@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import sympy
 
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, inline
 from ..core.errors import InputError
 from ..core.functions import ZERO, lookup
 
@@ -123,17 +123,8 @@ def _replace(d: Diagram, v: int, r: Diagram, names: list[str], sizes: tuple) -> 
     for u in new:
         n = e.nodes.get(u)
         if isinstance(n, BubbleNode) and n.fn == "sum" and len(n.inside.terms) == 1:
-            _inline(e, u, n.inside.terms[0])
+            inline(e, u, n.inside.terms[0])
     return e
-
-
-def _inline(d: Diagram, v: int, term: Diagram) -> None:
-    """Replace a one-term sum bubble by its diagram (what `simplify` would do)."""
-    outer: list[Any] = []
-    for k in range(d.nodes[v].arity):
-        q = d.link[(v, k)]
-        outer.append(("leg", q[1]) if q[0] == v else q)
-    d.substitute([v], outer, term)
 
 
 # ------------------------------------------------------------- replacements

@@ -1,6 +1,6 @@
 """Path expansion: one term per choice of residual branch at every use site.
 
-`engine.expand` distributes products over linear `sum` bubbles but leaves
+`transforms.expand` distributes products over linear `sum` bubbles but leaves
 nonlinear bubbles whole, which is right for algebra and wrong for the seed's
 "Composition and path expansion": there layer 2's attention pattern is a
 softmax of its query-side and key-side inputs, and each of the query, key and
@@ -35,7 +35,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, inline
 
 Choice = tuple[str, int, int]  # (site role, branch chosen, branches available)
 RoleOf = Callable[[Diagram, int], str]
@@ -117,7 +117,7 @@ def _expand(d: Diagram, role_of: RoleOf) -> list[tuple[Diagram, tuple[Choice, ..
         b = d.nodes[v]
         role = role_of(d, v)
         n = len(b.inside.terms)
-        results = [(_inline(e, v, t, b.conj), ch + ((role, j, n),))
+        results = [(_inlined(e, v, t, b.conj), ch + ((role, j, n),))
                    for e, ch in results for j, t in enumerate(b.inside.terms)]
     # A chosen branch may itself read a residual (deeper networks): go on.
     out = []
@@ -150,13 +150,9 @@ def _with_node(d: Diagram, v: int, node: Any) -> Diagram:
     return e
 
 
-def _inline(d: Diagram, v: int, term: Diagram, conj: bool) -> Diagram:
+def _inlined(d: Diagram, v: int, term: Diagram, conj: bool) -> Diagram:
     e = d.copy()
-    outer: list[Any] = []
-    for k in range(e.nodes[v].arity):
-        q = e.link[(v, k)]
-        outer.append(("leg", q[1]) if q[0] == v else q)
-    e.substitute([v], outer, term.conjugate() if conj else term)
+    inline(e, v, term, conj)
     return e
 
 
