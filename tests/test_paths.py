@@ -89,7 +89,7 @@ def test_every_path_term_is_drawable(session):
 def test_paths_statement_prints_each_term_with_its_label(session):
     (r,) = Session().run(DECLS + "paths out\n")
     assert r.status == "ok" and "(10 terms)" in r.text
-    assert [d["label"] for d in r.data["paths"]][:2] == ["direct path", "layer-1 head"]
+    assert [p.label for p in r.paths][:2] == ["direct path", "layer-1 head"]
     assert len(r.value.terms) == 10
 
 

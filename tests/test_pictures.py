@@ -287,7 +287,7 @@ def _ladder_steps():
     s = S2(trace=True)
     results = s.run((ROOT / "examples" / "tensor_train.tn").read_text(encoding="utf-8").split("prove psi")[0])
     (r,) = [r for r in results if r.verb == "simplify"]
-    return r.inputs[0], [step.after for step in r.trace]
+    return r.start, [step.after for step in r.steps]
 
 
 def test_nodes_that_survive_a_step_keep_their_places_in_a_strip():

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from rewrite.views.report import render_html, write_html
-from rewrite.app.session import Result, Session
+from rewrite.app.session import Drawn, Outcome, Session
 
 PROGRAM = """\
 dim n
@@ -25,7 +25,7 @@ simplify tr(A @ X @ inv(X))
 
 
 @pytest.fixture(scope="module")
-def results() -> list[Result]:
+def results() -> list[Outcome]:
     # Traced, as `rewrite run --html` runs it: every step keeps its diagram.
     return Session(trace=True).run(PROGRAM, "proofs.tn")
 
@@ -56,13 +56,13 @@ def test_a_proof_has_one_picture_per_step_plus_sides_and_normal_forms(results):
 
 def test_simplify_shows_start_steps_and_normal_form(results):
     page = render_html([results[2]])
-    assert len(svgs(page)) == 1 + len(results[2].trace) + 1
+    assert len(svgs(page)) == 1 + len(results[2].steps) + 1
     assert "Normal form" in page
 
 
 def test_steps_without_diagrams_are_listed_without_pictures():
     untraced = Session().run(PROGRAM, "proofs.tn")[2]
-    assert untraced.trace and all(s.after is None for s in untraced.trace)
+    assert untraced.steps and all(s.after is None for s in untraced.steps)
     page = render_html([untraced])
     assert "<b>inverse</b>" in page
     assert len(svgs(page)) == 2  # start and normal form only
@@ -77,7 +77,7 @@ def test_svg_ids_are_unique_on_the_page(results):
 
 
 def test_text_is_escaped():
-    r = Result("show", 1, "show A[i] <b>", "ok", "<script>alert(1)</script> & more")
+    r = Drawn("draw", 1, "draw A[i] <b>", file="<script>alert(1)</script> & more")
     page = render_html([r])
     assert "<script>" not in page and "<b>" not in page.split("<body>")[1].split("<section")[1]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
@@ -151,7 +151,7 @@ def test_every_step_picture_renders_in_headless_chromium(results, tmp_path):
     labels = [s["label"] for s in sizes]
     assert sum(1 for l in labels if "step" in l) == sum(
         len(r.value.left_steps) + len(r.value.right_steps) for r in results if r.verb == "prove"
-    ) + len(results[2].trace)
+    ) + len(results[2].steps)
     for s in sizes:
         assert min(s["bbox"]) > 0 and min(s["box"]) > 0, s
         assert s["shapes"] > 0, s

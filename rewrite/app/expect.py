@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .session import BROKEN, FAILING, Result
+from .session import BROKEN, FAILING, Outcome
 
 VERDICTS = ("proved", "refuted", "unknown", "holds", "ok", "error", "skipped")
 _EXPECT = re.compile(r"#\s*expect:\s*(\S+)")
@@ -49,7 +49,7 @@ def expectations(text: str) -> dict[int, str]:
     return out
 
 
-def check(text: str, results: list[Result]) -> tuple[int, list[Mismatch]]:
+def check(text: str, results: list[Outcome]) -> tuple[int, list[Mismatch]]:
     """How many stated verdicts there are, and every statement that broke its word.
 
     An unknown verdict word is a mismatch too (it can never be met), so a typo

@@ -141,7 +141,7 @@ class Program:
         """The value of an expression in this program's language.  With `like`,
         free indices that nothing sizes (a lone `δ[b, c]`) take the size of
         `like`'s leg of the same name, as the other side of an equation sizes them."""
-        from ..language.expressions import _hints, build_expr
+        from ..language.expressions import build_expr, size_hints
         from ..language.parse import parse
 
         name = "<expr>"
@@ -149,7 +149,7 @@ class Program:
         if len(stmts) != 1 or not isinstance(stmts[0], S.Command) or not stmts[0].bare:
             raise InputError("expected one expression (declarations go to Program.extend)",
                              1, 1, text, name)
-        hints = _hints(like.value, stmts[0].expr) if like is not None else None
+        hints = size_hints(like.value, stmts[0].expr) if like is not None else None
         try:
             return Diagram(self, build_expr(stmts[0].expr, self.env, hints))
         except InputError as e:
@@ -286,7 +286,7 @@ class Diagram:
 
     def simplify(self) -> "Simplified":
         """The normal form under the core rules and the program's own, with every step."""
-        from ..rewriting.engine import simplify
+        from ..rewriting.simplify import simplify
 
         res = simplify(self.value, self.program._session.core_rules, trace=True)
         return Simplified(Diagram(self.program, res.sum), _steps(self.program, res.steps, None),
@@ -294,27 +294,22 @@ class Diagram:
 
     def expand(self) -> "Diagram":
         """Products of sums multiplied out, then simplified."""
-        from ..rewriting.engine import expand, simplify
+        from ..rewriting.simplify import simplify
+        from ..transforms.expand import expand
 
         return Diagram(self.program, simplify(expand(self.value),
                                               self.program._session.core_rules).sum)
 
     def prove(self, other: "Diagram | str") -> "Verdict":
         """Prove `self == other`: proved, refuted (with a counterexample) or unknown."""
-        from types import SimpleNamespace
-
         right = self._other(other).value
-        stmt = SimpleNamespace(line=1)
-        r = self.program._session._equation("prove", stmt, "", self.value, right)
+        r = self.program._session.decide("prove", self.value, right)
         return Verdict._from(self.program, r)
 
     def check(self, other: "Diagram | str") -> "Verdict":
         """Compare `self == other` numerically only: holds or refuted."""
-        from types import SimpleNamespace
-
         right = self._other(other).value
-        r = self.program._session._equation("check", SimpleNamespace(line=1), "",
-                                            self.value, right)
+        r = self.program._session.decide("check", self.value, right)
         return Verdict._from(self.program, r)
 
     def diff(self, tensor: str) -> "Diagram":
@@ -493,13 +488,13 @@ class Verdict:
 
     @staticmethod
     def _from(prog: Program, r: Any) -> "Verdict":
-        v = r.value
+        v = r.verdict
         steps = _steps(prog, v.left_steps, "left") + _steps(prog, v.right_steps, "right")
         normal = ()
         if v.left_normal is not None:
             normal = (Diagram(prog, v.left_normal), Diagram(prog, v.right_normal))
-        left, right = (Diagram(prog, r.inputs[0]), Diagram(prog, r.inputs[1])) if r.inputs \
-            else (None, None)
+        left = Diagram(prog, r.left) if r.left is not None else None
+        right = Diagram(prog, r.right) if r.right is not None else None
         return Verdict(r.status, steps, v.counterexample, left, right, normal, v.how, r.text)
 
     def __bool__(self) -> bool:

@@ -2,8 +2,9 @@
 
 Two layers, so the logic can be tested without a terminal:
 
-* `ReplState` holds a `run.Session` (declarations and rules), the *current
-  diagram* and an undo/redo timeline of actions.  `handle(line) -> str` runs
+* `ReplState` holds a `session.Session` (declarations and rules), the *current
+  diagram* and an undo/redo timeline of actions; its `:commands` are the
+  registry in `app.commands`.  `handle(line) -> str` runs
   one input (a statement of the language or a `:command`) and returns what to
   print; errors come back as text with a caret and the state carries on.
 * `run_repl` is the prompt_toolkit loop around it: persistent history,
@@ -21,86 +22,31 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..language import syntax as S
-from ..core.diagram import BOUNDARY, DeltaNode, Diagram, Sum
+from ..core.diagram import BOUNDARY, Sum
 from ..core.errors import InputError
+from ..language import syntax as S
+from .commands import COMMANDS, Action, StepRecord, complete_command, run_command
 
 HISTORY_ENV = "PENROSE_REWRITE_HISTORY"
 
-FUNCTIONS = ("conj", "inv", "diag", "einsum", "eye", "tr", "kron", "relu", "gelu", "exp",
-             "tanh", "sigmoid", "softmax", "delta", "δ", "diff", "shift", "tril", "triu")
 KEYWORDS = ("dim", "tensor", "real", "isometry", "unitary", "invertible", "symmetric",
             "diagonal", "let", "rule", "simplify", "show", "expand", "cost", "paths", "prove",
             "check", "draw", "to")
-
-
-# ------------------------------------------------------------------- timeline
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One rewrite as the user sees it: the rule, where, and the result as text."""
-
-    rule: str
-    where: str
-    after: str
-
-
-@dataclass(frozen=True)
-class Action:
-    """One undoable change of the current diagram.
-
-    `kind` is "set" for a new starting diagram (the start of a proof) or
-    "rewrite" for anything derived from the previous value.
-    """
-
-    kind: str
-    name: str
-    value: Sum
-    steps: tuple[StepRecord, ...] = ()
-
-
-# ----------------------------------------------------------------------- help
-
-_HELP: dict[str, tuple[str, str]] = {
-    "set": (":set EXPR", "make EXPR the current diagram (entering a bare expression does the same)"),
-    "show": (":show", "print the current diagram; its index names are the ones :gauge accepts"),
-    "simplify": (":simplify", "rewrite the current diagram to normal form, printing the steps"),
-    "step": (":step", "apply one rewrite with the simplification rules"),
-    "matches": (":matches", "list, per rule, the numbered places where a rule applies now"),
-    "apply": (":apply RULE [N]", "apply the N-th match (default 1) of RULE; -RULE applies its converse"),
-    "gauge": (":gauge X on INDEX", "insert X inv(X) on the wire named INDEX (X invertible)"),
-    "expand": (":expand", "distribute products over parenthesised sums"),
-    "undo": (":undo", "take back the last change of the current diagram"),
-    "redo": (":redo", "redo what :undo took back"),
-    "history": (":history", "the steps since the start, as a proof"),
-    "save": (":save FILE", "write the declarations and `prove START == CURRENT` as a .tn file"),
-    "draw": (":draw [FILE]", "draw the current diagram (SVG unless FILE says .png or .tex)"),
-    "rules": (":rules", "list the rules: simplification rules and rules applied on request"),
-    "load": (":load FILE", "run a .tn file here: its declarations stay, its commands print"),
-    "help": (":help [TOPIC]", "this list, or one command in detail"),
-    "quit": (":quit", "leave (Ctrl-D does the same)"),
-}
-
-_GENERAL_HELP = """\
-Type any statement of the language: declarations (dim, tensor, let, rule)
-accumulate; commands (simplify, prove, check, show, draw, expand, cost) print
-their results; a bare expression becomes the current diagram.  A statement
-continues on the next line while a bracket is open.
-
-Commands on the current diagram:
-"""
 
 
 # ------------------------------------------------------------------ the state
 
 
 class ReplState:
-    """Everything the REPL knows; `handle` is the whole command language."""
+    """Everything the REPL knows; `handle` is the whole command language.
+
+    The `:commands` themselves are in `app.commands` (one registry gives
+    their dispatch, help and completion); this class keeps the session, the
+    current diagram and the undo/redo timeline they act on.
+    """
 
     def __init__(self, session: Any = None) -> None:
         from .session import Session
@@ -110,17 +56,8 @@ class ReplState:
         self.done: list[Action] = []
         self.undone: list[Action] = []
         self.finished = False
-        self._draws = 0
-        self._strip = None  # successive :draw pictures keep surviving nodes in place
-        self._commands: dict[str, Callable[[str], str]] = {
-            "set": self.cmd_set, "show": self.cmd_show, "simplify": self.cmd_simplify,
-            "step": self.cmd_step, "matches": self.cmd_matches, "apply": self.cmd_apply,
-            "gauge": self.cmd_gauge, "expand": self.cmd_expand, "undo": self.cmd_undo,
-            "redo": self.cmd_redo, "history": self.cmd_history, "save": self.cmd_save,
-            "draw": self.cmd_draw, "rules": self.cmd_rules, "load": self.cmd_load,
-            "help": self.cmd_help, "quit": self.cmd_quit, "q": self.cmd_quit,
-            "exit": self.cmd_quit,
-        }
+        self.draws = 0  # pictures drawn without a file name (repl-1.svg, ...)
+        self.strip = None  # successive :draw pictures keep surviving nodes in place
 
     # -- the current diagram ---------------------------------------------------
 
@@ -136,15 +73,25 @@ class ReplState:
                 return a.value
         return None
 
-    def _need_current(self) -> Sum:
+    def need_current(self) -> Sum:
         cur = self.current
         if cur is None:
             raise InputError("no current diagram: enter an expression or use :set EXPR")
         return cur
 
-    def _push(self, action: Action) -> None:
+    def push(self, action: Action) -> None:
+        """Record a change of the current diagram (it clears what :redo could redo)."""
         self.done.append(action)
         self.undone.clear()
+
+    def proof_steps(self) -> list[StepRecord]:
+        """The steps since the most recent `set`, in order."""
+        out: list[StepRecord] = []
+        for a in reversed(self.done):
+            if a.kind == "set":
+                break
+            out[:0] = list(a.steps)
+        return out
 
     # -- entry point -----------------------------------------------------------
 
@@ -155,7 +102,7 @@ class ReplState:
         try:
             text = line.strip()
             if text.startswith(":"):
-                return self._meta(text)
+                return run_command(self, text)
             return self.run_text(line, "<input>")
         except InputError as e:
             return e.format()
@@ -167,23 +114,13 @@ class ReplState:
             return (f"internal error: {type(e).__name__}: {e}\n"
                     "(this is a bug in penrose-rewrite; set REWRITE_DEBUG=1 for the traceback)")
 
-    def _meta(self, text: str) -> str:
-        text = _without_comment(text)
-        word, _, rest = text[1:].partition(" ")
-        word = word.strip()
-        fn = self._commands.get(word)
-        if fn is None:
-            close = [c for c in _HELP if c.startswith(word[:2])] if word else []
-            hint = f" (did you mean :{close[0]}?)" if close else ""
-            raise InputError(f"unknown command ':{word}'{hint}; :help lists the commands")
-        return fn(rest.strip())
-
     def run_text(self, text: str, filename: str) -> str:
         """Statements of the language: declarations stay, commands print, a bare
         expression becomes current."""
         from ..language.expressions import build_expr
         from ..language.parse import parse
         from ..views.printer import format_sum
+        from ..views.render import answer
 
         stmts = parse(text, filename)
         out: list[str] = []
@@ -191,10 +128,10 @@ class ReplState:
             try:
                 if isinstance(st, S.Command) and st.bare:
                     value = build_expr(st.expr, self.session.env)
-                    self._push(Action("set", _source_of(st, text), value))
+                    self.push(Action("set", _source_of(st, text), value))
                     out.append(format_sum(value))
                 elif isinstance(st, S.Command):
-                    out.append(_render(self.session.command(st, text)))
+                    out.append(answer(self.session.command(st, text)))
                 else:
                     self.session.declare(st, text, filename)
                     self.declarations.append(_source_of(st, text))
@@ -202,282 +139,6 @@ class ReplState:
                 # Earlier statements have taken effect; report where this one failed.
                 raise e.located(text, filename) from None
         return "\n".join(out)
-
-    # -- commands ----------------------------------------------------------------
-
-    def cmd_set(self, arg: str) -> str:
-        from ..language.expressions import build_expr
-        from ..language.parse import parse_expr
-        from ..views.printer import format_sum
-
-        if not arg:
-            raise InputError("usage: :set EXPR")
-        try:
-            value = build_expr(parse_expr(arg, "<input>"), self.session.env)
-        except InputError as e:
-            raise e.located(arg, "<input>")
-        self._push(Action("set", arg, value))
-        return format_sum(value)
-
-    def cmd_show(self, arg: str) -> str:
-        from ..views.printer import format_sum
-
-        return format_sum(self._need_current())
-
-    def _rewrite_action(self, name: str, cur: Sum, res: Any) -> Action:
-        from ..views.printer import format_diagram
-
-        many = len(cur.terms) > 1
-        steps = []
-        for s in res.steps:
-            where = ", ".join(s.where) if not isinstance(s.where, str) else s.where
-            after = format_diagram(s.after) if s.after is not None else ""
-            if many:
-                where = f"{where} (term {s.term + 1})"
-            steps.append(StepRecord(s.rule, where, after))
-        return Action("rewrite", name, res.sum, tuple(steps))
-
-    def cmd_simplify(self, arg: str) -> str:
-        from ..rewriting.simplify import simplify
-        from ..views.printer import format_sum
-
-        cur = self._need_current()
-        res = simplify(cur, self.session.core_rules, trace=True)
-        if not res.steps:
-            return "already in normal form\n= " + format_sum(cur)
-        action = self._rewrite_action("simplify", cur, res)
-        self._push(action)
-        text = _format_steps(action.steps) + "\n= " + format_sum(res.sum)
-        if res.stopped:
-            text += f"\n(stopped early: {res.stopped})"
-        return text
-
-    def cmd_step(self, arg: str) -> str:
-        from ..rewriting.simplify import simplify
-        from ..views.printer import format_sum
-
-        cur = self._need_current()
-        res = simplify(cur, self.session.core_rules, trace=True, max_steps=1)
-        if not res.steps:
-            return "already in normal form\n= " + format_sum(cur)
-        action = self._rewrite_action("step", cur, res)
-        self._push(action)
-        s = action.steps[0]
-        return f"{s.rule} at {s.where}\n= {format_sum(res.sum)}"
-
-    def _all_rules(self) -> list:
-        return list(self.session.core_rules) + list(self.session.expansion_rules)
-
-    def _find_rule(self, name: str):
-        converse = name.startswith("-")
-        base = name[1:] if converse else name
-        # A user's rule shadows a built-in one of the same name: search the newest first.
-        for r in reversed(self._all_rules()):
-            if r.name == base:
-                return r.converse() if converse else r
-        known = sorted({r.name for r in self._all_rules()})
-        raise InputError(f"no rule named '{base}'; known rules: {', '.join(known)}")
-
-    def matches_of(self, rule: Any, cur: Sum) -> list[tuple[int, Any]]:
-        """(term index, match) for every match of `rule`, in a stable order."""
-        from ..rewriting.simplify import matches_in
-
-        return matches_in(rule, cur)
-
-    def cmd_matches(self, arg: str) -> str:
-        cur = self._need_current()
-        lines: list[str] = []
-        seen: set[str] = set()
-        for rule in reversed(self._all_rules()):
-            if rule.name in seen:
-                continue  # shadowed by a newer rule of the same name
-            seen.add(rule.name)
-            ms = self.matches_of(rule, cur)
-            if not ms:
-                continue
-            block = [rule.name]
-            for n, (k, m) in enumerate(ms, 1):
-                where = _where(cur.terms[k], m.nodes)
-                if len(cur.terms) > 1:
-                    where += f"   (term {k + 1})"
-                block.append(f"  {n}. {where}")
-            lines += block
-        if not lines:
-            return "no rule matches (the gauge rule applies on any wire: :gauge X on INDEX)"
-        lines.append("(:apply RULE N applies one; -RULE its converse; :gauge X on INDEX)")
-        return "\n".join(lines)
-
-    def cmd_apply(self, arg: str) -> str:
-        from ..rewriting.simplify import apply_at, check_applicable
-        from ..views.printer import format_diagram, format_sum
-
-        parts = arg.split()
-        if not 1 <= len(parts) <= 2:
-            raise InputError("usage: :apply RULE [N]  (-RULE for the converse)")
-        rule = self._find_rule(parts[0])
-        try:
-            n = int(parts[1]) if len(parts) == 2 else 1
-        except ValueError:
-            raise InputError(f"'{parts[1]}' is not a match number") from None
-        check_applicable(rule)
-        cur = self._need_current()
-        done = apply_at(rule, cur, n)
-        value = done.value
-        where = _where(cur.terms[done.term], done.match.nodes)
-        if len(cur.terms) > 1:
-            where += f" (term {done.term + 1})"
-        step = StepRecord(rule.name, where, format_diagram(done.after))
-        self._push(Action("rewrite", f"apply {rule.name}", value, (step,)))
-        return f"{rule.name} at {where}\n= {format_sum(value)}"
-
-    def cmd_gauge(self, arg: str) -> str:
-        from ..rewriting.simplify import gauge_sum
-        from ..views.printer import format_sum, index_names
-        from ..core.kinds import Kind
-
-        m = re.fullmatch(r"(\S+)\s+on\s+(\S+)", arg)
-        if not m:
-            raise InputError("usage: :gauge X on INDEX")
-        xname, index = m.groups()
-        decl = self.session.env.decls.get(xname)
-        if decl is None:
-            raise InputError(f"unknown tensor '{xname}'")
-        if not decl.is_a(Kind.INVERTIBLE):
-            raise InputError(f"{xname} is not invertible: the gauge inserts X inv(X)")
-        cur = self._need_current()
-        if not cur.terms:
-            raise InputError("the current diagram is zero: there is no wire")
-        names = [index_names(t) for t in cur.terms]
-        if index not in names[0]:
-            raise InputError(f"no index '{index}' in the current diagram; "
-                             f"its indices are {', '.join(sorted(names[0]))}")
-        port = names[0][index]
-        if len(cur.terms) > 1 and port[0] != BOUNDARY:
-            raise InputError("internal index names differ from term to term: in a sum, "
-                             "gauge a free leg (each term gets X inv(X) on it)")
-        value = gauge_sum(cur, [nm[index] for nm in names], decl)
-        after = format_sum(value)
-        step = StepRecord(f"gauge {xname}", index, after)
-        self._push(Action("rewrite", f"gauge {xname} on {index}", value, (step,)))
-        return f"inserted {xname} inv({xname}) on {index}\n= {after}"
-
-    def cmd_expand(self, arg: str) -> str:
-        from ..transforms.expand import expand
-        from ..views.printer import format_sum
-
-        cur = self._need_current()
-        value = expand(cur)
-        after = format_sum(value)
-        self._push(Action("rewrite", "expand", value,
-                          (StepRecord("expand", "every parenthesised sum", after),)))
-        return f"= {after}\n({len(value.terms)} terms)"
-
-    def cmd_undo(self, arg: str) -> str:
-        from ..views.printer import format_sum
-
-        if not self.done:
-            raise InputError("nothing to undo")
-        a = self.done.pop()
-        self.undone.append(a)
-        cur = self.current
-        return f"undid {a.name}\n= " + (format_sum(cur) if cur is not None else "(no current diagram)")
-
-    def cmd_redo(self, arg: str) -> str:
-        from ..views.printer import format_sum
-
-        if not self.undone:
-            raise InputError("nothing to redo")
-        a = self.undone.pop()
-        self.done.append(a)
-        return f"redid {a.name}\n= {format_sum(a.value)}"
-
-    def proof_steps(self) -> list[StepRecord]:
-        """The steps since the most recent `set`, in order."""
-        out: list[StepRecord] = []
-        for a in reversed(self.done):
-            if a.kind == "set":
-                break
-            out[:0] = list(a.steps)
-        return out
-
-    def cmd_history(self, arg: str) -> str:
-        from ..views.printer import format_sum
-
-        start, cur = self.start, self.current
-        if start is None or cur is None:
-            raise InputError("no current diagram: enter an expression or use :set EXPR")
-        steps = self.proof_steps()
-        lines = [f"start:   {format_sum(start)}"]
-        if steps:
-            lines.append(_format_steps(steps))
-        else:
-            lines.append("(no steps yet)")
-        lines.append(f"current: {format_sum(cur)}")
-        return "\n".join(lines)
-
-    def saved_text(self) -> str:
-        """The session as a program `rewrite run` replays and proves."""
-        from ..views.printer import format_sum
-
-        start, cur = self.start, self.current
-        if start is None or cur is None:
-            raise InputError("no current diagram to save: enter an expression first")
-        lines = ["# Saved from the penrose-rewrite REPL.", *self.declarations, ""]
-        steps = self.proof_steps()
-        if steps:
-            lines.append("# steps: " + ", ".join(s.rule for s in steps))
-        lines.append(f"prove {format_sum(start)} == {format_sum(cur)}")
-        return "\n".join(lines) + "\n"
-
-    def cmd_save(self, arg: str) -> str:
-        if not arg:
-            raise InputError("usage: :save FILE")
-        from ..core.files import write_text
-
-        path = _one_path(arg)
-        write_text(path, self.saved_text())
-        return f"wrote {path}"
-
-    def cmd_draw(self, arg: str) -> str:
-        from ..views.draw import Strip, draw
-
-        cur = self._need_current()
-        self._draws += 1
-        path = _one_path(arg) if arg else f"repl-{self._draws}.svg"
-        self._strip = self._strip or Strip()
-        draw(cur, path, strip=self._strip)
-        return f"wrote {path}"
-
-    def cmd_rules(self, arg: str) -> str:
-        lines = ["simplification (used by :simplify, :step):"]
-        lines += [f"  {_rule_text(r)}" for r in self.session.core_rules]
-        lines.append("on request (:apply, :gauge):")
-        lines += [f"  {_rule_text(r)}" for r in self.session.expansion_rules]
-        return "\n".join(lines)
-
-    def cmd_load(self, arg: str) -> str:
-        if not arg:
-            raise InputError("usage: :load FILE")
-        from ..core.files import read_text
-
-        path = _one_path(arg)
-        out = self.run_text(read_text(path), path)
-        return out if out else f"loaded {path}"
-
-    def cmd_help(self, arg: str) -> str:
-        topic = arg.strip().lstrip(":")
-        if topic:
-            if topic not in _HELP:
-                raise InputError(f"no help on '{arg}'; :help lists the commands")
-            usage, what = _HELP[topic]
-            return f"{usage}\n  {what}"
-        width = max(len(u) for u, _ in _HELP.values())
-        body = "\n".join(f"  {u.ljust(width)}  {w}" for u, w in _HELP.values())
-        return _GENERAL_HELP + body
-
-    def cmd_quit(self, arg: str) -> str:
-        self.finished = True
-        return ""
 
     # -- completion --------------------------------------------------------------
 
@@ -487,37 +148,23 @@ class ReplState:
 
     def completions(self, before: str) -> list[str]:
         """Candidates for the word ending at the cursor (`before` is the text up to it)."""
-        line = before.rsplit("\n", 1)[-1]
-        if m := re.fullmatch(r"\s*:(\w*)", line):
-            return [":" + c for c in _HELP if c.startswith(m.group(1))]
-        if m := re.fullmatch(r"\s*:help\s+(\w*)", line):
-            return [c for c in _HELP if c.startswith(m.group(1))]
-        if m := re.fullmatch(r"\s*:apply\s+(-?)(\w*)", line):
-            dash, word = m.groups()
-            rules = sorted({r.name for r in self._all_rules()})
-            return [dash + r for r in rules if r.startswith(word)]
-        if m := re.fullmatch(r"\s*:gauge\s+(\w*)", line):
-            from ..core.kinds import Kind
+        from ..language.expressions import function_names
 
-            return sorted(n for n, d in self.session.env.decls.items()
-                          if d.is_a(Kind.INVERTIBLE) and n.startswith(m.group(1)))
-        if m := re.fullmatch(r"\s*:gauge\s+\S+\s+(\w*)", line):
-            return ["on"] if "on".startswith(m.group(1)) else []
-        if m := re.fullmatch(r"\s*:gauge\s+\S+\s+on\s+(\w*)", line):
-            return [n for n in self._index_names() if n.startswith(m.group(1))]
-        if re.match(r"\s*:(load|save|draw|undo|redo|show|simplify|step|matches|expand"
-                    r"|history|rules|quit)\b", line):
-            return []
+        line = before.rsplit("\n", 1)[-1]
+        got = complete_command(self, line)
+        if got is not None:
+            return got
         m = re.search(r"([^\W\d]\w*)$", line)
         word = m.group(1) if m else ""
         if not word:
             return []
-        pool = set(self.names()) | set(FUNCTIONS)
+        pool = set(self.names()) | set(function_names())
         if not line[: len(line) - len(word)].strip():
             pool |= set(KEYWORDS)
         return sorted(c for c in pool if c.startswith(word) and c != word)
 
-    def _index_names(self) -> list[str]:
+    def index_names(self) -> list[str]:
+        """The index names `:show` prints (free legs only when the diagram is a sum)."""
         from ..views.printer import index_names
 
         cur = self.current
@@ -528,64 +175,11 @@ class ReplState:
         return sorted(n for n, p in index_names(cur.terms[0]).items() if p[0] == BOUNDARY)
 
 
-# -------------------------------------------------------------------- helpers
-
-
 def _source_of(st: S.Located, text: str) -> str:
     """The statement's own lines, verbatim (a rule or let may span lines)."""
     lines = text.splitlines()
     last = max(st.end_line or st.line, st.line)
     return "\n".join(lines[st.line - 1:last]).strip()
-
-
-def _render(r: Any) -> str:
-    from .session import format_steps
-
-    body = r.text
-    if r.steps and r.verb in ("simplify", "prove"):
-        body += "\n" + format_steps(r.steps)
-    return body
-
-
-def _format_steps(steps: Iterable[StepRecord]) -> str:
-    lines = []
-    for k, s in enumerate(steps, 1):
-        lines.append(f"  {k}. {s.rule}" + (f" at {s.where}" if s.where else ""))
-        if s.after:
-            lines.append(f"       ⇒ {s.after}")
-    return "\n".join(lines)
-
-
-def _where(d: Diagram, nodes: Iterable[int]) -> str:
-    """Matched nodes written with the index names `show` prints for `d`."""
-    from ..views.printer import index_names
-
-    names: dict[tuple[int, int], str] = {}
-    for n, p in index_names(d).items():
-        names[p] = n
-        names[d.link[p]] = n
-    parts = []
-    for v in nodes:
-        node = d.nodes[v]
-        title = "δ" if isinstance(node, DeltaNode) else node.title
-        slots = ", ".join(names.get((v, i), "?") for i in range(node.arity))
-        parts.append(f"{title}[{slots}]" if node.arity else title)
-    return " ".join(parts) or "a wire"
-
-
-def _rule_text(r: Any) -> str:
-    return (r.source or "").strip() or r.name
-
-
-def _one_path(arg: str) -> str:
-    """The one file name in a command's argument, shell-quoted or not."""
-    try:
-        parts = shlex.split(arg)
-    except ValueError:  # an unclosed quote: never a file named after it
-        raise InputError(f"unclosed quote in the file name {arg}") from None
-    if len(parts) != 1:
-        raise InputError(f"expected one file name, got {arg!r}")
-    return os.path.expanduser(parts[0])
 
 
 # ----------------------------------------------------------------- highlighting
@@ -698,8 +292,8 @@ def _prompt_parts(state: ReplState):
         def get_completions(self, document, complete_event):
             before = document.text_before_cursor
             line = before.rsplit("\n", 1)[-1]
-            m = re.fullmatch(r"\s*:(load|save|draw)\s+(\S*)", line)
-            if m:
+            m = re.fullmatch(r"\s*:(\w+)\s+(\S*)", line)
+            if m and m.group(1) in COMMANDS and COMMANDS[m.group(1)].takes_path:
                 yield from self.paths.get_completions(Document(m.group(2)), complete_event)
                 return
             word = re.search(r"[-:]?[\w]*$", line).group(0)
@@ -823,18 +417,3 @@ def run_repl(file: str | None = None, *, input: Any = None, output: Any = None,
         if out:
             write(out)
     return 0
-
-
-def _without_comment(text: str) -> str:
-    """A colon command without its trailing `# comment` (as in the language):
-    a `#` at the start of a word and outside quotes starts the comment."""
-    quote = None
-    for k, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (k == 0 or text[k - 1].isspace()):
-            return text[:k].rstrip()
-    return text

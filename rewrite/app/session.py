@@ -1,124 +1,187 @@
-"""Executing programs: statements in, one `Result` per command out.
+"""Executing programs: statements in, one typed outcome per command out.
 
-A `Session` owns the declarations seen so far (`build.Env`) and the rule sets.
-The whole text is parsed before anything runs, so a syntax error anywhere
-means no partial answer.  Declarations (`dim`, `tensor`, `let`, `rule`) change
-the session and print nothing; commands (`simplify`, `prove`, `check`, `show`,
-`draw`, `expand`, `cost`) each give one `Result`, which the command line prints
-as text or JSON and the REPL shows as it comes.
+A `Session` owns the declarations seen so far (`language.env.Env`) and the
+rule sets.  The whole text is parsed before anything runs, so a syntax error
+anywhere means no partial answer.  Declarations (`dim`, `tensor`, `let`,
+`rule`) change the session and give nothing; commands give one outcome each:
+
+    show      -> Shown        value: the built Sum
+    simplify  -> Simplified   start, value (normal form), steps, stopped, ...
+    expand    -> Expanded     value: the expanded, simplified Sum
+    paths     -> PathsFound   paths (labelled terms), value (their Sum), contributions
+    cost      -> Costed       report (numerics.cost), value
+    draw      -> Drawn        file, value
+    prove     -> Decided      verdict (rewriting.prove.Verdict), left, right
+    check     -> Decided      the same; with arrays: arrays_name, largest_difference
+
+and, when a session goes on after errors (`keep_going`, the command line's
+`run`), a statement that fails gives `Failed` (status "error", the
+`InputError`) and one that depends on a failed name gives `Skipped`.
+
+Every outcome has `verb`, `line`, `end_line`, `source` (the statement's
+text) and `status` ("ok", or the verdict: proved / refuted / unknown / holds).
+These are the stable interface for the command line, the REPL, the page of
+pictures and the Python library; how they read as text or JSON is
+`views.render`'s job.  Commands are found in `COMMANDS`, a registry filled by
+the `command` decorator.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ..language import syntax as S
 from ..core.errors import InputError
+from ..language import syntax as S
+from ..views.render import BROKEN, FAILING, JSON_SCHEMA, exit_code, format_steps, json_of, \
+    render_json, render_text, text_of
 
-JSON_SCHEMA = "penrose-rewrite/results/1"
+__all__ = ["BROKEN", "COMMANDS", "Costed", "Decided", "Drawn", "Expanded", "FAILING", "Failed",
+           "JSON_SCHEMA", "Simplified", "Outcome", "PathsFound", "Session", "Shown", "Skipped",
+           "exit_code", "format_steps", "render_json", "render_text"]
 
-# Statuses that make the command line exit with 1.
-FAILING = {"refuted", "unknown"}
+
+# ------------------------------------------------------------------ outcomes
 
 
 @dataclass
-class Result:
-    """What one command produced.
-
-    `status` is "ok" for show/simplify/expand/draw/cost, or a verdict:
-    "proved" / "refuted" / "unknown" for prove, "holds" / "refuted" for check.
-    `value` is the resulting `Sum` (for drawing and the REPL), `steps` the
-    rewrite steps as (side, rule, where, after-text) records.
-    """
+class Outcome:
+    """What one command produced.  `value` is the resulting Sum (None for a verdict)."""
 
     verb: str
     line: int
     source: str
-    status: str
-    text: str
-    steps: list[dict] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
     value: Any = None
     end_line: int = 0
-    # For pictures (report, REPL), never serialised: the built input Sums
-    # (one for simplify, left and right for prove/check) and simplify's engine
-    # steps, whose `after` diagrams the text records above only print.
-    inputs: tuple = ()
-    trace: tuple = ()
+
+    @property
+    def status(self) -> str:
+        return "ok"
+
+    @property
+    def text(self) -> str:
+        """The answer as the command line prints it (see `views.render`)."""
+        return text_of(self)
 
     def to_json(self) -> dict:
-        return {"statement": self.verb, "line": self.line, "source": self.source,
-                "status": self.status, "output": self.text, "steps": self.steps, **self.data}
+        """The outcome as `rewrite run --json` gives it."""
+        return json_of(self)
 
 
-# Statuses that make the command line exit with 2: a statement that failed
-# (an input error in place) or was skipped because one it depends on failed.
-BROKEN = {"error", "skipped"}
+@dataclass
+class Shown(Outcome):
+    """`show EXPR`: the built expression."""
 
 
-def exit_code(results: list[Result]) -> int:
-    if any(r.status in BROKEN for r in results):
-        return 2
-    return 1 if any(r.status in FAILING for r in results) else 0
+@dataclass
+class Simplified(Outcome):
+    """`simplify EXPR`: `value` is the normal form reached from `start`.
+
+    `steps` are the engine's steps (`rewriting.strategies.Step`, with the
+    diagram after each when the session traces).  `stopped` is None when a
+    normal form was reached, else the budget that ran out or "check failed";
+    then `bad_step` and `counterexample` say which step changed the value.
+    """
+
+    start: Any = None
+    steps: tuple = ()
+    stopped: str | None = None
+    bad_step: int | None = None
+    counterexample: Any = None
+
+    @property
+    def status(self) -> str:
+        return "refuted" if self.stopped == "check failed" else "ok"
 
 
-def render_text(results: list[Result], trace: bool = False) -> str:
-    blocks = []
-    for r in results:
-        src = r.source if len(r.source) <= 160 else r.source[:100] + " … " + r.source[-50:]
-        head = f"[{r.line}] {src}"
-        body = r.text
-        if r.steps and (trace or r.verb in ("simplify", "prove")):
-            body = body + "\n" + format_steps(r.steps, full=trace)
-        blocks.append(head + "\n" + _indent(body))
-    return "\n\n".join(blocks)
+@dataclass
+class Expanded(Outcome):
+    """`expand EXPR`: products distributed over sums, then simplified."""
 
 
-def render_json(results: list[Result]) -> str:
-    return json.dumps({"schema": JSON_SCHEMA, "exit": exit_code(results),
-                       "results": [r.to_json() for r in results]},
-                      ensure_ascii=False, indent=2)
+@dataclass
+class PathsFound(Outcome):
+    """`paths EXPR`: the labelled path terms (`transforms.paths.Path`); `value`
+    is their Sum.  With the user's arrays, `contributions` weighs each term."""
+
+    paths: list = field(default_factory=list)
+    contributions: Any = None
+    arrays_name: str | None = None
 
 
-def format_steps(steps: list[dict], full: bool = False) -> str:
-    """Steps one per line.  Unless `full`, a long run of one rule on one side
-    (thousands of cancellations along a tensor train) is shown by its first
-    and last steps and a count, so a person can still read it; `--json` and
-    `--trace` keep every step."""
-    if not steps:
-        return "steps: none (already in normal form)"
-    lines = ["steps:"]
+@dataclass
+class Costed(Outcome):
+    """`cost EXPR`: the contraction cost report (`numerics.cost`)."""
 
-    def line(k: int, s: dict) -> None:
-        side = f"{s['side']}: " if s.get("side") else ""
-        where = f" at {s['where']}" if s.get("where") else ""
-        lines.append(f"  {k}. {side}{s['rule']}{where}")
-        if s.get("after"):
-            lines.append(f"       ⇒ {s['after']}")
-
-    k = 0
-    while k < len(steps):
-        j = k
-        while (j + 1 < len(steps) and steps[j + 1]["rule"] == steps[k]["rule"]
-               and steps[j + 1].get("side") == steps[k].get("side")):
-            j += 1
-        run = j - k + 1
-        if full or run <= 6:
-            for i in range(k, j + 1):
-                line(i + 1, steps[i])
-        else:
-            for i in range(k, k + 3):
-                line(i + 1, steps[i])
-            lines.append(f"     … {run - 4} more {steps[k]['rule']} steps …")
-            line(j + 1, steps[j])
-        k = j + 1
-    return "\n".join(lines)
+    report: Any = None
 
 
-def _indent(text: str, by: str = "  ") -> str:
-    return "\n".join(by + line if line else line for line in text.splitlines())
+@dataclass
+class Drawn(Outcome):
+    """`draw EXPR [to FILE]`: the file written (or, when the session writes no
+    files, `written` is False and `file` is where `rewrite run` would write)."""
+
+    file: str = ""
+    written: bool = True
+
+
+@dataclass
+class Decided(Outcome):
+    """`prove L == R` or `check L == R`: the verdict on the two built sides.
+
+    `verdict.kind` is the status; `verdict.how` says which stage found a
+    proof; `verdict.counterexample` refutes.  A check on the user's arrays
+    names them (`arrays_name`) and gives the largest entrywise difference.
+    """
+
+    verdict: Any = None
+    left: Any = None
+    right: Any = None
+    arrays_name: str | None = None
+    largest_difference: float | None = None
+
+    @property
+    def status(self) -> str:
+        return self.verdict.kind
+
+
+# Kept for callers written against the earlier single result class.
+Result = Outcome
+
+@dataclass
+class Failed(Outcome):
+    """A statement that failed in place (the session went on): `error` says where and why."""
+
+    error: Any = None
+
+    @property
+    def status(self) -> str:
+        return "error"
+
+
+@dataclass
+class Skipped(Outcome):
+    """A statement not run because a name it uses comes from one that failed."""
+
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        return "skipped"
+
+
+CommandFn = Callable[["Session", S.Command, str, Any], Outcome]
+COMMANDS: dict[str, CommandFn] = {}
+
+
+def command(verb: str) -> Callable[[CommandFn], CommandFn]:
+    """Register the function that executes `verb` on a built expression."""
+
+    def add(fn: CommandFn) -> CommandFn:
+        COMMANDS[verb] = fn
+        return fn
+
+    return add
 
 
 def _statement_text(source: str, stmt: S.Located) -> str:
@@ -157,7 +220,7 @@ class Session:
         self.arrays_name = "the given arrays"
         self.freeze_patterns = True
         # Go on after a failing statement (the command line's `run`): each
-        # error becomes a Result in place instead of an exception.
+        # error becomes an outcome in place instead of an exception.
         self.keep_going = keep_going
 
     # -- rule sets ---------------------------------------------------------------
@@ -192,11 +255,11 @@ class Session:
                 self._declare(stmt, text, filename)
 
     def run(self, text: str, filename: str = "<input>", mode: str | None = None,
-            only: set[str] | None = None) -> list[Result]:
+            only: set[str] | None = None) -> list[Outcome]:
         return list(self.iter_run(text, filename, mode, only))
 
     def iter_run(self, text: str, filename: str = "<input>",
-                 mode: str | None = None, only: set[str] | None = None) -> Iterator[Result]:
+                 mode: str | None = None, only: set[str] | None = None) -> Iterator[Outcome]:
         """Run each statement; with `only`, commands of other verbs are skipped
         (declarations always run)."""
         from ..language.parse import parse
@@ -233,11 +296,11 @@ class Session:
                 raise e.located(text, filename)
 
     def _run_file(self, text: str, filename: str, mode: str | None,
-                  only: set[str] | None) -> Iterator[Result]:
+                  only: set[str] | None) -> Iterator[Outcome]:
         """Run a program, going on after errors (LANGUAGE.md §10).
 
-        Each failing statement gives a Result with status "error" in its place;
-        a statement that uses a name whose declaration failed gives "skipped",
+        Each failing statement gives a `Failed` outcome in its place; a
+        statement that uses a name whose declaration failed gives `Skipped`,
         naming that line; the others run as usual.
         """
         from ..language.parse import parse_each
@@ -254,7 +317,7 @@ class Session:
                 e, first, last = ev
                 for name in depends.guessed(source_lines[first - 1:last]):
                     failed.setdefault(name, first)
-                yield self._error_result(e.located(text, filename), first, last, text)
+                yield self._failed(e.located(text, filename), first, last, text)
                 continue
             stmt = ev
             blocked = sorted((failed[n], n) for n in depends.used(stmt) if n in failed)
@@ -262,8 +325,10 @@ class Session:
                 for name in depends.defined(stmt):
                     failed.setdefault(name, stmt.line)
                 at, name = blocked[0]
-                yield self._result_of(stmt, text, "skipped",
-                                      f"skipped: uses '{name}', whose statement on line {at} failed")
+                verb = getattr(stmt, "verb", None) or type(stmt).__name__.replace("Stmt", "").lower()
+                yield Skipped(verb, stmt.line, _statement_text(text, stmt),
+                              end_line=max(stmt.line, stmt.end_line),
+                              message=f"skipped: uses '{name}', whose statement on line {at} failed")
                 continue
             try:
                 if isinstance(stmt, S.Command):
@@ -275,18 +340,12 @@ class Session:
             except InputError as e:
                 for name in depends.defined(stmt):
                     failed.setdefault(name, stmt.line)
-                yield self._error_result(e.located(text, filename), stmt.line,
-                                         max(stmt.line, stmt.end_line), text)
+                yield self._failed(e.located(text, filename), stmt.line,
+                                   max(stmt.line, stmt.end_line), text)
 
-    def _result_of(self, stmt: Any, text: str, status: str, message: str) -> Result:
-        verb = getattr(stmt, "verb", None) or type(stmt).__name__.replace("Stmt", "").lower()
-        return Result(verb, stmt.line, _statement_text(text, stmt), status, message,
-                      end_line=max(stmt.line, stmt.end_line))
-
-    def _error_result(self, e: InputError, first: int, last: int, text: str) -> Result:
+    def _failed(self, e: InputError, first: int, last: int, text: str) -> Failed:
         src = " ".join(x.strip() for x in text.split("\n")[first - 1:last]).split("#", 1)[0].strip()
-        return Result("error", first, src, "error", e.format(), end_line=last,
-                      data={"error": {"line": e.line, "column": e.column, "message": e.message}})
+        return Failed("error", first, src, end_line=last, error=e)
 
     def last_value(self, text: str, filename: str, boxes: bool = False):
         """The value of the last expression in `text` (for `rewrite draw`);
@@ -328,17 +387,20 @@ class Session:
 
     # -- commands ------------------------------------------------------------------
 
-    def command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
+    def command(self, stmt: S.Command, text: str, mode: str | None = None) -> Outcome:
+        """Execute one command statement of `text`; its outcome."""
         try:
-            return self._command(stmt, text, mode)
+            outcome = self._command(stmt, text, mode)
         except InputError as e:
             if e.line is None:  # raised where only the statement knows the place
                 e.line, e.column = stmt.line, stmt.column
                 if stmt.end_line in (0, stmt.line) and stmt.end_column > stmt.column:
                     e.width = stmt.end_column - stmt.column
             raise
+        outcome.end_line = max(stmt.end_line, stmt.line)
+        return outcome
 
-    def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Result:
+    def _command(self, stmt: S.Command, text: str, mode: str | None = None) -> Outcome:
         from ..language.expressions import build_equation, build_expr, build_picture
 
         verb = stmt.verb
@@ -347,73 +409,43 @@ class Session:
         src = _statement_text(text, stmt)
         if verb in ("prove", "check"):
             left, right = build_equation(stmt, self.env)
-            result = self._equation(verb, stmt, src, left, right)
-            result.end_line = max(stmt.end_line, stmt.line)
-            return result
+            return self.decide(verb, left, right, stmt.line, src)
         value = (build_picture(stmt.expr, self.env, stmt.boxed) if verb == "draw"
                  else build_expr(stmt.expr, self.env))
-        result = getattr(self, "_" + verb)(stmt, src, value)
-        result.end_line = max(stmt.end_line, stmt.line)
-        return result
+        return COMMANDS[verb](self, stmt, src, value)
 
-    def _show(self, stmt, src, value) -> Result:
-        from ..views.printer import format_sum
+    def decide(self, verb: str, left: Any, right: Any, line: int = 1,
+               source: str = "") -> Decided:
+        """`prove` or `check` two built sides (the library calls this directly)."""
+        from ..rewriting.prove import check, prove
 
-        return Result("show", stmt.line, src, "ok", format_sum(value), value=value)
+        if verb == "check" and self.arrays is not None:
+            return self._check_supplied(line, source, left, right)
+        if verb == "check":
+            v = check(left, right, constraints=self.env.constraints)
+        else:
+            v = prove(left, right, self.core_rules, expansions=self.expansion_rules,
+                      constraints=self.env.constraints, trace=self.trace,
+                      recheck=[r.name for r in self.env.rules])
+        return Decided(verb, line, source, verdict=v, left=left, right=right)
 
-    def _simplify(self, stmt, src, value) -> Result:
-        from ..rewriting.simplify import simplify
-        from ..views.printer import format_sum
+    def _check_supplied(self, line: int, source: str, left: Any, right: Any) -> Decided:
+        """`check` on the user's arrays: one instance, theirs, instead of random ones."""
+        from ..numerics.evaluate import Counterexample
+        from ..numerics.supplied import compare_supplied
+        from ..rewriting.prove import Verdict
 
-        res = simplify(value, self.core_rules, trace=self.trace, check=self.check_steps)
-        steps = [_step_record(s, None) for s in res.steps]
-        text = "= " + format_sum(res.sum)
-        status = "ok"
-        if res.stopped == "check failed":
-            bad = res.steps[res.bad_step]
-            status = "refuted"
-            text = (f"check failed: step {res.bad_step + 1} ({bad.rule} at "
-                    f"{', '.join(bad.where)}) changes the value: "
-                    f"{res.counterexample.format()}\n" + text)
-        elif res.stopped:
-            text += f"\n(stopped early: {res.stopped})"
-        return Result("simplify", stmt.line, src, status, text, steps=steps, value=res.sum,
-                      data={"normal_form": format_sum(res.sum), "stopped": res.stopped},
-                      inputs=(value,), trace=res.steps)
-
-    def _expand(self, stmt, src, value) -> Result:
-        from ..rewriting.simplify import simplify
-        from ..transforms.expand import expand
-        from ..views.printer import format_sum
-
-        res = simplify(expand(value), self.core_rules)
-        text = "= " + format_sum(res.sum) + f"\n({len(res.sum.terms)} terms)"
-        return Result("expand", stmt.line, src, "ok", text, value=res.sum,
-                      data={"terms": len(res.sum.terms)})
-
-    def _paths(self, stmt, src, value) -> Result:
-        """`paths EXPR`: the path expansion, one labelled term per line; the value
-        is the Sum of the terms (drawable, and comparable with the network)."""
-        from ..transforms.paths import expand_paths, paths_sum
-        from ..views.printer import format_diagram
-
-        paths = expand_paths(value)
-        width = max((len(p.label) for p in paths), default=0)
-        lines = [f"{k:>2}. {p.label:<{width}}  {format_diagram(p.term)}"
-                 for k, p in enumerate(paths, 1)]
-        lines.append(f"({len(paths)} terms)")
-        data: dict = {"paths": [{"label": p.label, "term": format_diagram(p.term)}
-                                for p in paths]}
-        if self.arrays is not None:
-            from ..numerics.contributions import contributions
-
-            weights = contributions(value, self.supplied(value),
-                                    freeze_patterns=self.freeze_patterns)
-            lines.append(f"contributions on {self.arrays_name}:")
-            lines.extend("  " + line for line in weights.format().splitlines())
-            data.update(weights.to_json())
-        return Result("paths", stmt.line, src, "ok", "\n".join(lines),
-                      value=paths_sum(paths, value), data=data)
+        inst = self.supplied(left, right)
+        ok, diff, a, b = compare_supplied(left, right, inst)
+        sizes = {str(k): v for k, v in inst.sizes.items()}
+        scalar = getattr(a, "ndim", 0) == 0
+        cex = None if ok else Counterexample(
+            sizes, None, diff, complex(a) if scalar else None, complex(b) if scalar else None,
+            reason=f"with {self.arrays_name}: largest difference {diff:.3g}")
+        return Decided("check", line, source, verdict=Verdict("holds" if ok else "refuted",
+                                                              counterexample=cex),
+                       left=left, right=right, arrays_name=self.arrays_name,
+                       largest_difference=diff)
 
     def supplied(self, *values):
         """The checked instance of the user's arrays for these values (`--arrays`)."""
@@ -427,115 +459,76 @@ class Session:
         return supplied_instance(used_decls(*values), known, declared=self.env.decls,
                                  size_symbols=collect_symbols(*values))
 
-    def _cost(self, stmt, src, value) -> Result:
-        from ..numerics.cost import contraction_cost
 
-        report = contraction_cost(value, self.env)
-        return Result("cost", stmt.line, src, "ok", report.format(), value=value,
-                      data=report.to_json())
-
-    def _draw(self, stmt, src, value) -> Result:
-        from ..core.files import FileError
-        from ..views.draw import draw
-
-        self._draw_count += 1
-        target = stmt.target if stmt.target is not None else f"diagram-{stmt.line}.svg"
-        if self.out_dir and not os.path.isabs(target):
-            target = os.path.join(self.out_dir, target)
-        if not self.write_files:
-            return Result("draw", stmt.line, src, "ok",
-                          f"not written: only `rewrite run` writes {target}", value=value,
-                          data={"file": None})
-        from ..language.expressions import picture_base
-        from ..views.draw import Strip
-
-        try:
-            draw(value, target, strip=Strip.after(picture_base(stmt.expr, self.env)))
-        except FileError as e:
-            # A file that cannot be written, or a format we do not draw: the
-            # user's mistake, pointed at like any other.
-            raise InputError(e.message, stmt.line, stmt.column,
-                             width=max(1, stmt.end_column - stmt.column)) from None
-        return Result("draw", stmt.line, src, "ok", f"wrote {target}", value=value,
-                      data={"file": target})
-
-    def _equation(self, verb: str, stmt, src, left, right) -> Result:
-        from ..rewriting.prove import check, prove
-
-        if verb == "check" and self.arrays is not None:
-            return self._check_supplied(stmt, src, left, right)
-        if verb == "check":
-            v = check(left, right, constraints=self.env.constraints)
-        else:
-            v = prove(left, right, self.core_rules, expansions=self.expansion_rules,
-                      constraints=self.env.constraints, trace=self.trace,
-                      recheck=[r.name for r in self.env.rules])
-        steps = ([_step_record(s, "left") for s in v.left_steps]
-                 + [_step_record(s, "right") for s in v.right_steps])
-        lines = [v.kind if verb == "prove" or v.kind == "refuted" else "holds"]
-        status = lines[0]
-        if v.kind == "refuted" and v.counterexample is not None:
-            lines[0] += f": {v.counterexample.format()}"
-            if v.how:
-                lines.append(f"({v.how})")
-        elif v.kind == "unknown":
-            lines[0] += ": no proof found, yet numerically equal on every instance tried"
-        elif verb == "check":
-            lines[0] += ": numerically equal on every instance tried"
-        if getattr(v, "note", ""):
-            lines.append(f"({v.note})")
-        if verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
-            from ..views.printer import format_sum
-
-            if v.kind == "proved" and v.how == "normal forms":
-                # Both sides reached isomorphic normal forms; printing them twice,
-                # with their nodes in different orders, only invites doubt.
-                lines.append(f"normal form: {format_sum(v.left_normal)}")
-            else:
-                lines.append(f"left normal form:  {format_sum(v.left_normal)}")
-                lines.append(f"right normal form: {format_sum(v.right_normal)}")
-        data: dict = {"verdict": status}
-        if getattr(v, "note", ""):
-            data["note"] = v.note
-        if v.counterexample is not None:
-            data["counterexample"] = v.counterexample.to_json()
-        return Result(verb, stmt.line, src, status, "\n".join(lines), steps=steps, data=data,
-                      value=v, inputs=(left, right))
+# ------------------------------------------------------------------ commands
 
 
-    def _check_supplied(self, stmt, src, left, right) -> Result:
-        """`check` on the user's arrays: one instance, theirs, instead of random ones."""
-        from ..numerics.evaluate import Counterexample
-        from ..numerics.supplied import compare_supplied
-        from ..rewriting.prove import Verdict
-
-        inst = self.supplied(left, right)
-        ok, diff, a, b = compare_supplied(left, right, inst)
-        status = "holds" if ok else "refuted"
-        sizes = {str(k): v for k, v in inst.sizes.items()}
-        scalar = getattr(a, "ndim", 0) == 0
-        cex = None if ok else Counterexample(
-            sizes, None, diff, complex(a) if scalar else None, complex(b) if scalar else None,
-            reason=f"with {self.arrays_name}: largest difference {diff:.3g}")
-        text = (f"holds: equal on {self.arrays_name} (largest difference {diff:.3g})" if ok
-                else f"refuted: {cex.format()}")
-        data: dict = {"verdict": status, "arrays": self.arrays_name, "largest_difference": diff}
-        if cex is not None:
-            data["counterexample"] = cex.to_json()
-        return Result("check", stmt.line, src, status, text, data=data,
-                      value=Verdict(status, counterexample=cex), inputs=(left, right))
+@command("show")
+def _show(session: Session, stmt: S.Command, src: str, value: Any) -> Shown:
+    return Shown("show", stmt.line, src, value)
 
 
-def _step_record(step, side: str | None) -> dict:
-    from ..views.printer import format_diagram, format_sum
-    from ..core.diagram import Diagram
+@command("simplify")
+def _simplify(session: Session, stmt: S.Command, src: str, value: Any) -> Simplified:
+    from ..rewriting.simplify import simplify
 
-    after = getattr(step, "after", None)
-    if isinstance(after, Diagram):
-        after = format_diagram(after)
-    elif after is not None and not isinstance(after, str):
-        after = format_sum(after)
-    where = getattr(step, "where", "") or ""
-    if not isinstance(where, str):
-        where = ", ".join(str(w) for w in where)
-    return {"side": side, "rule": step.rule, "where": where, "after": after}
+    res = simplify(value, session.core_rules, trace=session.trace, check=session.check_steps)
+    return Simplified("simplify", stmt.line, src, res.sum, start=value, steps=res.steps,
+                      stopped=res.stopped, bad_step=res.bad_step,
+                      counterexample=res.counterexample)
+
+
+@command("expand")
+def _expand(session: Session, stmt: S.Command, src: str, value: Any) -> Expanded:
+    from ..rewriting.simplify import simplify
+    from ..transforms.expand import expand
+
+    return Expanded("expand", stmt.line, src, simplify(expand(value), session.core_rules).sum)
+
+
+@command("paths")
+def _paths(session: Session, stmt: S.Command, src: str, value: Any) -> PathsFound:
+    """The path expansion; with the user's arrays, each term's contribution."""
+    from ..transforms.paths import expand_paths, paths_sum
+
+    paths = expand_paths(value)
+    weights = None
+    if session.arrays is not None:
+        from ..numerics.contributions import contributions
+
+        weights = contributions(value, session.supplied(value),
+                                freeze_patterns=session.freeze_patterns)
+    return PathsFound("paths", stmt.line, src, paths_sum(paths, value), paths=paths,
+                      contributions=weights,
+                      arrays_name=session.arrays_name if weights is not None else None)
+
+
+@command("cost")
+def _cost(session: Session, stmt: S.Command, src: str, value: Any) -> Costed:
+    from ..numerics.cost import contraction_cost
+
+    return Costed("cost", stmt.line, src, value, report=contraction_cost(value, session.env))
+
+
+@command("draw")
+def _draw(session: Session, stmt: S.Command, src: str, value: Any) -> Drawn:
+    from ..core.files import FileError
+    from ..views.draw import draw
+
+    session._draw_count += 1
+    target = stmt.target if stmt.target is not None else f"diagram-{stmt.line}.svg"
+    if session.out_dir and not os.path.isabs(target):
+        target = os.path.join(session.out_dir, target)
+    if not session.write_files:
+        return Drawn("draw", stmt.line, src, value, file=target, written=False)
+    from ..language.expressions import picture_base
+    from ..views.draw import Strip
+
+    try:
+        draw(value, target, strip=Strip.after(picture_base(stmt.expr, session.env)))
+    except FileError as e:
+        # A file that cannot be written, or a format we do not draw: the
+        # user's mistake, pointed at like any other.
+        raise InputError(e.message, stmt.line, stmt.column,
+                         width=max(1, stmt.end_column - stmt.column)) from None
+    return Drawn("draw", stmt.line, src, value, file=target)

@@ -177,8 +177,8 @@ def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
             right = build_expr(stmt.rhs, env)
         except InputError:
             raise first from None
-        return build_expr(stmt.expr, env, _hints(right, stmt.expr)), right
-    return left, build_expr(stmt.rhs, env, _hints(left, stmt.rhs))
+        return build_expr(stmt.expr, env, size_hints(right, stmt.expr)), right
+    return left, build_expr(stmt.rhs, env, size_hints(left, stmt.rhs))
 
 
 def _bare_zero(expr: S.Expr) -> bool:
@@ -189,7 +189,9 @@ def _bare_zero(expr: S.Expr) -> bool:
     return len(fs) == 1 and isinstance(fs[0], S.Num) and _number(fs[0]) == 0
 
 
-def _hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
+def size_hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
+    """Sizes `other` gives to the free indices of `expr` (by name, or by position
+    in `expr`'s explicit output): what sizes a lone delta on one side of an equation."""
     hints = dict(zip(other.free, other.sizes))
     lone = _lone_delta(expr)
     if lone is not None and len(lone) == len(other.free) and set(lone) != set(other.free):

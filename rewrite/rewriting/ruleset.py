@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Union
 
 from ..core.diagram import Diagram, TensorNode
 from ..core.errors import InputError

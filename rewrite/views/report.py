@@ -105,14 +105,15 @@ def _statement(pics: _Pictures, r: Any) -> str:
              f"<span class=\"verdict {_esc(r.status)}\">{_esc(r.status)}</span>"
              f" <small>line {int(r.line)}</small></div>",
              f"<pre class=\"output\">{_esc(r.text)}</pre>"]
-    inputs = tuple(getattr(r, "inputs", ()) or ())
-    if r.verb == "prove" and r.value is not None:
-        v = r.value
+    if r.status in ("error", "skipped"):  # nothing was computed: the message says why
+        pass
+    elif r.verb == "prove" and getattr(r, "verdict", None) is not None:
+        v = r.verdict
         strips = {"left": _strip(), "right": _strip()}
-        if len(inputs) == 2:
+        if r.left is not None and r.right is not None:
             parts.append("<h3>The two sides</h3><div class=\"pictures\">"
-                         + _figure(pics, inputs[0], "left side", "left side", strips["left"])
-                         + _figure(pics, inputs[1], "right side", "right side", strips["right"]) + "</div>")
+                         + _figure(pics, r.left, "left side", "left side", strips["left"])
+                         + _figure(pics, r.right, "right side", "right side", strips["right"]) + "</div>")
         for side, steps in (("left", v.left_steps), ("right", v.right_steps)):
             if steps:
                 parts.append(f"<h3>Steps on the {side} side</h3>")
@@ -129,12 +130,11 @@ def _statement(pics: _Pictures, r: Any) -> str:
                                    "right normal form") + "</div>")
     elif r.verb == "simplify":
         strip = _strip()
-        if inputs:
-            parts.append("<h3>Start</h3>" + _figure(pics, inputs[0],
-                                                    f"<code>{_esc(_text_of(inputs[0]))}</code>",
+        if r.start is not None:
+            parts.append("<h3>Start</h3>" + _figure(pics, r.start,
+                                                    f"<code>{_esc(_text_of(r.start))}</code>",
                                                     "start", strip))
-        trace = tuple(getattr(r, "trace", ()) or ())
-        parts.append("<h3>Steps</h3>" + _steps_html(pics, trace, None, strip))
+        parts.append("<h3>Steps</h3>" + _steps_html(pics, r.steps, None, strip))
         if r.value is not None:
             parts.append("<h3>Normal form</h3>" + _figure(
                 pics, r.value, f"<code>{_esc(_text_of(r.value))}</code>", "normal form"))
@@ -159,7 +159,7 @@ def render_html(results: list[Any], title: str = "penrose-rewrite: proofs") -> s
 
 
 def write_html(results: list[Any], path: str) -> None:
-    """Write the page of pictures for `results` (one `run.Result` per statement)."""
+    """Write the page of pictures for `results` (one session outcome per statement)."""
     from ..core.files import write_text
 
     write_text(path, render_html(results))
