@@ -27,7 +27,7 @@ from rewrite.language import syntax as S
 from rewrite.views.draw import to_svg
 from rewrite.core.errors import InputError
 from rewrite.language.parse import parse
-from rewrite.app.session import Result, Session, exit_code, render_text
+from rewrite.app.session import Outcome, Session, exit_code, render_text
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -64,7 +64,7 @@ def _source_line(text: str, line: int) -> str:
     return src.split("#", 1)[0].strip()
 
 
-def run_example(path: pathlib.Path) -> tuple[list[Result], list[Picture]]:
+def run_example(path: pathlib.Path) -> tuple[list[Outcome], list[Picture]]:
     """Run one program statement by statement, as `Session.run` does, keeping
     the diagrams worth a picture as they are defined (a later `let` may reuse
     a name, so they are taken when the statement runs, not at the end)."""
@@ -72,9 +72,9 @@ def run_example(path: pathlib.Path) -> tuple[list[Result], list[Picture]]:
     filename = f"examples/{path.name}"
     with tempfile.TemporaryDirectory() as scratch:  # where `draw` statements write
         session = Session(out_dir=scratch)
-        results: list[Result] = []
+        results: list[Outcome] = []
         pictures: list[Picture] = []
-        proofs: list[Result] = []
+        proofs: list[Outcome] = []
         for stmt in parse(text, filename):
             if isinstance(stmt, S.Command):
                 r = session.command(stmt, text)
@@ -82,7 +82,7 @@ def run_example(path: pathlib.Path) -> tuple[list[Result], list[Picture]]:
                 if r.verb in ("show", "draw", "paths"):
                     pictures.append(Picture(f"line{r.line}", r.line, r.source, r.value))
                 elif r.verb == "simplify":
-                    pictures.append(Picture(f"line{r.line}", r.line, r.source, r.inputs[0]))
+                    pictures.append(Picture(f"line{r.line}", r.line, r.source, r.start))
                     pictures.append(Picture(f"line{r.line}-normal-form", r.line,
                                             "its normal form, " + r.text.splitlines()[0], r.value))
                 elif r.verb == "prove":
@@ -95,7 +95,7 @@ def run_example(path: pathlib.Path) -> tuple[list[Result], list[Picture]]:
                                             session.env.lets[stmt.name]))
     if not pictures and proofs:
         first = proofs[0]
-        left, right = first.inputs
+        left, right = first.left, first.right
         pictures = [Picture(f"line{first.line}-left", first.line,
                             "left side of " + first.source, left),
                     Picture(f"line{first.line}-right", first.line, "its right side", right)]

@@ -311,3 +311,16 @@ def test_arbitrary_text_never_raises_anything_but_input_error(text):
         parse(text)
     except InputError as e:
         assert e.message
+
+
+def test_parsing_is_reentrant_across_threads():
+    """The parser keeps no per-parse state: rules parsed at once in several
+    threads each keep their own source text."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"dim n\ntensor A{k}[i: n, j: n]\nrule r{k}: A{k}[i, j] => A{k}[j, i]\n"
+             for k in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(parse, texts))
+    for k, stmts in enumerate(results):
+        assert stmts[2].source == f"rule r{k}: A{k}[i, j] => A{k}[j, i]"

@@ -116,9 +116,25 @@ def test_scalar_text_fraction_and_symbols():
     assert scalar_text(-sympy.Rational(1, 2) * n) == (-1, "1/2 n")
 
 
-def test_printing_is_deterministic():
-    s = build("T[i, α, β] v[β] T[β, α, j]")
-    assert format_sum(s) == format_sum(s)
+def test_printing_is_the_same_in_processes_with_different_hash_seeds():
+    """What can change between runs is iteration order over hashed names:
+    print the same program in fresh interpreters with different PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from rewrite.language.env import build_program\n"
+            "from rewrite.language.expressions import build_expr\n"
+            "from rewrite.language.parse import parse, parse_expr\n"
+            "from rewrite.views.printer import format_sum\n"
+            f"env = build_program(parse({PRELUDE!r}))\n"
+            "for text in ['T[i, α, β] v[β] T[β, α, j]', 'A[i, j] B[j, k] + B[i, a] A[a, k]',\n"
+            "             'δ[i: n, j, k] v[k]', 'relu(A[h, f] v[h])']:\n"
+            "    print(format_sum(build_expr(parse_expr(text), env)))\n")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("0", "1", "12345")}
+    assert len(outs) == 1 and outs.pop().count("\n") == 4
 
 
 def test_format_diagram_of_empty_diagram_is_one():

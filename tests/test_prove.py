@@ -40,7 +40,7 @@ def test_trace_cycling_is_proved():
 
 def test_adjoint_isometry_times_isometry_is_the_identity():
     v = verdict(host("conj(U)[w, a] U[w, b]", U), identity(2))
-    assert v.kind == "proved"
+    assert v.kind == "proved" and v.how == "normal forms"
     assert [s.rule for s in v.left_steps] == ["isometry"]
 
 
@@ -58,14 +58,21 @@ def test_trace_of_abc_is_not_trace_of_bac():
 def test_kron_of_identities_is_the_identity():
     F = fuse_decl((sympy.Integer(5), sympy.Integer(3)))
     v = verdict(host("F[i, k, a] F[i, k, b]", F=F), identity(15))
-    assert v.kind == "proved"
+    assert v.kind == "proved" and v.how == "normal forms"
 
 
 def test_gauge_on_a_bond_of_an_mps_is_proved():
     L = decl("L", "tensor", (2, 3))
     R = decl("R", "tensor", (3, 2))
     v = verdict(host("L[p, b] X[b, c] inv(X)[c, e] R[e, q]", L, R, X), host("L[p, b] R[b, q]", L, R))
-    assert v.kind == "proved"
+    assert v.kind == "proved" and v.how == "normal forms"
+
+
+def test_a_distributed_product_is_proved_after_expand():
+    text = ("dim n\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor C[i: n, j: n]\n"
+            "prove (A[i, j] + B[i, j]) C[j, k] == A[i, j] C[j, k] + B[i, j] C[j, k]\n")
+    (r,) = Session().run(text, "t.tn")
+    assert r.status == "proved" and r.verdict.how == "after expand"
 
 
 def test_true_but_unprovable_is_unknown():

@@ -196,6 +196,58 @@ def test_a_new_action_clears_redo(repl):
     assert "nothing to redo" in repl.handle(":redo")
 
 
+@pytest.mark.parametrize("start, action", [
+    ("X[i, j] inv(X)[j, k] A[k, l]", ":apply inverse"),
+    ("A[i, j] A[j, k]", ":gauge X on a"),
+    ("(A[i, j] + X[i, j]) A[j, k]", ":expand"),
+    ("A[i, j]", ":set X[i, j] A[j, k]"),
+])
+def test_undo_takes_back_each_kind_of_action_and_redo_replays_it(repl, start, action):
+    repl.handle(start)
+    before = repl.handle(":show")
+    out = repl.handle(action)
+    assert "error" not in out
+    after = repl.handle(":show")
+    assert after != before
+    assert repl.handle(":undo").endswith(before) and repl.handle(":show") == before
+    assert repl.handle(":redo").endswith(after) and repl.handle(":show") == after
+
+
+def test_undo_after_load_returns_to_the_diagram_before_the_file(repl, tmp_path):
+    f = tmp_path / "more.tn"
+    f.write_text("dim m\ntensor B[i: m, j: m]\nB[i, j] B[j, k]\n", encoding="utf-8")
+    repl.handle("A[i, j]")
+    repl.handle(":load " + str(f))
+    assert repl.handle(":show") == "B[i, a] B[a, k]"
+    repl.handle(":undo")
+    assert repl.handle(":show") == "A[i, j]"
+    assert "B" in repl.names()  # declarations are not undone, only the current diagram
+    repl.handle(":redo")
+    assert repl.handle(":show") == "B[i, a] B[a, k]"
+
+
+@pytest.mark.parametrize("command, message", [
+    (":apply", "usage: :apply RULE [N]"),
+    (":apply inverse 1 2", "usage: :apply RULE [N]"),
+    (":apply nosuchrule", "no rule named 'nosuchrule'"),
+    (":apply inverse x", "'x' is not a match number"),
+    (":apply inverse 0", "has 1 match(es); choose 1 to 1"),
+    (":apply isometry", "isometry does not match the current diagram"),
+    (":apply gauge", "matches any wire and needs a tensor to insert"),
+])
+def test_apply_errors_say_why_and_leave_the_diagram_unchanged(repl, command, message):
+    repl.handle("X[i, j] inv(X)[j, k]")
+    before = repl.handle(":show")
+    out = repl.handle(command)
+    assert "error" in out and message in out and "internal" not in out
+    assert repl.handle(":show") == before
+    assert "nothing to redo" in repl.handle(":redo")
+
+
+def test_apply_without_a_current_diagram_says_so(repl):
+    assert "no current diagram" in repl.handle(":apply inverse")
+
+
 def test_undo_with_nothing_done_says_so(repl):
     assert "nothing to undo" in repl.handle(":undo")
 

@@ -45,7 +45,7 @@ def test_every_statement_has_its_source_and_styled_verdict(results):
 
 def test_a_proof_has_one_picture_per_step_plus_sides_and_normal_forms(results):
     proof = results[0]
-    v = proof.value
+    v = proof.verdict
     n_steps = len(v.left_steps) + len(v.right_steps)
     assert n_steps == 2
     page = render_html([proof])
@@ -150,7 +150,7 @@ def test_every_step_picture_renders_in_headless_chromium(results, tmp_path):
     assert len(sizes) == expected
     labels = [s["label"] for s in sizes]
     assert sum(1 for l in labels if "step" in l) == sum(
-        len(r.value.left_steps) + len(r.value.right_steps) for r in results if r.verb == "prove"
+        len(r.verdict.left_steps) + len(r.verdict.right_steps) for r in results if r.verb == "prove"
     ) + len(results[2].steps)
     for s in sizes:
         assert min(s["bbox"]) > 0 and min(s["box"]) > 0, s

@@ -6,7 +6,7 @@ anywhere means no partial answer.  Declarations (`dim`, `tensor`, `let`,
 `rule`) change the session and give nothing; commands give one outcome each:
 
     show      -> Shown        value: the built Sum
-    simplify  -> Simplified   start, value (normal form), steps, stopped, ...
+    simplify  -> Normalised   start, value (normal form), steps, stopped, ...
     expand    -> Expanded     value: the expanded, simplified Sum
     paths     -> PathsFound   paths (labelled terms), value (their Sum), contributions
     cost      -> Costed       report (numerics.cost), value
@@ -37,7 +37,7 @@ from ..views.render import BROKEN, FAILING, JSON_SCHEMA, exit_code, format_steps
     render_json, render_text, text_of
 
 __all__ = ["BROKEN", "COMMANDS", "Costed", "Decided", "Drawn", "Expanded", "FAILING", "Failed",
-           "JSON_SCHEMA", "Simplified", "Outcome", "PathsFound", "Session", "Shown", "Skipped",
+           "JSON_SCHEMA", "Normalised", "Outcome", "PathsFound", "Session", "Shown", "Skipped",
            "exit_code", "format_steps", "render_json", "render_text"]
 
 
@@ -74,10 +74,10 @@ class Shown(Outcome):
 
 
 @dataclass
-class Simplified(Outcome):
+class Normalised(Outcome):
     """`simplify EXPR`: `value` is the normal form reached from `start`.
 
-    `steps` are the engine's steps (`rewriting.strategies.Step`, with the
+    `steps` are the engine's steps (`rewriting.strategies.RewriteStep`, with the
     diagram after each when the session traces).  `stopped` is None when a
     normal form was reached, else the budget that ran out or "check failed";
     then `bad_step` and `counterexample` say which step changed the value.
@@ -144,9 +144,6 @@ class Decided(Outcome):
     def status(self) -> str:
         return self.verdict.kind
 
-
-# Kept for callers written against the earlier single result class.
-Result = Outcome
 
 @dataclass
 class Failed(Outcome):
@@ -469,11 +466,11 @@ def _show(session: Session, stmt: S.Command, src: str, value: Any) -> Shown:
 
 
 @command("simplify")
-def _simplify(session: Session, stmt: S.Command, src: str, value: Any) -> Simplified:
+def _simplify(session: Session, stmt: S.Command, src: str, value: Any) -> Normalised:
     from ..rewriting.simplify import simplify
 
     res = simplify(value, session.core_rules, trace=session.trace, check=session.check_steps)
-    return Simplified("simplify", stmt.line, src, res.sum, start=value, steps=res.steps,
+    return Normalised("simplify", stmt.line, src, res.sum, start=value, steps=res.steps,
                       stopped=res.stopped, bad_step=res.bad_step,
                       counterexample=res.counterexample)
 

@@ -25,6 +25,7 @@ import gc
 import hashlib
 import os
 import re
+from dataclasses import replace
 from importlib import resources
 from typing import Any, Iterator
 
@@ -162,21 +163,10 @@ def _span(items: Any) -> dict[str, int]:
 class _ToSyntax(Transformer):
     """Lark rules -> `syntax` dataclasses, applied inline while parsing (LALR).
 
-    Keeps positions, resolves nothing.  `text` is set per parse (for a rule's
-    source line).
+    Keeps positions, resolves nothing, and holds no state: the one instance
+    lark calls back serves every parse, so parsing is reentrant (a rule's
+    source text is filled in by `parse` afterwards, from the rule's lines).
     """
-
-    text = ""
-    _lines: list[str] | None = None
-
-    def reset(self, text: str) -> None:
-        self.text, self._lines = text, None
-
-    def source_lines(self, first: int, last: int) -> list[str]:
-        """Lines `first..last` (1-based) of the text, split once per parse."""
-        if self._lines is None:
-            self._lines = self.text.splitlines()
-        return self._lines[first - 1:last]
 
     # statements
     def start(self, items):
@@ -233,9 +223,7 @@ class _ToSyntax(Transformer):
         params = tuple(it for it in items[1:] if isinstance(it, S.Param))
         arrow = next(it for it in items if isinstance(it, Token) and it.type == "RULE_ARROW")
         lhs, rhs = [it for it in items if isinstance(it, S.SumExpr)]
-        lines = self.source_lines(loc["line"], loc["end_line"])
-        source = " ".join(x.strip() for x in lines)
-        return S.RuleStmt(name, params, lhs, rhs, (arrow.line, arrow.column), source, **loc)
+        return S.RuleStmt(name, params, lhs, rhs, (arrow.line, arrow.column), "", **loc)
 
     def cmd_stmt(self, items):
         return S.Command(str(items[0]), items[1], **_span(items))
@@ -524,7 +512,6 @@ def parse_lark(text: str, filename: str | None = None) -> list[S.Stmt]:
 def _parse(text: str, filename: str | None, fast) -> list[S.Stmt]:
     if not text.endswith("\n"):
         text = text + "\n"
-    _TRANSFORMER.reset(text)
     out: list[S.Stmt] = []
     # Parsing makes many small acyclic objects and no garbage cycles; the cyclic
     # collector would traverse the growing tree again and again (half the time
@@ -553,7 +540,7 @@ def _parse(text: str, filename: str | None, fast) -> list[S.Stmt]:
                 chunk = None
         if chunk is not None:
             out.extend(_lark_chunk(text, chunk[0], n, chunk[1], filename))
-        return out
+        return _with_rule_sources(out, text)
     except InputError as e:
         raise e.located(text, filename) from None
     except VisitError as e:
@@ -566,6 +553,16 @@ def _parse(text: str, filename: str | None, fast) -> list[S.Stmt]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _with_rule_sources(stmts: list[S.Stmt], text: str) -> list[S.Stmt]:
+    """Each rule statement with its own lines of `text` as its source (the
+    transformer keeps no text, so that parsing stays reentrant)."""
+    if not any(isinstance(st, S.RuleStmt) for st in stmts):
+        return stmts
+    lines = text.splitlines()
+    return [replace(st, source=" ".join(x.strip() for x in lines[st.line - 1:st.end_line]))
+            if isinstance(st, S.RuleStmt) else st for st in stmts]
 
 
 def parse_expr(text: str, filename: str | None = None) -> S.Expr:

@@ -39,10 +39,6 @@ def evaluate(size: S.Size, dims: Mapping[str, Any]) -> Any:
     return value
 
 
-def is_concrete(size: Any) -> bool:
-    return bool(getattr(sympy.sympify(size), "is_Integer", False))
-
-
 def declare_dims(stmt: S.DimStmt, dims: dict[str, Any]) -> None:
     """Add each name of `dim n, d = 2, ...` to `dims` (duplicates are errors)."""
     for item in stmt.items:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.kinds import Decl, Kind
-from ..transforms.paths import Path, _has_sites, expand_paths
+from ..transforms.paths import Path, has_sites, expand_paths
 from .evaluate import bubble_array, evaluate
 from .sample import Instance
 
@@ -110,7 +110,7 @@ def _nonlinear_sites(s: Sum) -> bool:
     for t in s.terms:
         for n in t.nodes.values():
             if isinstance(n, BubbleNode):
-                if n.fn != "sum" and _has_sites(n):
+                if n.fn != "sum" and has_sites(n):
                     return True
                 if n.fn == "sum" and _nonlinear_sites(n.inside):
                     return True
@@ -131,7 +131,7 @@ def freeze(s: Sum, inst: Instance) -> tuple[Sum, list[str]]:
                     continue
                 if n.fn == "sum":
                     new: Any = BubbleNode("sum", walk(n.inside), n.axis, n.conj)
-                elif _has_sites(n):
+                elif has_sites(n):
                     name = f"{n.fn}#{len(names) + 1}"
                     names.append(name)
                     decl = Decl(name, Kind.GENERIC, tuple(n.inside.free), tuple(n.sizes),

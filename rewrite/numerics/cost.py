@@ -39,7 +39,7 @@ AUTO_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class Step:
+class ContractionStep:
     """One contraction: operands `left` and `right` (or a lone `left` summed
     over its private indices) into `result` with legs `legs`.
 
@@ -81,7 +81,7 @@ class Order:
 
     method: str
     path: tuple[tuple[int, ...], ...]
-    steps: tuple[Step, ...]
+    steps: tuple[ContractionStep, ...]
     flops_terms: tuple[tuple[frozenset, int], ...]
     largest_monomial: frozenset
     flops_value: int = 0
@@ -446,7 +446,7 @@ def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "
         total[flops_mono] += 1
         if size > largest_value:
             largest, largest_value = size_mono, size
-        steps.append(Step(left, right, result, legs, flops_mono, size_mono, flops, size, names))
+        steps.append(ContractionStep(left, right, result, legs, flops_mono, size_mono, flops, size, names))
     return Order(method, tuple(tuple(p) for p in path), tuple(steps), tuple(total.items()),
                  largest, w.flops, max(largest_value, 0))
 
@@ -514,9 +514,8 @@ def term_cost(d: Diagram, sizes: Mapping[str, int]) -> TermCost:
 
 
 def _report(s: Sum, sizes: Mapping[str, int]) -> CostReport:
-    from ..views.export import _terms
 
-    return CostReport(tuple(term_cost(t, sizes) for t in _terms(s)), dict(sizes))
+    return CostReport(tuple(term_cost(t, sizes) for t in s.aligned_terms()), dict(sizes))
 
 
 # ------------------------------------------------------------------- sizes
@@ -527,12 +526,12 @@ def default_sizes(value: Sum, env: Any = None, given: Mapping[str, int] | None =
     """Concrete values for every size symbol: `given` ones, the rest sampled as
     the numeric checks sample them (honouring the declarations' constraints)."""
     from .evaluate import collect_decls, collect_symbols
-    from .sample import _relation_test, implied_tests, sample_sizes
+    from .sample import implied_tests, relation_test, sample_sizes
 
     symbols = collect_symbols(value)
     decls = collect_decls(value)
     constraints = list(getattr(env, "constraints", []) or [])
-    tests = implied_tests(decls.values()) + [_relation_test(c) for c in constraints]
+    tests = implied_tests(decls.values()) + [relation_test(c) for c in constraints]
     for c in constraints:
         if isinstance(c, sympy.Basic):
             symbols |= c.free_symbols

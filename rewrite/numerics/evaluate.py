@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 
 from .network import index_network
-from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.errors import InputError
 from ..core.kinds import Decl
 from .sample import Instance, array_of, sample_instance
@@ -412,10 +412,6 @@ class Counterexample:
         return out
 
 
-def _as_sum(x: Diagram | Sum) -> Sum:
-    return Sum.of(x) if isinstance(x, Diagram) else x
-
-
 def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
     """Every declaration used by tensor nodes, inside bubbles too."""
     out: dict[str, Decl] = {}
@@ -431,7 +427,7 @@ def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
                     walk(node.inside)
 
     for x in xs:
-        walk(_as_sum(x))
+        walk(as_sum(x))
     return out
 
 
@@ -460,7 +456,7 @@ def collect_symbols(*xs: Diagram | Sum) -> set[sympy.Symbol]:
                     walk(node.inside)
 
     for x in xs:
-        walk(_as_sum(x))
+        walk(as_sum(x))
     return out
 
 
@@ -506,7 +502,7 @@ def shape_mismatch(left: Diagram | Sum, right: Diagram | Sum,
     legs whose sizes differ for some sizes meeting the constraints (2 vs 3,
     or n vs m) refute, with those sizes as the witness.
     """
-    left, right = _as_sum(left), _as_sum(right)
+    left, right = as_sum(left), as_sum(right)
     perm = leg_matching(left, right)
     if perm is None:
         raise InputError(

@@ -170,7 +170,7 @@ def _implied_constraints(decl: Decl) -> list[Constraint]:
         out.append((lambda: f"{decl.name}: tip {show(tip)} == wide {show(wide)}",
                     lambda v: _prod(map(v, tip)) == _prod(map(v, wide))))
     elif decl.kind is Kind.INVERTIBLE:
-        r, c = _rows_cols(decl)
+        r, c = rows_cols(decl)
         rows, cols = decl.sizes[:r], decl.sizes[r:]
         out.append((lambda: f"{decl.name}: rows {show(rows)} == columns {show(cols)}",
                     lambda v: _prod(map(v, rows)) == _prod(map(v, cols))))
@@ -181,7 +181,7 @@ def _implied_constraints(decl: Decl) -> list[Constraint]:
     return out
 
 
-def _rows_cols(decl: Decl) -> tuple[int, int]:
+def rows_cols(decl: Decl) -> tuple[int, int]:
     """Row legs of an invertible: the legs before `->`, or the first half without one."""
     r = decl.split if 0 < decl.split < decl.arity else decl.arity // 2
     return r, decl.arity - r
@@ -194,7 +194,7 @@ def _symbols_of(exprs: Iterable[Any]) -> set[sympy.Symbol]:
     return out
 
 
-def _relation_test(rel: Any) -> Constraint:
+def relation_test(rel: Any) -> Constraint:
     """A user constraint: a sympy relation (`n <= m`, `Eq(n, 2*k)`) or a callable."""
     if callable(rel) and not isinstance(rel, sympy.Basic):
         return (lambda: getattr(rel, "__name__", "constraint"),
@@ -448,7 +448,7 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
         q = _isometry_matrix(rng, wide, tip, real)
         return _with_unitary_inverse(decl, shape, q)
     if kind is Kind.INVERTIBLE:
-        r, _ = _rows_cols(decl)
+        r, _ = rows_cols(decl)
         rows, cols = _prod(shape[:r]), _prod(shape[r:])
         if rows != cols:
             raise InputError(f"invertible {decl.name} has {rows} rows and {cols} columns")
@@ -486,7 +486,7 @@ def derived_arrays(decl: Decl, a: np.ndarray) -> dict[str, np.ndarray]:
         m = a.reshape(rows, cols)
         return {f"inv({decl.name})": m.conj().T.reshape(shape[s:] + shape[:s])}
     if decl.is_a(Kind.INVERTIBLE):
-        r, _ = _rows_cols(decl)
+        r, _ = rows_cols(decl)
         rows, cols = _prod(shape[:r]), _prod(shape[r:])
         m = a.reshape(rows, cols)
         try:
@@ -614,7 +614,7 @@ def sample_size_values(decls: Iterable[Decl], seed: int, constraints: Iterable =
     (cheap: for a shape check, or to look for a witness)."""
     by_name = _by_name(decls)
     constraints = list(constraints)
-    tests = implied_tests(by_name.values()) + [_relation_test(c) for c in constraints]
+    tests = implied_tests(by_name.values()) + [relation_test(c) for c in constraints]
     syms = _symbols_of(s for d in by_name.values() for s in d.sizes)
     syms |= set(symbols)
     for c in constraints:

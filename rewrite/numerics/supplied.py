@@ -185,9 +185,9 @@ def _check_kind(d: Decl, a: np.ndarray, tolerance: float) -> None:
             if dev > limit:
                 refuse("a projector (P P = P)", dev)
     if d.is_a(Kind.INVERTIBLE) and not d.is_a(Kind.UNITARY):
-        from .sample import _rows_cols
+        from .sample import rows_cols
 
-        r, _ = _rows_cols(d)
+        r, _ = rows_cols(d)
         m = a.reshape(int(np.prod(a.shape[:r])), -1)
         cond = float(np.linalg.cond(m)) if m.size else 1.0
         if not np.isfinite(cond) or cond * np.finfo(float).eps > tolerance:
@@ -288,9 +288,10 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
 def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float, Any, Any]:
     """(close?, largest difference, left value, right value) of two sides on one
     instance, legs matched as `evaluate.compare` matches them."""
-    from .evaluate import _as_sum, allclose_rel, evaluate, leg_matching
+    from ..core.diagram import as_sum
+    from .evaluate import allclose_rel, evaluate, leg_matching
 
-    ls, rs = _as_sum(left), _as_sum(right)
+    ls, rs = as_sum(left), as_sum(right)
     perm = leg_matching(ls, rs)
     if perm is None:
         raise InputError(f"cannot compare: the left side has {len(ls.free)} free legs and the "

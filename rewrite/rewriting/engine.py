@@ -14,10 +14,10 @@ from ..transforms.expand import expand, expanded_terms
 from .ruleset import (LoadedRule, check_rule, checked_rule, classify, compiled, core_rules,
                       gauge_rules, load_rules, loaded, rhs_of, shipped_rules)
 from .simplify import X, Applied, apply_at, apply_gauge, gauge_sum, matches_in, rewrite, simplify
-from .strategies import (RunContext, RunResult, Step, Strategy, all_matches, apply,
+from .strategies import (RunContext, RunResult, RewriteStep, Strategy, all_matches, apply,
                          apply_in_place, chain, exhaust, first_of, once)
 
-__all__ = ["Applied", "LoadedRule", "RunContext", "RunResult", "Step", "Strategy", "X",
+__all__ = ["Applied", "LoadedRule", "RunContext", "RunResult", "RewriteStep", "Strategy", "X",
            "all_matches", "apply", "apply_at", "apply_gauge", "apply_in_place", "as_sum",
            "chain", "check_rule", "checked_rule", "classify", "collect", "compiled",
            "core_rules", "exhaust", "expand", "expanded_terms", "first_of", "gauge_rules", "gauge_sum",

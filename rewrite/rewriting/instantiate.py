@@ -11,6 +11,7 @@ pair `("t", k)`; free legs of the result are named `a` and `t.0, t.1, ...`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any, Iterable, Union
 
 from ..core.diagram import DeltaNode, Diagram, Port, TensorNode
@@ -187,13 +188,6 @@ def _decl_ports(atom: Atom, lengths: dict[str, int]) -> tuple[list[LegKey], int 
     return pre + post, (len(pre) if atom.split is not None else None)
 
 
-def _prod(xs: Iterable[int]) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
-
-
 def _honours(kind: Any, sizes: list[int], split: int, also: frozenset = frozenset()) -> bool:
     from ..core.kinds import MATRIX_KINDS, Kind, closure, kind_is_a
 
@@ -202,14 +196,14 @@ def _honours(kind: Any, sizes: list[int], split: int, also: frozenset = frozense
         if len(sizes) != 2 or sizes[0] != sizes[1]:
             return False
 
-    wide, tip = _prod(sizes[:split]), _prod(sizes[split:])
+    wide, tip = prod(sizes[:split]), prod(sizes[split:])
     if kind_is_a(kind, Kind.UNITARY):
         return wide == tip
     if kind_is_a(kind, Kind.ISOMETRY):
         return tip <= wide
     if kind_is_a(kind, Kind.INVERTIBLE):
         r = split if 0 < split < len(sizes) else len(sizes) // 2
-        return _prod(sizes[:r]) == _prod(sizes[r:]) and len(sizes) >= 2
+        return prod(sizes[:r]) == prod(sizes[r:]) and len(sizes) >= 2
     if kind_is_a(kind, Kind.SYMMETRIC):
         return len(set(sizes)) == 1
     return True

@@ -21,7 +21,7 @@ from ..core.pattern import Rule
 from ..transforms.expand import expand
 from .ruleset import compiled, core_rules, gauge_rules, loaded
 from .simplify import X, apply_gauge, simplify
-from .strategies import Step, all_matches, apply
+from .strategies import RewriteStep, all_matches, apply
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class Verdict:
     """
 
     kind: str
-    left_steps: tuple[Step, ...] = ()
-    right_steps: tuple[Step, ...] = ()
+    left_steps: tuple[RewriteStep, ...] = ()
+    right_steps: tuple[RewriteStep, ...] = ()
     counterexample: Any = None
     left_normal: Sum | None = None
     right_normal: Sum | None = None

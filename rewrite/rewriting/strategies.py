@@ -60,7 +60,7 @@ def all_matches(rule: Rule, d: Diagram) -> list[Match]:
 
 
 @dataclass(frozen=True)
-class Step:
+class RewriteStep:
     """One rewrite: which rule, where (host node titles and ids), the result if traced.
 
     `term` is the index of the term of the sum it happened in.
@@ -81,7 +81,7 @@ class RunResult:
     differs numerically from its input, with the counterexample."""
 
     sum: Sum
-    steps: tuple[Step, ...]
+    steps: tuple[RewriteStep, ...]
     stopped_reason: str | None = None
     bad_step: int | None = None
     counterexample: Any = None
@@ -112,7 +112,7 @@ class RunContext:
     max_steps: int = 1_000_000
     deadline: float | None = None
     check: bool = False
-    steps: list[Step] = field(default_factory=list)
+    steps: list[RewriteStep] = field(default_factory=list)
     count: int = 0
     stopped: str | None = None
     term: int = 0
@@ -130,7 +130,7 @@ class RunContext:
         self.count += 1
         # Every step is recorded (rule and place are cheap); the diagram after it
         # only when tracing, since copying it each step would make rewriting O(N^2).
-        self.steps.append(Step(m.rule.name, titles, tuple(sorted(m.remove)),
+        self.steps.append(RewriteStep(m.rule.name, titles, tuple(sorted(m.remove)),
                                d.copy() if self.trace else None, self.term))
         if self.check and before is not None:
             from ..numerics.evaluate import compare

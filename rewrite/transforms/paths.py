@@ -102,7 +102,7 @@ def _boundary_legs(t: Diagram, v: int) -> set[int]:
 def _expand(d: Diagram, role_of: RoleOf) -> list[tuple[Diagram, tuple[Choice, ...]]]:
     sums = [v for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn == "sum"]
     inner = [v for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn != "sum"
-             and _has_sites(n)]
+             and has_sites(n)]
     if not sums and not inner:
         return [(d, ())]
     results: list[tuple[Diagram, tuple[Choice, ...]]] = [(d, ())]
@@ -127,8 +127,9 @@ def _expand(d: Diagram, role_of: RoleOf) -> list[tuple[Diagram, tuple[Choice, ..
     return out
 
 
-def _has_sites(b: BubbleNode) -> bool:
-    return any(isinstance(n, BubbleNode) and (n.fn == "sum" or _has_sites(n))
+def has_sites(b: BubbleNode) -> bool:
+    """Whether a bubble holds a sum (a place where paths branch), at any depth."""
+    return any(isinstance(n, BubbleNode) and (n.fn == "sum" or has_sites(n))
                for t in b.inside.terms for n in t.nodes.values())
 
 

@@ -33,7 +33,7 @@ from typing import Any, Union
 
 import sympy
 
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.kinds import Kind
 from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
 from .steps import follow
@@ -1234,17 +1234,13 @@ def _sum_text(s: Sum, tex: bool) -> str:
     return " ".join(out)
 
 
-def _as_sum(x: Union[Diagram, Sum]) -> Sum:
-    return x if isinstance(x, Sum) else Sum.of(x)
-
-
 def plain_text(x: Union[Diagram, Sum]) -> str:
     """The text a notebook shows: the project's printer when it is there."""
     try:
         return repr(x)
     except ImportError:
         kind = "Diagram" if isinstance(x, Diagram) else "Sum"
-        return f"<{kind} {_sum_text(_as_sum(x), tex=False)}>"
+        return f"<{kind} {_sum_text(as_sum(x), tex=False)}>"
 
 
 def repr_latex(x: Union[Diagram, Sum]) -> str:
@@ -1257,7 +1253,7 @@ def repr_latex(x: Union[Diagram, Sum]) -> str:
         export = None
     if export is not None:
         return "$" + export(x, "tex").strip() + "$"
-    return f"${_sum_text(_as_sum(x), tex=True)}$"
+    return f"${_sum_text(as_sum(x), tex=True)}$"
 
 
 def repr_mimebundle(x: Union[Diagram, Sum], include=None, exclude=None) -> dict[str, str]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import sympy
 
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.errors import InputError
 from ..numerics.network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
 
@@ -45,20 +45,6 @@ _GREEK_TEX.update({"Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\L
                    "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
                    "Ω": r"\Omega", "ς": r"\varsigma"})
 _LETTERS = string.ascii_lowercase + string.ascii_uppercase
-
-
-def _terms(s: Sum) -> list[Diagram]:
-    """The terms of a sum, each with its free legs in the sum's order."""
-    out = []
-    for t in s.terms:
-        if list(t.free) != list(s.free) and sorted(t.free) == sorted(s.free):
-            t = t.with_free(list(s.free))
-        out.append(t)
-    return out
-
-
-def _as_sum(x: Diagram | Sum) -> Sum:
-    return Sum.of(x) if isinstance(x, Diagram) else x
 
 
 # ------------------------------------------------------------- Python names
@@ -225,9 +211,9 @@ class _PyWriter:
         self.arrays[d.name] = d
         x = self.name(d.name)
         if node.op == "inv":
-            from ..numerics.sample import _rows_cols
+            from ..numerics.sample import rows_cols
 
-            x = b.inv(x, _rows_cols(d)[0], d.arity)
+            x = b.inv(x, rows_cols(d)[0], d.arity)
         elif node.op == "diag":
             x = b.diag(x, d.arity)
         if node.conj and not d.real:
@@ -252,7 +238,7 @@ class _PyWriter:
             shape = ", ".join(self.code(x) for x in s.sizes)
             return self.backend.zeros(f"({shape}{',' if len(s.sizes) == 1 else ''})")
         parts = []
-        for k, t in enumerate(_terms(s)):
+        for k, t in enumerate(s.aligned_terms()):
             parts.append(self.term(t, k if len(s.terms) > 1 else None))
         return " + ".join(parts)
 
@@ -488,7 +474,7 @@ class _TexWriter:
         if not s.terms:
             return "0"
         out = ""
-        for k, t in enumerate(_terms(s)):
+        for k, t in enumerate(s.aligned_terms()):
             body = self.term(t, names)
             if k and not body.startswith("-"):
                 out += " + "
@@ -558,7 +544,7 @@ def export(value: Diagram | Sum, target: str) -> str:
     Code targets give a Python program ending in `result = ...`; `json` a
     schema-versioned document; `tex` LaTeX index notation.
     """
-    s = _as_sum(value)
+    s = as_sum(value)
     if target == "json":
         doc = {"schema": JSON_SCHEMA, **sum_json(s)}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -1,7 +1,7 @@
 """Outcomes as the user reads them: text for the terminal, JSON for tools.
 
 The session (`app.session`) executes statements and returns typed outcomes
-(`Shown`, `Simplified`, `Decided`, ...); this module writes them.  One
+(`Shown`, `Normalised`, `Decided`, ...); this module writes them.  One
 writer per verb, in `TEXT` and `DATA`, so a new command adds one entry here
 and nothing in the session.  Outcomes are read by their fields only (this
 layer does not import the app above it).

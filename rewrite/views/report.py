@@ -44,7 +44,7 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-class _Pictures:
+class Pictures:
     """Inline SVGs with ids unique on the page."""
 
     def __init__(self) -> None:
@@ -65,7 +65,7 @@ class _Pictures:
         return text
 
 
-def _figure(pics: _Pictures, x: Any, caption_html: str, title: str, strip: Any = None) -> str:
+def _figure(pics: Pictures, x: Any, caption_html: str, title: str, strip: Any = None) -> str:
     if x is None:
         return ""
     return f"<figure>{pics.svg(x, title, strip)}<figcaption>{caption_html}</figcaption></figure>"
@@ -84,7 +84,7 @@ def _text_of(x: Any) -> str:
     return format_diagram(x) if isinstance(x, Diagram) else format_sum(x)
 
 
-def _steps_html(pics: _Pictures, steps: Iterable[Any], side: str | None, strip: Any = None) -> str:
+def _steps_html(pics: Pictures, steps: Iterable[Any], side: str | None, strip: Any = None) -> str:
     items = []
     for k, s in enumerate(steps, 1):
         where = s.where if isinstance(s.where, str) else ", ".join(s.where)
@@ -99,7 +99,7 @@ def _steps_html(pics: _Pictures, steps: Iterable[Any], side: str | None, strip: 
     return f"<ol class=\"steps\">{''.join(items)}</ol>"
 
 
-def _statement(pics: _Pictures, r: Any) -> str:
+def _statement(pics: Pictures, r: Any) -> str:
     parts = [f"<section class=\"stmt {_esc(r.verb)}\">",
              f"<div><code class=\"source\">{_esc(r.source)}</code>"
              f"<span class=\"verdict {_esc(r.status)}\">{_esc(r.status)}</span>"
@@ -146,7 +146,7 @@ def _statement(pics: _Pictures, r: Any) -> str:
 
 def render_html(results: list[Any], title: str = "penrose-rewrite: proofs") -> str:
     """The page as a string (see the module docstring)."""
-    pics = _Pictures()
+    pics = Pictures()
     body = "\n".join(_statement(pics, r) for r in results)
     counts: dict[str, int] = {}
     for r in results:

@@ -3,7 +3,7 @@
 A simplification or a proof shows in Jupyter as one row per stage: the start
 (or the two sides), each rewrite step's diagram with its rule, the normal
 form(s), and the verdict with its counterexample.  The pictures are the ones
-`draw.to_svg` makes, inlined with ids made unique by `report._Pictures` (the
+`draw.to_svg` makes, inlined with ids made unique by `report.Pictures` (the
 same page-safety problem the HTML report solves), in a horizontally scrolling
 row so a long proof stays one line of the notebook.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any, Sequence
 
-from .report import _Pictures
+from .report import Pictures
 
 _STYLE = ("<style>.rw-strip{display:flex;gap:1.2em;overflow-x:auto;align-items:flex-end;"
           "padding:0.3em 0}.rw-strip figure{margin:0;flex:none;text-align:center}"
@@ -36,7 +36,7 @@ def _text(x: Any) -> str:
     return format_sum(x)
 
 
-def _fig(pics: _Pictures, x: Any, caption: str, follow: Any = None) -> str:
+def _fig(pics: Pictures, x: Any, caption: str, follow: Any = None) -> str:
     return (f"<figure>{pics.svg(x, caption, follow)}<figcaption>{_esc(caption)}<br><code>"
             f"{_esc(_text(x))}</code></figcaption></figure>")
 
@@ -45,7 +45,7 @@ def _strip(items: list[str]) -> str:
     return f"<div class=\"rw-strip\">{''.join(items)}</div>"
 
 
-def _step_figures(pics: _Pictures, steps: Sequence[tuple], side: bool, follow: dict) -> list[str]:
+def _step_figures(pics: Pictures, steps: Sequence[tuple], side: bool, follow: dict) -> list[str]:
     """Step pictures; `follow` maps a side (None for a simplification) to the
     `draw.Strip` its pictures continue, so surviving nodes keep their places."""
     out, listed = [], []
@@ -66,7 +66,7 @@ def simplified_html(start: Any, steps: Sequence[tuple], result: Any, stopped: st
     """`(rule, where, after)` steps between the start and the normal form."""
     from .draw import Strip
 
-    pics = _Pictures()
+    pics = Pictures()
     follow = {None: Strip()}
     items = [_fig(pics, start, "start", follow[None])] if start is not None else []
     items += _step_figures(pics, steps, side=False, follow=follow)
@@ -80,7 +80,7 @@ def verdict_html(verdict: str, how: str, left: Any, right: Any, steps: Sequence[
                  normal_forms: Sequence[Any], counterexample: str | None) -> str:
     """The verdict, the two sides, the `(side, rule, where, after)` steps, the
     normal forms, and the counterexample when refuted."""
-    pics = _Pictures()
+    pics = Pictures()
     head = f"<span class=\"rw-verdict rw-{_esc(verdict)}\">{_esc(verdict)}</span>"
     if how and verdict == "proved":
         head += f" <small>({_esc(how)})</small>"
