@@ -2,7 +2,8 @@
 random leg-group lengths and declarations, are evaluated by plain numpy.einsum
 (`test_numeric.ref_diagram`, not the package's contraction code) on random
 tensors of the variables' kinds and must agree; and a copy of the rule with
-its right side scaled by 2 is refused when checked."""
+its right side scaled by 2 (or, for a right side that is 0, made 1) is
+refused when checked."""
 from dataclasses import replace
 
 import numpy as np
@@ -27,6 +28,7 @@ def test_shipped_rule_agrees_with_a_numpy_reference(rule, seed):
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_a_perturbed_copy_of_a_shipped_rule_is_refused(rule):
-    wrong = replace(rule, name=rule.name + "_doubled", rhs=replace(rule.rhs, coeff=2 * rule.rhs.coeff))
+    coeff = 2 * rule.rhs.coeff if rule.rhs.coeff != 0 else 1
+    wrong = replace(rule, name=rule.name + "_perturbed", rhs=replace(rule.rhs, coeff=coeff))
     with pytest.raises(InputError, match="unsound"):
         check_rule(wrong)

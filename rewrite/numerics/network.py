@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import sympy
 
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram
+from ..core.unionfind import UnionFind
 
 @dataclass(frozen=True)
 class Operand:
@@ -77,33 +78,19 @@ def fresh_names(taken: set[str]) -> Iterator[str]:
 
 def index_network(d: Diagram) -> IndexNetwork:
     """The einsum network of one diagram (see the module docstring)."""
-    parent: dict[Any, Any] = {}
-
-    def find(x: Any) -> Any:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:
-            parent[x], x = root, parent.get(x, x)
-        return root
-
-    def union(a: Any, b: Any) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-
+    lines: UnionFind[Any] = UnionFind()  # ports joined by wires and deltas: one index each
     for p, q in d.link.items():
-        union(p, q)
+        lines.union(q, p)
     for v, node in d.nodes.items():
         if isinstance(node, DeltaNode):
             for i in range(1, node.arity):
-                union((v, 0), (v, i))
+                lines.union((v, i), (v, 0))
 
     net = IndexNetwork(diagram=d, factor=sympy.sympify(d.scalar))
     ids: dict[Any, int] = {}
 
     def index(port: Any, size: Any) -> int:
-        root = find(port)
+        root = lines.find(port)
         k = ids.get(root)
         if k is None:
             k = ids[root] = len(net.sizes)
@@ -136,7 +123,7 @@ def index_network(d: Diagram) -> IndexNetwork:
     closed: set[Any] = set()
     for v, node in d.nodes.items():
         if isinstance(node, DeltaNode) and node.arity:
-            root = find((v, 0))
+            root = lines.find((v, 0))
             if root not in ids and root not in closed:
                 closed.add(root)
                 net.factor = net.factor * sympy.sympify(node.size)

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Union
 from ..core.diagram import DeltaNode, Diagram, Port, TensorNode
 from ..core.kinds import Decl
 from ..core.pattern import DELTA, Atom, Side, Slot
+from ..core.unionfind import UnionFind
 
 LegKey = Union[str, tuple[str, int]]
 
@@ -158,23 +159,6 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
 # ------------------------------------------------- random bindings for rule checks
 
 
-class _Classes:
-    """Union-find over leg keys: legs that must have one size."""
-
-    def __init__(self) -> None:
-        self.up: dict[Any, Any] = {}
-
-    def find(self, x: Any) -> Any:
-        self.up.setdefault(x, x)
-        while self.up[x] != x:
-            self.up[x] = self.up[self.up[x]]
-            x = self.up[x]
-        return x
-
-    def union(self, a: Any, b: Any) -> None:
-        self.up[self.find(a)] = self.find(b)
-
-
 def _decl_ports(atom: Atom, lengths: dict[str, int]) -> tuple[list[LegKey], int | None]:
     """The declaration's ports seen through an atom, and its split if the atom shows it."""
     pre = [k for s in (atom.args if atom.split is None else atom.args[: atom.split])
@@ -243,7 +227,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                tries: int) -> Binding | None:
     import sympy
 
-    cls = _Classes()
+    cls: UnionFind[Any] = UnionFind()
     shape: dict[str, tuple[list[LegKey], int | None]] = {}
     deltas: list[list[LegKey]] = []
     try:
@@ -255,7 +239,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                         for k in ls:
                             cls.find(k)
                         for k in ls[1:]:
-                            cls.union(ls[0], k)
+                            cls.union(k, ls[0])
                     deltas.extend(legs)
                     continue
                 ports, split = _decl_ports(atom, lens)
@@ -274,7 +258,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                 if split0 is None:
                     shape[atom.head] = (ports0, split)
                 for a, c in zip(ports0, ports):
-                    cls.union(a, c)
+                    cls.union(c, a)
     except ValueError:
         return None
     fixed: dict[Any, Any] = {}
@@ -282,7 +266,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
         if head in rule.decls:
             for k, s in zip(ports, rule.decls[head].sizes):
                 fixed[cls.find(k)] = s
-    roots = sorted({cls.find(k) for k in cls.up}, key=str)
+    roots = sorted({cls.find(k) for k in cls}, key=str)
     for _ in range(tries):
         size = {r: fixed.get(r, sympy.Integer(rng.randint(1, 4))) for r in roots}
         decls: dict[str, Decl] = {}
@@ -305,7 +289,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
         if not ok:
             continue
         groups = {g: tuple(size[cls.find((g, k))] for k in range(n)) for g, n in lens.items()}
-        indices = {k: size[cls.find(k)] for k in cls.up if isinstance(k, str)}
+        indices = {k: size[cls.find(k)] for k in cls if isinstance(k, str)}
         dsize = next((size[cls.find(ls[0])] for ls in deltas if ls), None)
         if dsize is None and roots:
             dsize = size[roots[0]]
