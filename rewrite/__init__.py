@@ -1,8 +1,8 @@
 """penrose-rewrite: symbolic rewriting for Penrose graphical tensor notation.
 
 The data flow, top to bottom: text -> syntax tree (`language.parse`) ->
-diagram, a port graph (`language.build`, `core.diagram`) -> rules
-(`rewriting.match`, `rewriting.engine`) -> normal form -> canonical form
+diagram, a port graph (`language.expressions`, `core.diagram`) -> rules
+(`rewriting.match`, `rewriting.strategies`) -> normal form -> canonical form
 (`core.canon`) -> verdict (`rewriting.prove`); the numeric path
 (`numerics.sample`, `numerics.evaluate`) runs beside it and checks every step.
 

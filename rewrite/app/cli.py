@@ -1,6 +1,6 @@
 """The `rewrite` command.
 
-Every subcommand reads a file or an expression, runs it through `run.Session`
+Every subcommand reads a file or an expression, runs it through `session.Session`
 and prints one result per statement.  Exit codes (docs/language.md §9): 0 when every
 statement holds, 1 when one is refuted or unknown, 2 on an input or usage
 error.  Heavy libraries (sympy, numpy, matplotlib) are imported only inside the
