@@ -550,7 +550,7 @@ def difference(left: Diagram | Sum, right: Diagram | Sum) -> Sum:
     """
     from ..core.canon import collect_terms
 
-    left, right = _as_sum(left), _as_sum(right)
+    left, right = as_sum(left), as_sum(right)
     perm = leg_matching(left, right)
     free = list(left.free)
     terms = []
@@ -589,7 +589,7 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
     contract, it is retried with every size at its smallest (2) before giving
     up with `TooLarge`.
     """
-    left, right = _as_sum(left), _as_sum(right)
+    left, right = as_sum(left), as_sum(right)
     if decls is None:
         decls = collect_decls(left, right)
     constraints = list(constraints)
