@@ -82,7 +82,7 @@ def reach(half: Point, u: Point) -> float:
 # ------------------------------------------------------------------- the graph
 
 
-def _graph(d: Diagram) -> nx.Graph:
+def simple_graph(d: Diagram) -> nx.Graph:
     """Simple graph on node ids and ("free", k), inserted in a fixed order."""
     g = nx.Graph()
     g.add_nodes_from(sorted(d.nodes))
@@ -95,7 +95,7 @@ def _graph(d: Diagram) -> nx.Graph:
     return g
 
 
-def _free_ports(d: Diagram, v: int) -> list[tuple[int, int]]:
+def free_ports(d: Diagram, v: int) -> list[tuple[int, int]]:
     """(port, free-leg index) for every port of v that is an open leg."""
     out = []
     for i in range(d.nodes[v].arity):
@@ -107,7 +107,7 @@ def _free_ports(d: Diagram, v: int) -> list[tuple[int, int]]:
 
 def _node_key(d: Diagram, v: int) -> tuple:
     """Order of preference for the first node of a row: first open leg, then id."""
-    ks = [k for _, k in _free_ports(d, v)]
+    ks = [k for _, k in free_ports(d, v)]
     return (min(ks) if ks else math.inf, v)
 
 
@@ -190,7 +190,7 @@ def _single_dirs(d: Diagram, v: int) -> dict[int, float]:
     the left and its tip side on the right (so a triangle points right); other
     tensors spread their legs from left over the top to right."""
     node = d.nodes[v]
-    frees = _free_ports(d, v)
+    frees = free_ports(d, v)
     split = node.split if isinstance(node, TensorNode) else node.arity
     out: dict[int, float] = {}
     if 0 < split < node.arity:
@@ -215,10 +215,10 @@ def _row_dirs(d: Diagram, row: list[int], side: int) -> dict[int, float]:
     """Open legs of a row.  In a matrix chain only the two ends have open legs,
     and they point outward; in a tensor train (an inner node has an open leg)
     the open legs are the physical legs and point away from the other row."""
-    inner_free = any(_free_ports(d, v) for v in row[1:-1])
+    inner_free = any(free_ports(d, v) for v in row[1:-1])
     out: dict[int, float] = {}
     for pos, v in enumerate(row):
-        frees = [k for _, k in _free_ports(d, v)]
+        frees = [k for _, k in free_ports(d, v)]
         first, last = pos == 0, pos == len(row) - 1
         if first and frees and (not inner_free or len(frees) >= 2 or last):
             out[frees.pop(0)] = math.pi
@@ -234,7 +234,7 @@ def _row_dirs(d: Diagram, row: list[int], side: int) -> dict[int, float]:
 
 
 @dataclass
-class _Part:
+class Part:
     nodes: dict[int, Point] = field(default_factory=dict)
     ends: dict[int, Point] = field(default_factory=dict)
     dirs: dict[int, Point] = field(default_factory=dict)
@@ -250,11 +250,11 @@ class _Part:
         ys += [y for _, y in self.extra]
         return (min(xs) - 0.5, min(ys) - 0.5, max(xs) + 0.5, max(ys) + 0.5)
 
-    def shifted(self, dx: float, dy: float) -> "_Part":
+    def shifted(self, dx: float, dy: float) -> "Part":
         def mv(p: Point) -> Point:
             return (p[0] + dx, p[1] + dy)
 
-        return _Part({v: mv(p) for v, p in self.nodes.items()},
+        return Part({v: mv(p) for v, p in self.nodes.items()},
                      {k: mv(p) for k, p in self.ends.items()}, dict(self.dirs),
                      dict(self.rows), dict(self.side), [mv(p) for p in self.extra])
 
@@ -266,7 +266,7 @@ def _half(ext: Extents, v: int) -> Point:
     return ext.get(v, (NODE_HALF, NODE_HALF))
 
 
-def _set_leg(part: _Part, k: int, v: int, angle: float, ext: Extents) -> None:
+def set_leg(part: Part, k: int, v: int, angle: float, ext: Extents) -> None:
     """Open leg k leaves node v; from a big node (a bubble) it starts at the border."""
     u = _unit(angle)
     start = part.nodes[v]
@@ -275,7 +275,7 @@ def _set_leg(part: _Part, k: int, v: int, angle: float, ext: Extents) -> None:
     part.ends[k] = (start[0] + (r + LEG) * u[0], start[1] + (r + LEG) * u[1])
 
 
-def _boxes(part: _Part, ext: Extents) -> None:
+def _boxes(part: Part, ext: Extents) -> None:
     for v, (x, y) in part.nodes.items():
         if v in ext:
             hx, hy = ext[v]
@@ -300,9 +300,9 @@ def _row_ys(rows: list[list[int]], ext: Extents) -> list[float]:
 
 def _rows_part(d: Diagram, rows: list[list[int]], xs: list[list[float]],
                leg_sides: list[int], arc_sides: list[int], row_ids: list[int],
-               ext: Extents) -> _Part:
+               ext: Extents) -> Part:
     """Rows top to bottom; open legs leave on `leg_sides`, arcs on `arc_sides`."""
-    part = _Part()
+    part = Part()
     ys = _row_ys(rows, ext)
     for r, (row, rx, side, arc, rid) in enumerate(zip(rows, xs, leg_sides, arc_sides, row_ids)):
         for pos, (v, x) in enumerate(zip(row, rx)):
@@ -314,8 +314,8 @@ def _rows_part(d: Diagram, rows: list[list[int]], xs: list[list[float]],
         else:
             dirs = _row_dirs(d, row, side)
         for v in row:
-            for _, k in _free_ports(d, v):
-                _set_leg(part, k, v, dirs[k], ext)
+            for _, k in free_ports(d, v):
+                set_leg(part, k, v, dirs[k], ext)
     # Room for arcs between non-neighbours and for self-loops.
     for (u, i), (w, j) in d.wires():
         if u in part.nodes and w in part.nodes:
@@ -437,7 +437,7 @@ def _site_xs(row: list[int], ref: dict[int, float], h: nx.Graph, ext: Extents) -
     return xs
 
 
-def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> _Part:
+def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> Part:
     def want(a, b) -> float:
         """Wanted length of a wire, in units of SPACING: longer at a bubble."""
         if not (isinstance(a, int) and isinstance(b, int)):
@@ -461,15 +461,15 @@ def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> _Part:
                 need = math.hypot(ha[0] + hb[0], ha[1] + hb[1]) + CLEAR
                 if dist > 1e-9 and dist < need:
                     scale *= need / dist
-    part = _Part()
+    part = Part()
     for v in nodes:
         part.nodes[v] = (float(pos[v][0]) * scale, float(pos[v][1]) * scale)
     for v in nodes:
-        for _, k in _free_ports(d, v):
+        for _, k in free_ports(d, v):
             c = part.nodes[v]
             fx, fy = pos[("free", k)][0] * scale - c[0], pos[("free", k)][1] * scale - c[1]
             angle = math.atan2(fy, fx) if math.hypot(fx, fy) > 1e-9 else math.pi
-            _set_leg(part, k, v, angle, ext)
+            set_leg(part, k, v, angle, ext)
     _boxes(part, ext)
     return part
 
@@ -496,9 +496,9 @@ def _level(pos: dict) -> dict:
     return out
 
 
-def _bare_part(d: Diagram, pairs: list[tuple[int, int]]) -> _Part:
+def _bare_part(d: Diagram, pairs: list[tuple[int, int]]) -> Part:
     """Bare identity lines (a wire from open leg to open leg), stacked."""
-    part = _Part()
+    part = Part()
     for r, (a, b) in enumerate(pairs):
         y = -0.8 * r
         part.ends[a], part.dirs[a] = (0.0, y), (-1.0, 0.0)
@@ -511,7 +511,7 @@ def _centred(xs: list[float], width: float) -> list[float]:
     return [x + (width - span) / 2 for x in xs]
 
 
-def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ext: Extents) -> _Part:
+def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ext: Extents) -> Part:
     nodes = sorted(v for v in comp if isinstance(v, int))
     h = g.subgraph(nodes)
 
@@ -551,7 +551,7 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
 GRID_ROOM = 1.3  # a grid's steps are wider: its conjugate layer sits between them
 
 
-def _gap_dirs(wires: list[float], m: int, prefer: float) -> list[float]:
+def gap_dirs(wires: list[float], m: int, prefer: float) -> list[float]:
     """m directions for open legs of a node whose wires leave at the angles
     `wires`: fanned in the widest free gap between them (of equally wide
     gaps, the one nearest `prefer`), so that no leg runs along a wire."""
@@ -572,7 +572,7 @@ def _gap_dirs(wires: list[float], m: int, prefer: float) -> list[float]:
     return [centre + step * ((m - 1) / 2 - j) for j in range(m)]
 
 
-def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> _Part | None:
+def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> Part | None:
     """A grid, a deep tree or a mirrored norm (see `placement`), scaled so the
     biggest node fits a step, open legs in the free gaps between wires."""
     order = sorted(h)
@@ -587,11 +587,11 @@ def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> _Part
     room = GRID_ROOM if kind == "grid" else 1.0
     sx = room * max([SPACING] + [2 * _half(ext, v)[0] + CLEAR for v in h])
     sy = room * max([SPACING] + [2 * _half(ext, v)[1] + CLEAR for v in h])
-    part = _Part()
+    part = Part()
     for v in order:
         part.nodes[v] = (pos[v][0] * sx, pos[v][1] * sy)
     for v in order:
-        frees = [k for _, k in _free_ports(d, v)]
+        frees = [k for _, k in free_ports(d, v)]
         if not frees:
             continue
         (x, y) = part.nodes[v]
@@ -603,9 +603,9 @@ def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> _Part
         elif kind == "grid":  # off the lattice's axes, as a PEPS's physical legs are drawn
             dirs = _fan(math.radians(45 if up else -135), len(frees))
         else:
-            dirs = _gap_dirs(wires, len(frees), math.pi / 2 if up else -math.pi / 2)
+            dirs = gap_dirs(wires, len(frees), math.pi / 2 if up else -math.pi / 2)
         for k, a in zip(frees, dirs):
-            _set_leg(part, k, v, a, ext)
+            set_leg(part, k, v, a, ext)
     _boxes(part, ext)
     return part
 
@@ -621,9 +621,9 @@ def layout(d: Diagram, extents: Extents | None = None) -> Layout:
     block where the first of them would go.
     """
     ext = dict(extents or {})
-    g = _graph(d)
+    g = simple_graph(d)
     comps = sorted((sorted(c, key=str) for c in nx.connected_components(g)), key=_comp_key)
-    parts: list[_Part] = []
+    parts: list[Part] = []
     bare: list[tuple[int, int]] = []
     bare_at: int | None = None
     next_row = [0]
@@ -634,7 +634,7 @@ def layout(d: Diagram, extents: Extents | None = None) -> Layout:
                 bare.append((ks[0], ks[1]))
                 if bare_at is None:
                     bare_at = len(parts)
-                    parts.append(_Part())
+                    parts.append(Part())
             continue  # a lone free node cannot happen: every leg is wired
         parts.append(_component_part(d, g, comp, next_row, ext))
     if bare_at is not None:

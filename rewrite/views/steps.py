@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 
 from ..core.diagram import BOUNDARY, Diagram
-from .layout import (LEG, NODE_HALF, SPACING, Extents, Layout, Point, _free_ports, _gap_dirs, _graph,
-                     _Part, _set_leg)
+from .layout import (LEG, NODE_HALF, SPACING, Extents, Layout, Point, free_ports, gap_dirs, simple_graph,
+                     Part, set_leg)
 
 HOLE = 0.55  # radius of the gap a derivative's open legs leave where the tensor was
 
@@ -30,7 +30,7 @@ def follow(d: Diagram, fresh: Layout, previous: Layout, ext: Extents) -> Layout:
         return fresh
     nodes = {v: previous.nodes[v] for v in kept}
     gone = [p for v, p in previous.nodes.items() if v not in kept]
-    g = _graph(d)
+    g = simple_graph(d)
     for v in sorted(set(d.nodes) - kept):
         near = [nodes[w] for w in g[v] if isinstance(w, int) and w in nodes]
         spot = near or gone or [fresh.nodes[v]]
@@ -39,16 +39,16 @@ def follow(d: Diagram, fresh: Layout, previous: Layout, ext: Extents) -> Layout:
             x += SPACING / 2
         nodes[v] = (x, y)
     rows = _renumbered({v: previous.rows[v] for v in kept if v in previous.rows}, nodes)
-    part = _Part(nodes=nodes)
+    part = Part(nodes=nodes)
     old_dirs = {name: previous.free_dirs[k] for k, name in enumerate(previous.leg_names)
                 if k in previous.free_dirs}
     for v in sorted(d.nodes):
-        frees = [k for _, k in _free_ports(d, v)]
+        frees = [k for _, k in free_ports(d, v)]
         if not frees:
             continue
         x, y = nodes[v]
         wires = [math.atan2(nodes[w][1] - y, nodes[w][0] - x) for w in g[v] if isinstance(w, int) and w != v]
-        gaps = iter(_gap_dirs(wires, len(frees), math.pi / 2))
+        gaps = iter(gap_dirs(wires, len(frees), math.pi / 2))
         for k in frees:
             u = old_dirs.get(d.free[k]) if v in kept else None
             hole = min(gone, key=lambda p: (math.dist(p, (x, y)), p)) if gone and v in kept and not u else None
@@ -61,7 +61,7 @@ def follow(d: Diagram, fresh: Layout, previous: Layout, ext: Extents) -> Layout:
                 part.ends[k] = (x + part.dirs[k][0] * stop, y + part.dirs[k][1] * stop)
                 continue
             a = math.atan2(u[1], u[0]) if u else next(gaps)
-            _set_leg(part, k, v, a, ext)
+            set_leg(part, k, v, a, ext)
     for (u, i), (w, j) in d.wires():  # bare lines keep the fresh layout's ends
         if u == BOUNDARY and w == BOUNDARY:
             for k in (i, j):
