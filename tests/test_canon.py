@@ -7,7 +7,7 @@ from collections import Counter
 import networkx as nx
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewrite.core import canon
@@ -372,3 +372,27 @@ def test_diagrams_sharing_a_canonical_form_evaluate_equal(data):
         assume(False)
     close, diff = allclose_rel(evaluate(a, inst), evaluate(b, inst))
     assert close, diff
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations([0, 1, 2]), st.sampled_from(["relu", "tanh", "exp"]), st.integers(0, 10**6))
+def test_a_bubbles_key_ignores_the_order_its_inside_lists_its_legs(perm, fn, seed):
+    # The inside's leg order is chosen canonically; numpy confirms that the
+    # two writings are one tensor, so equal keys are earned.
+    import numpy as np
+
+    from rewrite.app.session import Session
+    from rewrite.language.expressions import build_expr
+    from rewrite.language.parse import parse
+    from rewrite.numerics.evaluate import evaluate
+    from rewrite.numerics.sample import sample_instance
+
+    s = Session()
+    s.run("dim n, m, k\ntensor T[a: n, b: m, c: k]\n")
+    order = ", ".join("abc"[p] for p in perm)
+    (one,) = parse(f"show {fn}(T[a, b, c])")
+    (two,) = parse(f"show {fn}(T[a, b, c] -> [{order}]) -> [a, b, c]")
+    x, y = build_expr(one.expr, s.env), build_expr(two.expr, s.env)
+    assert canonical_sum(x) == canonical_sum(y)
+    inst = sample_instance(s.env.decls.values(), seed)
+    assert np.allclose(evaluate(x, inst), evaluate(y, inst))

@@ -552,6 +552,8 @@ def canonical(d: Diagram, by_position: bool = False, with_scalar: bool = True) -
     Free legs are identified by name, or by position with `by_position`;
     `with_scalar=False` leaves the scalar out (to collect like terms).
     """
+    if any(type(n).__name__ == "BubbleNode" and n.arity >= 2 for n in d.nodes.values()):
+        d = bubbles_in_order(d)
     flat = _Flat(d, by_position)
     keys = []
     for comp in flat.components():
@@ -591,6 +593,68 @@ def isomorphic(a: Diagram, b: Diagram, by_position: bool = False, with_scalar: b
     if len(a.nodes) != len(b.nodes) or len(a.free) != len(b.free):
         return False
     return canonical(a, by_position, with_scalar) == canonical(b, by_position, with_scalar)
+
+
+#: Bubbles with up to this many legs get their inside's leg order chosen
+#: canonically (k! orders tried); wider bubbles keep the order they were built with.
+MAX_BUBBLE_LEGS = 5
+
+
+def _bubble_normal(node: Any) -> tuple[Any, list[int]] | None:
+    """A bubble with its inside's free legs in the order of smallest key, and
+    where each old port goes; None when the node is not a bubble to reorder.
+
+    An elementwise function (and softmax, whose axis moves with its leg) does
+    not care in which order its argument lists its legs, so `relu(A[i,j] B[j,k])`
+    and `relu(B[j,k] A[i,j])` are one tensor once their ports are permuted
+    together; the order with the smallest by-position key is canonical, and
+    orders with equal keys give the same tensor, so the choice is sound.
+    """
+    import itertools
+
+    from .diagram import BubbleNode
+
+    if not isinstance(node, BubbleNode) or not 2 <= node.arity <= MAX_BUBBLE_LEGS:
+        return None
+    free = list(node.inside.free)
+    best = None
+    for perm in itertools.permutations(range(len(free))):
+        order = [free[k] for k in perm]
+        inside = Sum(tuple(t.with_free(order) for t in node.inside.terms), tuple(order),
+                     tuple(node.inside.sizes[k] for k in perm))
+        key = canonical_sum(inside, by_position=True)
+        if best is None or key < best[0]:
+            best = (key, perm, inside)
+    _, perm, inside = best
+    if list(perm) == list(range(len(free))):
+        return None
+    axis = None if node.axis is None else list(perm).index(node.axis)
+    new = BubbleNode(node.fn, inside, axis, node.conj)
+    where = [0] * len(perm)
+    for new_port, old_port in enumerate(perm):
+        where[old_port] = new_port
+    return new, where
+
+
+def bubbles_in_order(d: Diagram) -> Diagram:
+    """`d` with every bubble's inside in canonical leg order (see _bubble_normal)."""
+    changes = {}
+    for v, node in d.nodes.items():
+        hit = _bubble_normal(node)
+        if hit is not None:
+            changes[v] = hit
+    if not changes:
+        return d
+    out = d.copy()
+    for v, (new, _) in changes.items():
+        out.nodes[v] = new
+
+    def port(p: tuple[int, int]) -> tuple[int, int]:
+        v, i = p
+        return (v, changes[v][1][i]) if v in changes else p
+
+    out.link = {port(p): port(q) for p, q in d.link.items()}
+    return out
 
 
 #: Up to this many antisymmetric matrices in one term, `orient_antisymmetric`
