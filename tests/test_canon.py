@@ -396,3 +396,25 @@ def test_a_bubbles_key_ignores_the_order_its_inside_lists_its_legs(perm, fn, see
     assert canonical_sum(x) == canonical_sum(y)
     inst = sample_instance(s.env.decls.values(), seed)
     assert np.allclose(evaluate(x, inst), evaluate(y, inst))
+
+
+@pytest.mark.parametrize("left, right", [
+    ("kron(kron(A, B), C)", "kron(A, kron(B, C))"),
+    ("kron(A, B, C)", "kron(kron(A, B), C)"),
+])
+def test_kronecker_grouping_is_associative_in_keys_and_in_numbers(left, right):
+    import numpy as np
+
+    from rewrite.app.session import Session
+    from rewrite.language.expressions import build_expr
+    from rewrite.language.parse import parse
+    from rewrite.numerics.evaluate import evaluate
+    from rewrite.numerics.sample import sample_instance
+
+    s = Session()
+    s.run("dim n, m, p\ntensor A[i: n, j: n]\ntensor B[i: m, j: m]\ntensor C[i: p, j: p]\n")
+    x, y = (build_expr(parse(f"show {t}")[0].expr, s.env) for t in (left, right))
+    assert canonical_sum(x) == canonical_sum(y)
+    inst = sample_instance(s.env.decls.values(), 1)
+    a, b, c = (inst.array(t) for t in "ABC")
+    assert np.allclose(evaluate(x, inst), np.kron(np.kron(a, b), c))

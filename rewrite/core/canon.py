@@ -554,6 +554,7 @@ def canonical(d: Diagram, by_position: bool = False, with_scalar: bool = True) -
     """
     if any(type(n).__name__ == "BubbleNode" and n.arity >= 2 for n in d.nodes.values()):
         d = bubbles_in_order(d)
+    d = fuses_flattened(d)
     flat = _Flat(d, by_position)
     keys = []
     for comp in flat.components():
@@ -654,6 +655,87 @@ def bubbles_in_order(d: Diagram) -> Diagram:
         return (v, changes[v][1][i]) if v in changes else p
 
     out.link = {port(p): port(q) for p, q in d.link.items()}
+    return out
+
+
+def _is_fuse(node: Any) -> bool:
+    return getattr(node, "op", None) == "" and getattr(node.decl, "builtin", None) == "fuse"
+
+
+def _replace_fuses(out: Diagram, gone: tuple[int, ...], parts: list[Any], ends: list[Any]) -> None:
+    from .diagram import TensorNode
+    from .kinds import fuse_decl
+
+    for v in gone:
+        for i in range(out.nodes[v].arity):
+            out.link.pop((v, i), None)
+        del out.nodes[v]
+    h = out.add_node(TensorNode(fuse_decl(tuple(parts))))
+    for i, e in enumerate(ends):
+        out.link[(h, i)] = e
+        out.link[e] = (h, i)
+
+
+def _split_into(out: Diagram, f: int, k: int) -> bool:
+    """A split F (whole -> its k parts) whose parts are, in order, consecutive
+    parts j..j+k-1 of another fuse G: G with those parts replaced by F's whole."""
+    fnode = out.nodes[f]
+    targets = [out.link[(f, i)] for i in range(k)]
+    g = targets[0][0]
+    if k == 0 or g in (BOUNDARY, f) or not _is_fuse(out.nodes[g]):
+        return False
+    j = targets[0][1]
+    gnode = out.nodes[g]
+    gk = gnode.arity - 1
+    if any(t != (g, j + i) for i, t in enumerate(targets)) or j + k > gk:
+        return False
+    whole = out.link[(f, k)]
+    if whole[0] in (f, g):
+        return False
+    parts = list(gnode.decl.sizes[:j]) + [fnode.decl.sizes[k]] + list(gnode.decl.sizes[j + k:gk])
+    ends = ([out.link[(g, i)] for i in range(j)] + [whole]
+            + [out.link[(g, i)] for i in range(j + k, gk)] + [out.link[(g, gk)]])
+    if any(e[0] in (f, g) for e in ends):
+        return False
+    _replace_fuses(out, (f, g), parts, ends)
+    return True
+
+
+def fuses_flattened(d: Diagram) -> Diagram:
+    """`d` with every chain of grouped legs fused in one step.
+
+    A fuse F[p1..pk, w] is the row-major reshape of its parts into w; when w is
+    itself part j of another fuse G, the two are the single fuse of G's parts
+    with part j replaced by F's parts (row-major grouping is associative).  So
+    `kron(kron(A, B), C)` and `kron(A, kron(B, C))`, and the reshape chain
+    `M[(i j), (k l)] -> [(i j k l)]`, get the key of their one-step form.
+    """
+    if sum(1 for n in d.nodes.values() if _is_fuse(n)) < 2:
+        return d
+    out = d.copy()
+    merged = True
+    while merged:
+        merged = False
+        for f, fnode in list(out.nodes.items()):
+            if not _is_fuse(fnode):
+                continue
+            k = fnode.arity - 1
+            if _split_into(out, f, k):
+                merged = True
+                break
+            g, j = out.link[(f, k)]
+            if g == BOUNDARY or g == f or not _is_fuse(out.nodes[g]) or j == out.nodes[g].arity - 1:
+                continue
+            gnode = out.nodes[g]
+            gk = gnode.arity - 1
+            parts = list(gnode.decl.sizes[:j]) + list(fnode.decl.sizes[:k]) + list(gnode.decl.sizes[j + 1:gk])
+            ends = ([out.link[(g, i)] for i in range(j)] + [out.link[(f, i)] for i in range(k)]
+                    + [out.link[(g, i)] for i in range(j + 1, gk)] + [out.link[(g, gk)]])
+            if any(e[0] in (f, g) for e in ends):
+                continue  # a fuse wired to itself: leave it
+            _replace_fuses(out, (f, g), parts, ends)
+            merged = True
+            break
     return out
 
 

@@ -481,11 +481,13 @@ def _tr(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
     p.embed(sugar.trace(_arg_sum(f, 0, env), f.args[0], f), slots, env.dims, f, "tr(...)")
 
 
-@register("kron", "kron(A, B)", "Kronecker product of two matrices or two vectors", arity=2)
+@register("kron", "kron(A, B, ...)", "Kronecker product of matrices or of vectors", arity=None)
 def _kron(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
-    a = sugar.matrix(_arg_sum(f, 0, env), f.args[0])
-    b = sugar.matrix(_arg_sum(f, 1, env), f.args[1])
-    p.embed(sugar.kron(a, b, f), slots, env.dims, f, "kron(...)")
+    if len(f.args) < 2:
+        raise error_at(f"kron takes two or more arguments, but {len(f.args)} "
+                       f"{'is' if len(f.args) == 1 else 'are'} given", f)
+    factors = [sugar.matrix(_arg_sum(f, k, env), f.args[k]) for k in range(len(f.args))]
+    p.embed(sugar.kron(factors, f), slots, env.dims, f, "kron(...)")
 
 
 @register("einsum", "einsum(A, B, 'i j, j k -> i k')",

@@ -84,13 +84,18 @@ def trace(m: Sum, where: Any, at: Any) -> Sum:
     return sugar(at, [(matrix(m, where, (2,)), ["a", "a"])], [])
 
 
-def kron(a: Sum, b: Sum, at: Any) -> Sum:
-    """`kron(A, B)`: rows and columns fused pairwise (first factor outer)."""
-    if len(a.free) != len(b.free):
-        raise error_at("kron takes two matrices or two vectors", at)
-    if len(a.free) == 2:
-        return sugar(at, [(a, ["r1", "c1"]), (b, ["r2", "c2"])], [("r1", "r2"), ("c1", "c2")])
-    return sugar(at, [(a, ["r1"]), (b, ["r2"])], [("r1", "r2")])
+def kron(factors: Sequence[Sum], at: Any) -> Sum:
+    """`kron(A, B, ...)`: rows and columns fused in one group each, first factor
+    outermost (row-major), so any grouping of a chain is the same diagram."""
+    legs = {len(f.free) for f in factors}
+    if len(legs) != 1:
+        raise error_at("kron takes matrices only or vectors only", at)
+    n = len(factors)
+    if legs == {2}:
+        return sugar(at, [(f, [f"r{k}", f"c{k}"]) for k, f in enumerate(factors)],
+                     [tuple(f"r{k}" for k in range(n)), tuple(f"c{k}" for k in range(n))])
+    return sugar(at, [(f, [f"r{k}"]) for k, f in enumerate(factors)],
+                 [tuple(f"r{k}" for k in range(n))])
 
 
 # ------------------------------------------------------------------- einsum
