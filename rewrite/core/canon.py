@@ -61,6 +61,7 @@ from functools import lru_cache
 from typing import Any, Hashable, Iterable
 
 from .diagram import BOUNDARY, BubbleNode, Diagram, Node, Sum
+from .graphlib import igraph as load_igraph
 
 # More anchors than this after refinement: hand the component to bliss.
 MAX_ANCHORS = 16
@@ -367,7 +368,7 @@ def _label_colours(flat: "_Flat", comp: list[int]) -> tuple[tuple[str, ...], "np
 def _spheres(a: _Arrays, colour: "np.ndarray") -> "np.ndarray":
     """Add the sizes of the spheres of radius 2, 3, ... around each vertex to its
     colour (then refine), until the rarest class is small or two radii split nothing."""
-    import igraph
+    igraph = load_igraph()  # without its plotting back ends (core/graphlib.py)
     import numpy as np
 
     ends = np.stack([a.owner, a.nbr], axis=1)
@@ -471,7 +472,7 @@ def _bliss_key(flat: _Flat, comp: list[int], refined: "np.ndarray | None" = None
     `refined` (invariant colours of the nodes, from refinement) only guides
     bliss: it starts from a finer partition; the key records labels, not them.
     """
-    import igraph
+    igraph = load_igraph()  # without its plotting back ends (core/graphlib.py)
     import numpy as np
 
     colours, edges = _compact(flat, comp)
@@ -498,7 +499,7 @@ def _bliss_key(flat: _Flat, comp: list[int], refined: "np.ndarray | None" = None
 
 def _bliss_key_whole(flat: _Flat, verts: list[int]) -> tuple:
     """bliss on the port encoding (`_encode`) of `verts`, for the oracle."""
-    import igraph
+    igraph = load_igraph()  # without its plotting back ends (core/graphlib.py)
 
     colours, edges = _encode(flat, verts)
     table = tuple(sorted(set(colours)))

@@ -136,7 +136,9 @@ def tree(d: Diagram, h: nx.Graph, order: list[int], root: int | None = None) -> 
     depth = nx.single_source_shortest_path_length(h, root)
     if max(depth[v] for v in order) < 2:
         return None
-    import igraph
+    from ..core.graphlib import igraph as load_igraph
+
+    igraph = load_igraph()
 
     rank = {v: (0, i) for i, v in enumerate(order)}
     nodes = sorted(h, key=lambda v: (depth[v], rank.get(v, (1, v[1]) if isinstance(v, tuple) else (2, 0))))

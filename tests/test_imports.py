@@ -1,0 +1,48 @@
+"""Start-up stays light: heavy libraries are imported by the statements that need them.
+
+Each check runs a fresh interpreter and looks at `sys.modules`, so an import
+added anywhere on the way (a module's top level, `rewrite/__init__.py`) is
+caught.  Plotting is never needed for a canonical form.
+"""
+import json
+import subprocess
+import sys
+
+HEAVY = ("sympy", "numpy", "matplotlib", "igraph", "cotengra", "networkx", "scipy")
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         timeout=120).stdout
+    return set(json.loads(out.splitlines()[-1])) & set(HEAVY)
+
+
+def test_import_rewrite_loads_no_heavy_library():
+    assert loaded_after("import rewrite") == set()
+
+
+def test_the_command_line_module_loads_no_heavy_library():
+    assert loaded_after("import rewrite.app.cli") == set()
+
+
+def test_parsing_loads_no_heavy_library():
+    assert loaded_after("from rewrite.language.parse import parse\n"
+                        "parse('tensor A[i: 2, j: 2]\\nshow A[i, j] A[j, k]')") == set()
+
+
+def test_a_canonical_form_that_needs_bliss_loads_no_plotting_library():
+    # A cycle of identical tensors: every node alike, so colour refinement alone
+    # cannot order them and the canonical form goes to bliss through igraph.
+    code = ("from rewrite.language.parse import parse\n"
+            "from rewrite.language.build import Env, build_program\n"
+            "from rewrite.core.canon import canonical_sum\n"
+            "env = Env()\n"
+            "stmts = parse('dim d = 2\\ntensor A[i: d, j: d]\\n"
+            "show ' + ' '.join(f'A[i{k}, i{(k + 1) % 40}]' for k in range(40)))\n"
+            "build_program(stmts[:2], env)\n"
+            "from rewrite.language.build import build_expr\n"
+            "canonical_sum(build_expr(stmts[2].expr, env))\n")
+    loaded = loaded_after(code)
+    assert "igraph" in loaded  # the test reached bliss
+    assert "matplotlib" not in loaded
