@@ -1,0 +1,145 @@
+"""Start-up, parsing and scale (targets 1-3 of the "instant commands" issue): one table.
+
+Every figure is CPU time (user + system, from `resource.getrusage`), not wall
+time: the machine is shared, and CPU seconds are what a command costs.  Each
+`rewrite run` is a fresh process, interpreter start-up and imports included;
+its memory is that process's peak resident set (`ru_maxrss`).
+
+Rows:
+  start-up      `rewrite run` of a one-line file, concrete and symbolic sizes,
+                against `python -c pass` measured in the same run
+  parse         a 10^4-site MPS norm program parsed by lark alone
+                (`parse_lark`, the reference) and by `parse` (fast path for
+                plain lines, lark for the rest), in this process
+  scale         `rewrite run` proving the N-site MPS norm equal to its last
+                site's norm, N = 10^3, 10^4, 10^5 (2N tensors), and the growth
+                exponent log(t(10^5)/t(10^3)) / log(100)
+  matmul chain  `show A @ A @ ... @ A` with 2,000 and 4,000 factors
+
+Run: python benchmarks/bench_startup_scale.py [--quick]   (--quick stops at 10^4)
+"""
+from __future__ import annotations
+
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+QUICK = "--quick" in sys.argv
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def child_cpu(cmd: list[str], repeat: int = 1) -> tuple[float, float, int]:
+    """Best CPU seconds of `repeat` runs of `cmd`, peak memory in MB, exit code."""
+    best, peak, code = math.inf, 0.0, 0
+    for _ in range(repeat):
+        # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: measure each
+        # run in a fresh helper process so the figure is this command's alone.
+        probe = ("import resource, subprocess, sys\n"
+                 "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                 "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                 "print(r.ru_utime + r.ru_stime, r.ru_maxrss, p.returncode)\n")
+        out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True,
+                             text=True, check=True).stdout.split()
+        best = min(best, float(out[0]))
+        peak = max(peak, int(out[1]) / 1024)
+        code = int(out[2])
+    return best, peak, code
+
+
+def rewrite_run(path: str, repeat: int = 1) -> tuple[float, float, int]:
+    return child_cpu([sys.executable, "-m", "rewrite", "run", path], repeat)
+
+
+def mps_program(n: int) -> str:
+    lines = ["dim d = 2"]
+    lines += [f"isometry A{k}[l: d, p: d -> r: d]" for k in range(1, n)]
+    lines.append(f"tensor A{n}[l: d, p: d]")
+    ket = " ".join(["A1[b0, p1, b1]"] + [f"A{k}[b{k-1}, p{k}, b{k}]" for k in range(2, n)]
+                   + [f"A{n}[b{n-1}, p{n}]"])
+    bra = " ".join(["conj(A1)[c0, p1, c1]"] + [f"conj(A{k})[c{k-1}, p{k}, c{k}]"
+                                                for k in range(2, n)]
+                   + [f"conj(A{n})[c{n-1}, p{n}]"])
+    lines.append(f"prove {ket} {bra} δ[b0, c0] == A{n}[a, s] conj(A{n})[a, s]")
+    return "\n".join(lines) + "\n"
+
+
+def write(folder: str, name: str, text: str) -> str:
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str, str]] = []  # what, now (the issue's figure), measured, target
+    with tempfile.TemporaryDirectory() as tmp:
+        # ------------------------------------------------------------ start-up
+        bare, _, _ = child_cpu([sys.executable, "-c", "pass"], repeat=5)
+        conc = write(tmp, "conc.tn", "tensor A[i: 3, j: 3]\nprove tr(A) == A[i, i]\n")
+        symb = write(tmp, "symb.tn", "dim n\ntensor A[i: n, j: n]\nprove tr(A) == A[i, i]\n")
+        rewrite_run(conc)  # fills the parser cache, as any earlier run would have
+        t_conc, m_conc, _ = rewrite_run(conc, repeat=5)
+        t_symb, m_symb, _ = rewrite_run(symb, repeat=5)
+        rows.append(("`python -c pass`", "0.027 s", f"{bare:.3f} s", ""))
+        rows.append(("start-up, concrete sizes", "0.83 s, 61 MB",
+                     f"{t_conc:.2f} s, {m_conc:.0f} MB ({t_conc / bare:.0f}x python)", "< 0.25 s"))
+        rows.append(("start-up, symbolic sizes", "0.83 s, 61 MB",
+                     f"{t_symb:.2f} s, {m_symb:.0f} MB ({t_symb / bare:.0f}x python)", "< 0.35 s"))
+
+        # --------------------------------------------------------------- parse
+        from rewrite.language.parse import parse, parse_lark
+
+        text = mps_program(10_000)
+        parse("x\n")
+        parse_lark("x\n")
+        t0 = time.process_time()
+        parse_lark(text)
+        t_lark = time.process_time() - t0
+        t0 = time.process_time()
+        parse(text)
+        t_fast = time.process_time() - t0
+        rows.append(("parse, 10^4-site MPS (lark alone vs parse)", "1.69 s",
+                     f"{t_lark:.2f} s vs {t_fast:.2f} s: {t_lark / t_fast:.1f}x faster", ">= 5x"))
+
+        # --------------------------------------------------------------- scale
+        sizes = [1_000, 10_000] if QUICK else [1_000, 10_000, 100_000]
+        times: dict[int, float] = {}
+        now = {1_000: "", 10_000: "3.97 s", 100_000: "did not finish (>15 s, >330 MB)"}
+        target = {1_000: "", 10_000: "< 2 s", 100_000: "< 15 s, < 1.5 GB"}
+        for n in sizes:
+            path = write(tmp, f"mps{n}.tn", mps_program(n))
+            t, m, code = rewrite_run(path)
+            times[n] = t
+            verdict = "" if code == 0 else f" (exit {code})"
+            rows.append((f"MPS norm, {n:,} sites, `rewrite run`", now[n],
+                         f"{t:.2f} s, {m:.0f} MB{verdict}", target[n]))
+        lo, hi = sizes[0], sizes[-1]
+        exponent = math.log(times[hi] / times[lo]) / math.log(hi / lo)
+        rows.append((f"growth exponent {lo:,} -> {hi:,}", "", f"{exponent:.2f}", "<= 1.1"))
+
+        # ------------------------------------------------------- matmul chains
+        chain: dict[int, float] = {}
+        for n in (2_000, 4_000):
+            path = write(tmp, f"mm{n}.tn", "dim n\ntensor A[i: n, j: n]\nshow "
+                         + " @ ".join(["A"] * n) + "\n")
+            chain[n], _, _ = rewrite_run(path)
+        rows.append(("`show A @ A @ ...`, 2,000 / 4,000 factors", "12 s / 35 s",
+                     f"{chain[2000]:.2f} s / {chain[4000]:.2f} s "
+                     f"(ratio {chain[4000] / chain[2000]:.1f})", "linear (ratio ~2)"))
+
+    widths = [max(len(r[k]) for r in rows + [("what", "now", "measured", "target")])
+              for k in range(4)]
+    head = ("what", "issue's 'now'", "measured (CPU)", "target")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()
