@@ -26,26 +26,35 @@ def defined(stmt: S.Stmt) -> list[str]:
 
 
 def used(stmt: Any) -> set[str]:
-    """Every name a statement mentions: tensors, lets, functions and sizes."""
+    """Every name a statement mentions: tensors, lets, functions and sizes.
+
+    An explicit stack rather than recursion: statements nest as deep as
+    `--max-depth` allows, and a 10^5-tensor product is one long tuple.
+    """
     out: set[str] = set()
-    _walk(stmt, out)
+    stack = [stmt]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        if isinstance(node, (list, tuple)):
+            push(node)
+            continue
+        if isinstance(node, S.Ref):
+            out.add(node.name)
+        elif isinstance(node, S.Call):
+            out.add(node.fn)
+        elif isinstance(node, S.Size):
+            out.update(f for f in node.factors if isinstance(f, str))
+        names = _FIELDS.get(type(node))
+        if names is None:
+            if not dataclasses.is_dataclass(node) or isinstance(node, type):
+                continue
+            names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        push(getattr(node, n) for n in names)
     return out
 
 
-def _walk(node: Any, out: set[str]) -> None:
-    if isinstance(node, (list, tuple)):
-        for x in node:
-            _walk(x, out)
-        return
-    if isinstance(node, S.Ref):
-        out.add(node.name)
-    elif isinstance(node, S.Call):
-        out.add(node.fn)
-    elif isinstance(node, S.Size):
-        out.update(f for f in node.factors if isinstance(f, str))
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            _walk(getattr(node, f.name), out)
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 _LET = re.compile(r"\s*let\s+(\w+)")

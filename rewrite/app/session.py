@@ -317,7 +317,9 @@ class Session:
                 yield self._failed(e.located(text, filename), first, last, text)
                 continue
             stmt = ev
-            blocked = sorted((failed[n], n) for n in depends.used(stmt) if n in failed)
+            # Only a failure earlier in the file can block a statement.
+            blocked = sorted((failed[n], n) for n in depends.used(stmt) if n in failed) \
+                if failed else None
             if blocked:
                 for name in depends.defined(stmt):
                     failed.setdefault(name, stmt.line)
