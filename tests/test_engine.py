@@ -307,3 +307,26 @@ def test_delta_chain_fuses_into_one_delta():
     t = norm(d)
     assert [n.arity for n in t.nodes.values()] == [5]
     assert compare(d, t) is None
+
+
+def test_expand_distributes_inside_a_bubble_but_not_over_it():
+    import numpy as np
+
+    from rewrite.app.session import Session
+    from rewrite.language.expressions import build_expr
+    from rewrite.language.parse import parse
+    from rewrite.numerics.evaluate import evaluate
+    from rewrite.numerics.sample import sample_instance
+    from rewrite.transforms.expand import expand
+
+    s = Session()
+    s.run("dim n\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor x[i: n]\n")
+    value = build_expr(parse("show relu((A + B) @ x)")[0].expr, s.env)
+    out = expand(value)
+    (term,) = out.terms
+    (bubble,) = term.nodes.values()
+    assert bubble.fn == "relu" and len(bubble.inside.terms) == 2
+    inst = sample_instance(s.env.decls.values(), 2)
+    want = np.maximum((inst.array("A") + inst.array("B")) @ inst.array("x"), 0)
+    assert np.allclose(evaluate(out, inst), want)
+    assert s.run("prove relu((A + B) @ x) == relu(A @ x + B @ x)")[0].status == "proved"

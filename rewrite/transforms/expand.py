@@ -3,7 +3,9 @@
 A parenthesised sum inside a product is kept whole as a `sum` bubble (see
 `language.product`); `expand` multiplies it out, term by term, and collects
 like terms.  Nonlinear bubbles (relu, softmax, ...) stay whole: they do not
-distribute.  `paths.expand_paths` goes further for attention patterns.
+distribute over their argument, but their argument is expanded inside them
+(`relu((A + B) @ x)` becomes `relu(A @ x + B @ x)`), so a bubble's linear part
+meets the same argument written out.  `paths.expand_paths` goes further for attention patterns.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def expand(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
         v = next((v for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn == "sum"),
                  None)
         if v is None:
-            out.append(d)
+            out.append(_insides_expanded(d, limit))
             continue
         b = d.nodes[v]
         for t in b.inside.terms:
@@ -56,3 +58,23 @@ def expand(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
             inline(e, v, t, b.conj)
             todo.append(e)
     return collect_terms(reversed(out), s.free, s.sizes)
+
+
+def _insides_expanded(d: Diagram, limit: int) -> Diagram:
+    """`d` with the argument of every nonlinear bubble expanded (each bounded by `limit`)."""
+    hits = {v: n for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn != "sum"
+            and _has_sum(n.inside)}
+    if not hits:
+        return d
+    e = d.copy()
+    for v, n in hits.items():
+        inside = expand(n.inside, limit)
+        if not inside.terms:  # the argument is zero: keep it whole rather than an empty bubble
+            continue
+        e.nodes[v] = BubbleNode(n.fn, inside, n.axis, n.conj)
+    return e
+
+
+def _has_sum(s: Sum) -> bool:
+    return any(isinstance(n, BubbleNode) and (n.fn == "sum" or _has_sum(n.inside))
+               for t in s.terms for n in t.nodes.values())
