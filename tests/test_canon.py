@@ -418,3 +418,15 @@ def test_kronecker_grouping_is_associative_in_keys_and_in_numbers(left, right):
     inst = sample_instance(s.env.decls.values(), 1)
     a, b, c = (inst.array(t) for t in "ABC")
     assert np.allclose(evaluate(x, inst), np.kron(np.kron(a, b), c))
+
+
+def test_conjugation_passes_through_functions_that_commute_with_it():
+    from rewrite.app.session import Session
+
+    s = Session()
+    s.run("dim n\nreal tensor W[i: n, j: n]\ntensor z[i: n]\n")
+    out = s.run("prove conj(softmax[j](W[i, j])) == softmax[j](W[i, j])\n"
+                "prove conj(exp(W @ z)) == exp(W @ conj(z))\n"
+                "prove conj(exp(W @ z)) == exp(W @ z)\n"
+                "prove conj(log(z[i])) == log(conj(z)[i])\n")
+    assert [r.status for r in out] == ["proved", "proved", "refuted", "unknown"]

@@ -553,7 +553,8 @@ def canonical(d: Diagram, by_position: bool = False, with_scalar: bool = True) -
     Free legs are identified by name, or by position with `by_position`;
     `with_scalar=False` leaves the scalar out (to collect like terms).
     """
-    if any(type(n).__name__ == "BubbleNode" and n.arity >= 2 for n in d.nodes.values()):
+    if any(type(n).__name__ == "BubbleNode" for n in d.nodes.values()):
+        d = conj_inside(d)
         d = bubbles_in_order(d)
     d = fuses_flattened(d)
     flat = _Flat(d, by_position)
@@ -737,6 +738,45 @@ def fuses_flattened(d: Diagram) -> Diagram:
             _replace_fuses(out, (f, g), parts, ends)
             merged = True
             break
+    return out
+
+
+#: Elementwise functions that commute with conjugation, f(conj z) = conj f(z):
+#: real-analytic ones, and relu/step/abs/sign as numerics define them for
+#: complex entries.  Not log and sqrt: on the negative reals their principal
+#: branch gives conj(log x) != log(conj x).
+CONJ_COMMUTES = frozenset({"exp", "tanh", "sigmoid", "gelu", "softmax", "sum", "relu", "step",
+                           "abs", "sign", "dtanh", "dsigmoid", "dgelu"})
+
+
+def _conj_commutes(fn: str) -> bool:
+    base = fn.rstrip("'")
+    return fn in CONJ_COMMUTES or (base in ("exp", "tanh", "sigmoid", "gelu", "dtanh",
+                                            "dsigmoid", "dgelu") and fn != base)
+
+
+def conj_inside(d: Diagram) -> Diagram:
+    """`d` with each conjugated bubble of a function that commutes with
+    conjugation written as that function of the conjugated argument:
+    conj(f(z)) = f(conj z).  A real tensor's conjugate is itself, so a bubble
+    of real arguments (a softmax of real scores) loses its conj entirely."""
+    from .diagram import BubbleNode, TensorNode
+
+    hits = [v for v, n in d.nodes.items()
+            if isinstance(n, BubbleNode) and n.conj and _conj_commutes(n.fn)]
+    if not hits:
+        return d
+    out = d.copy()
+    for v in hits:
+        n = out.nodes[v]
+        terms = []
+        for t in n.inside.conjugate().terms:
+            for u, m in list(t.nodes.items()):
+                if isinstance(m, TensorNode) and m.conj and m.decl.real:
+                    t.nodes[u] = TensorNode(m.decl, False, m.op)
+            terms.append(t)
+        out.nodes[v] = BubbleNode(n.fn, Sum(tuple(terms), n.inside.free, n.inside.sizes),
+                                  n.axis, False)
     return out
 
 
