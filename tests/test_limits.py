@@ -68,3 +68,4 @@ def test_max_depth_option_raises_the_limit(tmp_path):
     r = rewrite("--max-depth", "1001", "run", str(f))
     assert r.returncode == 0, r.stderr
     assert "A[i, j]" in r.stdout
+
