@@ -34,7 +34,7 @@ m = sympy.Symbol("m", positive=True, integer=True)
 SIZES: tuple[Any, ...] = (n, m, sympy.Integer(2))
 TENSOR_NAMES = ("A", "B", "C", "D", "E", "F", "G", "H")
 FREE_NAMES = ("i", "j", "k", "l", "p", "q", "r", "s", "α", "β")
-BUBBLE_FNS = ("relu", "exp", "tanh", "softmax", "sum")
+BUBBLE_FNS = ("relu", "exp", "tanh", "softmax", "sum", "abs", "dtanh", "tanh''")  # not sign: it jumps at 0
 #: Kind words a random declaration is drawn from: every kind and the
 #: combinations the language accepts (each may also be preceded by `real`).
 KIND_WORDS = tuple(k.value for k in Kind) + (

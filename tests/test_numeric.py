@@ -52,6 +52,11 @@ REF_FUNCTIONS = {
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
     "gelu": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
     "sum": lambda x: x,
+    # §10 functions, written from their definitions (not evaluate's code)
+    "abs": lambda x: np.sqrt(x.real ** 2 + x.imag ** 2),
+    "sign": lambda x: np.divide(x, np.abs(x), out=np.zeros_like(x), where=np.abs(x) > 0),
+    "dtanh": lambda x: 1 / np.cosh(x) ** 2,
+    "tanh''": lambda x: -2 * np.sinh(x) / np.cosh(x) ** 3,
 }
 
 
