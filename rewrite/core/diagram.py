@@ -193,7 +193,7 @@ class _Shown:
 class Diagram(_Shown):
     """A port graph with ordered named free legs and an exact scalar."""
 
-    __slots__ = ("nodes", "link", "free", "free_sizes", "scalar", "_next")
+    __slots__ = ("nodes", "link", "free", "free_sizes", "scalar", "_next", "names")
 
     def __init__(self, scalar: Any = 1) -> None:
         import sympy
@@ -204,6 +204,10 @@ class Diagram(_Shown):
         self.free_sizes: list[Any] = []
         self.scalar = sympy.sympify(scalar)
         self._next = 0
+        # The index name the user wrote for the wire at a node's port, where
+        # there is one: display only (printer, cost, REPL); canonical keys and
+        # rewriting ignore it.  Entries of removed nodes are dropped.
+        self.names: dict[Port, str] = {}
 
     # -- values ----------------------------------------------------------------
 
@@ -215,6 +219,7 @@ class Diagram(_Shown):
         d.free_sizes = list(self.free_sizes)
         d.scalar = self.scalar
         d._next = self._next
+        d.names = dict(self.names)
         return d
 
     def __repr__(self) -> str:
@@ -322,6 +327,7 @@ class Diagram(_Shown):
         outer: list[Union[Port, tuple[str, int]]],
         rhs: "Diagram",
         cut: Iterable[tuple[Port, Port]] = (),
+        names: bool = False,
     ) -> list[int]:
         """Replace a matched region by `rhs`, in place; return the new node ids.
 
@@ -331,7 +337,8 @@ class Diagram(_Shown):
         host wire leaving leg k enters the region again as leg j (as in a trace).
         Chains of such legs and of bare wires in `rhs` are followed to their two
         real ends, which are joined; a chain that closes on itself is a loop and
-        multiplies the scalar by its size.
+        multiplies the scalar by its size.  With `names`, rhs's index names
+        (`names`) come along: for inlining the user's own terms, never a rule's.
         """
         remove = set(remove)
         for p, q in cut:
@@ -339,6 +346,7 @@ class Diagram(_Shown):
             self.link.pop(q, None)
         for v in remove:
             for i in range(self.nodes[v].arity):
+                self.names.pop((v, i), None)
                 q = self.link.pop((v, i), None)
                 if q is not None and q[0] not in remove:
                     self.link.pop(q, None)
@@ -349,6 +357,10 @@ class Diagram(_Shown):
         for (u, i), (w, j) in rhs.link.items():
             if u != BOUNDARY and w != BOUNDARY:
                 self.link[(ids[u], i)] = (ids[w], j)
+        if names:  # rhs is the user's own diagram (an inlined sum term), not a rule side
+            for (u, i), name in rhs.names.items():
+                if u in ids:
+                    self.names[(ids[u], i)] = name
         self.scalar = self.scalar * rhs.scalar
 
         def rhs_side(k: int) -> tuple[str, Any]:
@@ -446,6 +458,9 @@ def product(*ds: Diagram) -> Diagram:
 
         for p, q in d.link.items():
             out.link[m(p)] = m(q)
+        for (v, i), name in d.names.items():
+            if v in ids:
+                out.names[(ids[v], i)] = name
         out.scalar = out.scalar * d.scalar
     return out
 
@@ -504,4 +519,5 @@ def inline(d: Diagram, v: int, term: Diagram, conj: bool = False) -> list[int]:
     for k in range(d.nodes[v].arity):
         q = d.link[(v, k)]
         outer.append(("leg", q[1]) if q[0] == v else q)
-    return d.substitute([v], outer, term.conjugate() if conj else term)
+    # The term is the user's own diagram: its index names come along.
+    return d.substitute([v], outer, term.conjugate() if conj else term, names=True)

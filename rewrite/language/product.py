@@ -173,6 +173,9 @@ class Product:
         for (u, i), (w, j) in one.link.items():
             if u != BOUNDARY and w != BOUNDARY:
                 self.d.link[(ids[u], i)] = (ids[w], j)
+        for (u, i), name in one.names.items():
+            if u in ids:
+                self.d.names[(ids[u], i)] = name
         self.d.scalar = self.d.scalar * one.scalar
         for k, slot in enumerate(slots):
             u, i = one.link[(BOUNDARY, k)]
@@ -287,8 +290,13 @@ def _wire(p: Product, free: list[tuple[str, Any]], at: Any,
     """Each line becomes a wire (two ends), a copy node (one, three or more) or a loop."""
     d = p.d
     ends: dict[str, list[Port]] = {}
+    # The name the user wrote for each line (its first), kept on its ports so
+    # that printing, cost and the REPL show the user's names (`Diagram.names`).
+    label_of: dict[str, str] = {}
     for name, ports in p.ports.items():
         r = p.find(name)
+        if r not in label_of and not name.startswith("%"):
+            label_of[r] = name
         lst = ends.get(r)
         if lst is None:
             ends[r] = list(ports)
@@ -314,6 +322,11 @@ def _wire(p: Product, free: list[tuple[str, Any]], at: Any,
             anon += 1
         ends[p.find(name)].append(d.add_free(label, size))
     for r, ports in ends.items():
+        label = label_of.get(r)
+        if label is not None:
+            for port in ports:
+                if port[0] != BOUNDARY:
+                    d.names[port] = label
         if len(ports) == 2:
             d.connect(ports[0], ports[1])
             continue

@@ -98,10 +98,15 @@ def index_network(d: Diagram) -> IndexNetwork:
         return k
 
     with_input: set[int] = set()
+    wanted: dict[int, str] = {}  # index -> the name the user wrote for it (Diagram.names)
     for v, node in d.nodes.items():
         if isinstance(node, DeltaNode):
             continue
         ix = tuple(index((v, i), node.sizes[i]) for i in range(node.arity))
+        for i, idx in enumerate(ix):
+            name = d.names.get((v, i))
+            if name is not None:
+                wanted.setdefault(idx, name)
         with_input.update(ix)
         net.operands.append(Operand("bubble" if isinstance(node, BubbleNode) else "tensor", ix, v))
 
@@ -135,7 +140,15 @@ def index_network(d: Diagram) -> IndexNetwork:
         if idx not in net.names and name.isidentifier() and name not in taken:
             net.names[idx] = name
             taken.add(name)
-    fresh = fresh_names(taken | set(d.free))
+    users = set(wanted.values())
+    for idx in sorted(net.sizes):
+        name = wanted.get(idx)
+        if idx not in net.names and name is not None and name.isidentifier():
+            while name in taken:
+                name += "\u02b9"  # a clash, renamed visibly (as the printer does)
+            net.names[idx] = name
+            taken.add(name)
+    fresh = fresh_names(taken | set(d.free) | users)
     for idx in sorted(net.sizes):
         if idx not in net.names:
             net.names[idx] = next(fresh)

@@ -33,6 +33,9 @@ from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, Tensor
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
 _GREEK = [c for c in "αβγεζηθικμνξοπρστυφχψω"]
 _KEYWORDS = {"to", "softmax"}
+#: Marks a user's index name renamed to avoid a clash: U+02B9 MODIFIER LETTER
+#: PRIME looks like ' but is a letter, so `b1ʹ` is still a name the parser reads.
+PRIME = "\u02b9"
 
 
 def _names(taken: set[str]):
@@ -94,7 +97,10 @@ class _Printer:
     def __init__(self, d: Diagram) -> None:
         self.d = d
         taken = {n for n in d.free if _IDENT.match(n)}
-        self.fresh = _names(taken | _KEYWORDS)
+        # Fresh names never take a name the user wrote somewhere in the diagram.
+        self.users = set(d.names.values())
+        self.fresh = _names(taken | _KEYWORDS | self.users)
+        self.used: set[str] = set()  # inner names given so far
         self.free_names: list[str] = []
         seen: set[str] = set()
         for n in d.free:
@@ -112,11 +118,25 @@ class _Printer:
         n = self.wire.get(p)
         if n is None:
             q = d.link[p]
-            n = self.free_names[q[1]] if q[0] == BOUNDARY else next(self.fresh)
+            n = self.free_names[q[1]] if q[0] == BOUNDARY else self.inner(p, q)
             self.wire[p] = self.wire[q] = n
         if n not in self.appeared and n in self._free_set:
             self.appeared.add(n)
             self.appear.append(n)
+        return n
+
+    def inner(self, *ports: tuple[int, int]) -> str:
+        """A name for an inner wire: the one the user wrote for it (`Diagram.names`)
+        when it is free here, primed (`b1ʹ`, a modifier-letter prime, which is a
+        letter, so the text re-parses) when another wire has it; else fresh."""
+        want = next((self.d.names[p] for p in ports if p in self.d.names), None)
+        if want is None or not _IDENT.match(want) or want in _KEYWORDS:
+            n = next(self.fresh)
+        else:
+            n = want
+            while n in self.used or n in self._free_set:
+                n += PRIME
+        self.used.add(n)
         return n
 
     def run(self) -> str:
@@ -178,7 +198,8 @@ class _Printer:
             free = [q for q in ends if q[0] == BOUNDARY]
             if len(free) > 1:
                 continue
-            name = self.free_names[free[0][1]] if free else next(self.fresh)
+            name = self.free_names[free[0][1]] if free else self.inner(
+                *[q for q in ends if q[0] != BOUNDARY])
             for q in ends:
                 if q[0] != BOUNDARY:
                     self.wire[q] = name
