@@ -175,3 +175,31 @@ def test_diag_of_a_supplied_diagonal_is_its_diagonal(prog):
 
 def test_non_numeric_array_is_refused(prog):
     assert "not numeric" in refusal(prog, "A[i, j]", A="hello")
+
+
+@pytest.mark.parametrize("decl, good, bad, word", [
+    ("hermitian H[i: n, j: n]", np.array([[1, 2j], [-2j, 3]]), np.array([[1, 2j], [2j, 3]]),
+     "hermitian"),
+    ("psd P[i: n, j: n]", np.array([[2.0, 1], [1, 2]]), np.array([[1.0, 2], [2, 1]]),
+     "positive semidefinite"),
+    ("projector P[i: n, j: n]", np.array([[1.0, 0], [0, 0]]), np.array([[2.0, 0], [0, 0]]),
+     "projector"),
+    ("antisymmetric K[i: n, j: n]", np.array([[0.0, 1], [-1, 0]]), np.array([[0.0, 1], [1, 0]]),
+     "antisymmetric"),
+    ("orthogonal O[i: n -> j: n]", np.array([[0.0, 1], [1, 0]]), np.array([[1.0, 1], [0, 1]]),
+     "conj(U)ᵀ U = I"),
+])
+def test_every_kind_is_checked(decl, good, bad, word):
+    prog = rw.program("dim n\n" + decl)
+    name = decl.split()[1].split("[")[0]
+    d = prog.diagram(f"{name}[a, b]")
+    assert np.allclose(d.eval(**{name: good}), good)
+    with pytest.raises(rw.InputError) as e:
+        d.eval(**{name: bad})
+    assert word in e.value.message and name in e.value.message
+
+
+def test_inverse_of_a_supplied_orthogonal_is_its_transpose():
+    prog = rw.program("dim n\northogonal O[i: n -> j: n]")
+    o = isometry(3, 3)
+    assert np.allclose(prog.diagram("inv(O)[a, b]").eval(O=o), o.T)

@@ -174,6 +174,15 @@ class Scene:
 
 
 def _tex_name(name: str) -> str:
+    """`name` in TeX math; a clash-renamed index (`b1ʹ`, modifier-letter
+    primes) keeps its primes as math primes, `b_{1}'`."""
+    bare = name.rstrip("\u02b9")
+    if bare != name:
+        return _tex_plain_name(bare) + "'" * (len(name) - len(bare))
+    return _tex_plain_name(name)
+
+
+def _tex_plain_name(name: str) -> str:
     """An identifier in TeX math: Greek letters as commands, the rest upright
     when longer than one letter (W_Q, seq0), so pdflatex needs no Unicode."""
     out = []

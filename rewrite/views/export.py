@@ -426,6 +426,15 @@ def sum_json(s: Sum) -> dict:
 
 
 def _tex_name(name: str) -> str:
+    """`name` in TeX math; a clash-renamed index (`b1ʹ`, modifier-letter
+    primes) keeps its primes as math primes, `b_{1}'`."""
+    bare = name.rstrip("\u02b9")
+    if bare != name:
+        return _tex_plain_name(bare) + "'" * (len(name) - len(bare))
+    return _tex_plain_name(name)
+
+
+def _tex_plain_name(name: str) -> str:
     """`α` → `\\alpha`, `W_Q` → `W_{Q}`, `hidden` → `\\mathrm{hidden}`."""
     if name in _GREEK_TEX:
         return _GREEK_TEX[name]
