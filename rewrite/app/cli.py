@@ -202,7 +202,15 @@ _OPTIONS = {"check_steps": False}
               show_default=True, metavar="N", expose_value=False,
               callback=_set_limit("size_search"),
               help="Try up to N size assignments to meet the size constraints.")
-def main(check_steps: bool, max_file_mb: float | None, max_depth: int) -> None:
+@click.option("--max-memory", "max_memory_mb", type=click.FloatRange(min=0, min_open=True),
+              default=None, metavar="MB",
+              help="Memory budget of each numeric check: arrays, intermediates and all "
+                   "(default 256 MB); past it the check says so and the verdict is unknown.")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run the slices of contractions too wide for the budget on this Dask "
+                   "scheduler (needs the 'dask' extra).")
+def main(check_steps: bool, max_file_mb: float | None, max_depth: int,
+         max_memory_mb: float | None, dask_address: str | None) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
 
     \b
@@ -223,6 +231,19 @@ def main(check_steps: bool, max_file_mb: float | None, max_depth: int) -> None:
     if max_depth > DEFAULTS.max_depth:
         # Later stages walk nested expressions recursively, a few frames a level.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * max_depth + 1000))
+    if max_memory_mb is not None:
+        from ..numerics.evaluate import set_max_memory
+
+        set_max_memory(max_memory_mb)
+    if dask_address is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise click.UsageError("--dask needs the optional 'dask' extra: "
+                                   "pip install 'penrose-rewrite[dask]'") from None
+        from ..numerics.evaluate import set_executor
+
+        set_executor(Client(dask_address).get_executor())
 
 
 @main.command()

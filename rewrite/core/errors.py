@@ -75,3 +75,12 @@ def error_at(message: str, node: object) -> InputError:
 
 class UsageError(Exception):
     """A command-line mistake (missing file, bad option): exit code 2."""
+
+
+class OverBudget(InputError):
+    """A numeric check that would not fit its memory budget.
+
+    Raised by the numeric layer before anything is allocated; callers that can
+    do without numbers (`prove`, `check`) turn it into an `unknown` verdict
+    that carries this message.
+    """

@@ -12,6 +12,13 @@ inputs), and for networks of up to `AUTO_LIMIT` inputs also its `auto` search
 that the search would cost more than it saves.  The largest intermediate is known from
 the contraction tree before anything is allocated; past `max_elements` the
 evaluation is refused with `TooLarge`, never a MemoryError.
+
+A numeric check (`compare`) has one memory budget, `MAX_MEMORY`, for
+everything it would allocate: the sampled arrays, the explicit `eye`/`ones`
+operands, conjugated copies, bubble values and the contraction's
+intermediates.  `footprint` weighs them from the sizes alone, before any array
+exists; over the budget the check is not run (`OverBudget`, which names the
+sizes), and `prove` rests on its symbolic side.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import sympy
 
 from .network import index_network
 from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
+from ..core import errors
 from ..core.errors import InputError
 from ..core.kinds import Decl
 from .sample import Instance, array_of, sample_instance
@@ -39,6 +47,26 @@ RTOL = 1e-8
 ATOL = 1e-10
 
 
+#: One memory budget for a whole numeric check, in bytes (see `footprint`).
+MAX_MEMORY = 256 * 2 ** 20
+#: Bytes per entry: arrays are complex128.
+ITEM_BYTES = 16
+
+
+def set_max_memory(megabytes: float) -> None:
+    """Set the budget of every later numeric check (the CLI's --max-memory)."""
+    global MAX_MEMORY
+    MAX_MEMORY = int(megabytes * 2 ** 20)
+
+
+def _mb(n: int) -> str:
+    if n >= 2 ** 40:
+        return f"{n / 2 ** 40:.3g} TB"
+    if n >= 2 ** 30:
+        return f"{n / 2 ** 30:.3g} GB"
+    return f"{n / 2 ** 20:.3g} MB"
+
+
 class TooLarge(InputError):
     """A contraction whose largest intermediate would not fit the memory limit."""
 
@@ -49,6 +77,18 @@ class TooLarge(InputError):
             f"2**{math.log2(limit):.1f}; try smaller sizes")
         self.width = width
         self.limit = limit
+
+
+class OverBudget(TooLarge, errors.OverBudget):
+    """A numeric check whose arrays and intermediates would not fit the memory budget."""
+
+    def __init__(self, needed: int, budget: int, detail: str) -> None:
+        InputError.__init__(
+            self, f"the numeric check would need about {_mb(needed)}, over the memory budget "
+                  f"of {_mb(budget)} ({detail}); raise it with --max-memory MB")
+        self.needed, self.budget, self.detail = needed, budget, detail
+        self.width = math.log2(max(needed // ITEM_BYTES, 1))
+        self.limit = budget // ITEM_BYTES
 
 
 # ---------------------------------------------------------------- network build
@@ -122,7 +162,71 @@ def _auto_optimizer() -> Any:
     return ctg.AutoOptimizer(parallel=False, cache=False)
 
 
+_TREES: dict[tuple, Any] = {}
+_TREE_CACHE = 64
+
+
 def _tree(net: Network, optimize: Any = None):
+    """The contraction tree of `net`, searched once per network shape.
+
+    Trials of one check, and the two sides of `X == X`, meet the same
+    inputs, output and sizes; the tree depends on nothing else.
+    """
+    if optimize is not None:
+        return _search_tree(net, optimize)
+    key = _tree_key(net)
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = _search_tree(net, None)
+        if len(_TREES) >= _TREE_CACHE:
+            _TREES.pop(next(iter(_TREES)))
+        _TREES[key] = tree
+    return tree
+
+
+def _tree_key(net: Network) -> tuple:
+    return (tuple(map(tuple, net.inputs)), tuple(net.output),
+            tuple(sorted(net.size_dict.items(), key=repr)))
+
+
+#: Slices of one contraction run on this executor (any concurrent.futures
+#: Executor: a process pool, or a Dask client's `get_executor()`); None runs
+#: them one after another in this process.
+EXECUTOR: Any = None
+#: At most this many slices: past it the contraction is too wide to slice usefully.
+MAX_SLICES = 4096
+
+
+def set_executor(executor: Any) -> None:
+    """Run the slices of sliced contractions on `executor` (None: in this process)."""
+    global EXECUTOR
+    EXECUTOR = executor
+
+
+def _sliced(net: Network, tree: Any, elements: int) -> Any:
+    """`tree` sliced so that its intermediates fit `elements`, registered for
+    `contract_network`; None when that would take more than MAX_SLICES slices."""
+    if elements < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sliced = tree.slice(target_size=elements)
+    if sliced.nslices > MAX_SLICES:
+        return None
+    _TREES[_tree_key(net)] = sliced
+    return sliced
+
+
+def _contract(tree: Any, arrays: list[np.ndarray]) -> np.ndarray:
+    """Contract along `tree`; a sliced tree's slices go to EXECUTOR when one is set."""
+    if tree.nslices > 1 and EXECUTOR is not None:
+        futures = [EXECUTOR.submit(tree.contract_slice, arrays, i, implementation="autoray")
+                   for i in range(tree.nslices)]
+        return np.asarray(tree.gather_slices([f.result() for f in futures]))
+    return np.asarray(tree.contract(arrays, implementation="autoray"))
+
+
+def _search_tree(net: Network, optimize: Any = None):
     """The contraction tree: `optimize` if given, else the better of greedy and
     (for up to AUTO_LIMIT inputs) cotengra's `auto`.
 
@@ -181,11 +285,134 @@ def contract_network(net: Network, max_elements: int = MAX_ELEMENTS, optimize: A
         raise TooLarge(width, max_elements)
     # The "autoray" implementation (tensordot/einsum per pairwise step) has
     # the least Python overhead per step: it halves the time of a long chain.
-    out = np.asarray(tree.contract(net.arrays, implementation="autoray"))
+    out = _contract(tree, net.arrays)
     if net.factor != 1:
         f = net.factor if net.factor.imag else net.factor.real
         out = out * f
     return out
+
+
+# -------------------------------------------------------------------- budget
+
+
+@dataclass
+class Footprint:
+    """What evaluating some diagrams would allocate, weighed from sizes alone.
+
+    `arrays` are the sampled arrays by tensor name (kept for the whole check,
+    shared by every term); `work` the most any one evaluation needs on top of
+    them (eye/ones operands, conjugated copies, bubble values, the tree's
+    intermediates, its result); `items` the largest single needs, described
+    with their sizes for the message.
+    """
+
+    arrays: dict[str, int] = field(default_factory=dict)
+    work: int = 0
+    items: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.arrays.values()) + self.work
+
+    def detail(self) -> str:
+        biggest = sorted(dict((text, n) for n, text in self.items).items(),
+                         key=lambda t: -t[1])[:2]
+        biggest = [(n, text) for text, n in biggest]
+        return "; ".join(f"{text}: {_mb(n)}" for n, text in biggest)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return " x ".join(str(n) for n in shape) if shape else "scalar"
+
+
+def footprint(x: Diagram | Sum, inst: Instance, fp: Footprint | None = None,
+              budget: int | None = None) -> Footprint:
+    """Weigh the evaluation of `x` at the sizes of `inst` without allocating.
+
+    Contraction trees are searched here (and cached for the evaluation), so
+    the intermediates counted are the ones the evaluation will make; numpy's
+    tensordot may copy both operands of a step to transpose them, so the
+    tree's intermediates are counted twice.  With a `budget`, a tree whose
+    intermediates would not fit what the arrays leave is sliced (cotengra's
+    slicing: some indices are fixed in turn and the slices summed), and the
+    sliced tree is what the evaluation then uses.
+    """
+    from ..core.kinds import Kind
+
+    fp = fp or Footprint()
+    for d in (x.terms if isinstance(x, Sum) else (x,)):
+        net = index_network(d)
+        sizes = {idx: inst.size(size) for idx, size in net.sizes.items()}
+        work = 0
+        inner = 0
+        shell = Network(inputs=[op.indices for op in net.operands], output=net.output,
+                        size_dict=sizes)
+        for op in net.operands:
+            shape = tuple(sizes[i] for i in op.indices)
+            n = math.prod(shape) * ITEM_BYTES
+            if op.kind in ("ones", "eye"):
+                work += n
+                fp.items.append((n, f"{op.kind}({sizes[op.indices[0]]})"))
+                continue
+            node = d.nodes[op.node]
+            if isinstance(node, BubbleNode):
+                work += n
+                fp.items.append((n, f"the value of a {node.fn}(...) ({_shape_text(shape)})"))
+                inner = max(inner, footprint(node.inside, inst, Footprint(fp.arrays), budget).work)
+                continue
+            if isinstance(node, TensorNode):
+                decl = node.decl
+                full = math.prod(inst.size(z) for z in decl.sizes) * ITEM_BYTES
+                copies = 2 if decl.is_a(Kind.INVERTIBLE) else 1
+                if decl.name not in fp.arrays:
+                    fp.arrays[decl.name] = full * copies
+                    fp.items.append((full * copies, f"the array of {decl.name} "
+                                                    f"({_shape_text(tuple(inst.size(z) for z in decl.sizes))})"))
+                if node.conj and not decl.real:
+                    work += n
+        if shell.inputs:
+            tree = _tree(shell)
+            inputs = sum(math.prod(shape) for shape in
+                         (tuple(sizes[i] for i in ix) for ix in shell.inputs))
+            # Intermediates alive at the peak, and one transposed copy of a
+            # step's operands (numpy's tensordot may make it).
+            elements = max(int(tree.peak_size()) - inputs, int(tree.max_size()))
+            need = 2 * elements * ITEM_BYTES
+            out_bytes = math.prod(inst.size(z) for z in d.free_sizes) * ITEM_BYTES
+            room = (budget - sum(fp.arrays.values()) - work - inner - 2 * out_bytes
+                    if budget is not None else None)
+            target = int(tree.max_size())
+            while room is not None and need > room > 0 and target > 1:
+                # Halve the largest intermediate until the live ones fit.
+                target //= 2
+                sliced = _sliced(shell, tree, target)
+                if sliced is None:
+                    break
+                tree = sliced
+                elements = max(int(tree.peak_size()) - inputs, int(tree.max_size()))
+                need = 2 * elements * ITEM_BYTES
+            work += need
+            fp.items.append((need, f"the contraction's intermediates (largest "
+                                   f"2**{_width(tree, shell):.1f} entries"
+                                   + (f", in {tree.nslices} slices)" if tree.nslices > 1 else ")")))
+        out = math.prod(inst.size(z) for z in d.free_sizes) * ITEM_BYTES
+        work += out
+        fp.work = max(fp.work, work + inner + out)  # a sum keeps its running total
+    return fp
+
+
+def check_budget(sides: Iterable[Diagram | Sum], inst: Instance, budget: int | None = None) -> int:
+    """The bytes evaluating `sides` at `inst`'s sizes needs; OverBudget past `budget`."""
+    budget = MAX_MEMORY if budget is None else budget
+    fp = Footprint()
+    work = 0
+    for side in sides:
+        part = footprint(side, inst, Footprint(fp.arrays, 0, fp.items), budget)
+        work += part.work  # the first side's value is kept while the next is computed
+    fp.work = work
+    if fp.total > budget:
+        raise OverBudget(fp.total, budget, fp.detail())
+    return fp.total
 
 
 # --------------------------------------------------------------------- bubbles
@@ -575,7 +802,8 @@ def _symbolic_coefficients(diff: Sum) -> list[Any]:
 
 def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
             constraints: Iterable = (), trials: int = 3, seed: int = 0,
-            max_elements: int = MAX_ELEMENTS) -> Counterexample | None:
+            max_elements: int = MAX_ELEMENTS, max_memory: int | None = None
+            ) -> Counterexample | None:
     """The first of `trials` random instances on which the sides differ, or None.
 
     In order: the shapes (`shape_mismatch`); then the exact difference of the
@@ -588,6 +816,11 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
     not vanish are searched for and tried too.  If a trial is too large to
     contract, it is retried with every size at its smallest (2) before giving
     up with `TooLarge`.
+
+    Each trial's sizes are drawn first and the whole check weighed
+    (`check_budget`) before any array is sampled; over `max_memory` (default
+    `MAX_MEMORY`) the trial is retried with every symbolic size at 2, and
+    failing that the check gives up with `OverBudget`, naming the sizes.
     """
     left, right = as_sum(left), as_sum(right)
     if decls is None:
@@ -607,8 +840,7 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
     while k < len(plans):
         s, fixed = plans[k]
         k += 1
-        inst = sample_instance(decls.values(), s, constraints, fixed_sizes=fixed,
-                               symbols=symbols)
+        inst = _instance_within_budget((diff,), decls, s, constraints, symbols, max_memory, fixed)
         try:
             values = _term_values(diff, inst, max_elements)
         except TooLarge as too_large:
@@ -759,3 +991,27 @@ def _bubble_magnitude(node: BubbleNode, inst: Instance, max_elements: int) -> np
         m = np.broadcast_to(np.max(m, axis=node.axis, keepdims=True), m.shape)
     rule = ERROR_PROPAGATION.get(node.fn, _lipschitz)
     return rule(x, m, np.conj(y) if node.conj else y)
+
+
+def _instance_within_budget(sides: tuple[Sum, ...], decls: Mapping[str, Decl], seed: int,
+                            constraints: list, symbols: set, budget: int | None,
+                            fixed: Mapping[str, int] | None = None) -> Instance:
+    """An instance whose check fits the memory budget, arrays sampled only then."""
+    from .sample import fill_arrays
+
+    inst = sample_instance(decls.values(), seed, constraints, fixed_sizes=fixed,
+                           symbols=symbols, arrays=False)
+    try:
+        check_budget(sides, inst, budget)
+    except OverBudget as over:
+        smallest = {str(k): 2 for k in inst.sizes}
+        if fixed or not smallest or all(v == 2 for v in inst.sizes.values()):
+            raise
+        try:
+            inst = sample_instance(decls.values(), seed, constraints, fixed_sizes=smallest,
+                                   symbols=symbols, arrays=False)
+            check_budget(sides, inst, budget)
+        except InputError:
+            raise over from None
+    fill_arrays(inst, decls.values())
+    return inst

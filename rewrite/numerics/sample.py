@@ -579,8 +579,12 @@ def implied_tests(decls: Iterable[Decl]) -> list[Constraint]:
 
 def sample_instance(decls: Iterable[Decl], seed: int, constraints: Iterable = (),
                     fixed_sizes: Mapping[Any, int] | None = None,
-                    symbols: Iterable[sympy.Symbol] = ()) -> Instance:
+                    symbols: Iterable[sympy.Symbol] = (), arrays: bool = True) -> Instance:
     """A random instance of `decls`: sizes in 2–4 meeting every constraint, arrays by kind.
+
+    With `arrays=False` only the sizes are drawn, so a caller can weigh what the
+    arrays and the contraction would need before anything is allocated; then
+    `fill_arrays` (or the on-demand sampling of `array_of`) adds them.
 
     `constraints` are extra sympy relations between sizes (`n <= m`,
     `Eq(n, 2*k)`) or callables taking a size evaluator; `fixed_sizes` pins some
@@ -591,9 +595,8 @@ def sample_instance(decls: Iterable[Decl], seed: int, constraints: Iterable = ()
     by_name = _by_name(decls)
     sizes = sample_size_values(by_name.values(), seed, constraints, fixed_sizes, symbols)
     inst = Instance(seed=seed, sizes=sizes)
-    _sample_isometries_batched(list(by_name.values()), inst)
-    for d in by_name.values():
-        inst.ensure(d)
+    if arrays:
+        fill_arrays(inst, by_name.values())
     return inst
 
 
@@ -625,6 +628,14 @@ def sample_size_values(decls: Iterable[Decl], seed: int, constraints: Iterable =
         if name not in {str(s) for s in syms}:
             syms.add(sympy.Symbol(name, positive=True, integer=True))
     return sample_sizes(syms, seed, tests, fixed, smallest=smallest)
+
+
+def fill_arrays(inst: Instance, decls: Iterable[Decl]) -> None:
+    """Sample the arrays of `decls` into `inst` (those not there yet)."""
+    decls = list(decls)
+    _sample_isometries_batched(decls, inst)
+    for d in decls:
+        inst.ensure(d)
 
 
 def _sample_isometries_batched(decls: list[Decl], inst: Instance) -> None:

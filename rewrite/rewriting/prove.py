@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.canon import canonical_sum
 from ..core.diagram import Diagram, Sum, TensorNode, as_sum
-from ..core.errors import InputError
+from ..core.errors import InputError, OverBudget
 from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
@@ -131,7 +131,15 @@ def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
     used = {s.rule.lstrip("-") for s in verdict.left_steps + verdict.right_steps}
     if verdict.kind == "proved" and (used & recheck or verdict.how.startswith("search")
                                      and recheck):
-        cex = _numeric(as_sum(left), as_sum(right), decls, constraints, 1)
+        try:
+            cex = _numeric(as_sum(left), as_sum(right), decls, constraints, 1)
+        except OverBudget as over:
+            # The proof leans on a rule only random checks vouch for, and this
+            # one cannot be checked again: no verdict either way.
+            return Verdict("unknown", verdict.left_steps, verdict.right_steps, None,
+                           verdict.left_normal, verdict.right_normal,
+                           how="the proof uses " + ", ".join(sorted(used & recheck))
+                               + f", which could not be confirmed numerically: {over.message}")
         if cex is not None:
             return Verdict("refuted", verdict.left_steps, verdict.right_steps, cex,
                            verdict.left_normal, verdict.right_normal,
@@ -183,14 +191,17 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
         how = _search(le, re_, rules, list(expansions), search_budget)
         if how is not None:
             return Verdict("proved", how=how, **steps)
-    cex = _numeric(left, right, decls, constraints, trials)
-    if cex is None and trusted:
-        # The expanded normal forms carry exact coefficients (polynomials in
-        # the sizes): their difference is compared term by term, and sizes
-        # where a coefficient does not vanish are searched for, so neither
-        # 1.000000001 A == A nor (n-2)(n-3)(n-4) A == 0 hides in rounding or
-        # in small sizes.
-        cex = _numeric(le, re_, decls, constraints, trials)
+    try:
+        cex = _numeric(left, right, decls, constraints, trials)
+        if cex is None and trusted:
+            # The expanded normal forms carry exact coefficients (polynomials in
+            # the sizes): their difference is compared term by term, and sizes
+            # where a coefficient does not vanish are searched for, so neither
+            # 1.000000001 A == A nor (n-2)(n-3)(n-4) A == 0 hides in rounding or
+            # in small sizes.
+            cex = _numeric(le, re_, decls, constraints, trials)
+    except OverBudget as over:
+        return Verdict("unknown", how=f"numeric check not run: {over.message}", **steps)
     if cex is not None:
         return Verdict("refuted", counterexample=cex, **steps)
     return Verdict("unknown", **steps)
@@ -204,7 +215,11 @@ def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:
 
 def check(left: X, right: X, decls: Mapping[str, Decl] | None = None,
           constraints: Iterable = (), trials: int = 3) -> Verdict:
-    """Numeric comparison only: "refuted" with a counterexample, else "holds"."""
+    """Numeric comparison only: "refuted" with a counterexample, else "holds";
+    "unknown" (with the reason in `how`) when the check does not fit the memory budget."""
     left, right = as_sum(left), as_sum(right)
-    cex = _numeric(left, right, decls, constraints, trials)
+    try:
+        cex = _numeric(left, right, decls, constraints, trials)
+    except OverBudget as over:
+        return Verdict("unknown", how=f"numeric check not run: {over.message}")
     return Verdict("refuted" if cex is not None else "holds", counterexample=cex)

@@ -151,6 +151,9 @@ def _verdict_text(o: Any) -> str:
         lines[0] += f": {v.counterexample.format()}"
         if v.how:
             lines.append(f"({v.how})")
+    elif v.kind == "unknown" and v.how:
+        # Numbers were needed and not computed (the memory budget): say why.
+        lines[0] += (": no proof found; " if o.verb == "prove" else ": ") + v.how
     elif v.kind == "unknown":
         lines[0] += ": no proof found, yet numerically equal on every instance tried"
     elif o.verb == "check":

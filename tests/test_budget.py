@@ -1,0 +1,124 @@
+"""One memory budget for a numeric check, weighed before anything is allocated.
+
+Over the budget a check is not run: `check` and `prove` say so with the sizes
+and the verdict is `unknown` (never a MemoryError, never a guess).  A
+contraction whose intermediates alone are too wide is sliced instead, and its
+value is checked against numpy's einsum.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import sympy
+
+from rewrite.core.diagram import Diagram, TensorNode
+from rewrite.core.kinds import Decl, Kind
+from rewrite.numerics import evaluate as ev
+from rewrite.numerics.sample import sample_instance
+
+
+def run(text: str, *options: str, tmp_path) -> subprocess.CompletedProcess:
+    f = tmp_path / "check.tn"
+    f.write_text(text)
+    return subprocess.run([sys.executable, "-m", "rewrite", *options, "run", str(f)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_of_a_huge_identity_is_unknown_with_its_size_not_a_memory_error(tmp_path):
+    r = run("dim n = 100000\ncheck eye(n) == eye(n)\n", tmp_path=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "unknown" in r.stdout and "memory budget" in r.stdout and "100000" in r.stdout
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+
+
+def test_check_of_a_huge_vector_is_refused_before_sampling_it(tmp_path):
+    r = run("dim n = 100000000\ntensor v[i: n]\ncheck v[i] v[i] == v[i] v[i]\n", tmp_path=tmp_path)
+    assert r.returncode == 1
+    assert "unknown" in r.stdout and "the array of v (100000000)" in r.stdout
+
+
+def test_prove_still_proves_symbolically_past_the_budget(tmp_path):
+    r = run("dim n = 100000\nprove eye(n) == eye(n)\n", tmp_path=tmp_path)
+    assert r.returncode == 0 and "proved" in r.stdout
+
+
+def test_prove_without_a_proof_past_the_budget_is_unknown_and_says_why(tmp_path):
+    r = run("dim n = 100000\ntensor A[i: n, j: n]\nprove A[i, j] == A[j, i]\n", tmp_path=tmp_path)
+    assert r.returncode == 1
+    assert "unknown" in r.stdout and "numeric check not run" in r.stdout
+
+
+def test_raising_the_budget_lets_the_check_run(tmp_path):
+    text = "dim n = 3000\ntensor A[i: n, j: n]\ncheck A[i, j] == A[i, j] + 0 A[i, j]\n"
+    assert "unknown" in run(text, "--max-memory", "1", tmp_path=tmp_path).stdout
+    assert "holds" in run(text, "--max-memory", "2000", tmp_path=tmp_path).stdout
+
+
+def ring(n: int, size: int) -> tuple[Diagram, list[Decl]]:
+    """A ring of n distinct three-leg tensors with chords across (k to k + n/2):
+    every intermediate of a contraction is wider than the inputs."""
+    s = sympy.Integer(size)
+    decls = [Decl(f"M{k}", Kind.GENERIC, ("a", "b", "c"), (s, s, s), 3) for k in range(n)]
+    d = Diagram()
+    vs = [d.add_node(TensorNode(x)) for x in decls]
+    for k in range(n):
+        d.connect((vs[k], 1), (vs[(k + 1) % n], 0))
+    for k in range(n // 2):
+        d.connect((vs[k], 2), (vs[k + n // 2], 2))
+    return d, decls
+
+
+def einsum_value(d: Diagram, inst) -> complex:
+    """Ground truth by numpy's einsum over the wires, independent of cotengra."""
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    name = {}
+    for p, q in d.wires():
+        name[p] = name[q] = next(letters)
+    terms, arrays = [], []
+    for v, node in d.nodes.items():
+        terms.append("".join(name[(v, i)] for i in range(node.arity)))
+        arrays.append(inst.arrays[node.decl.name])
+    return complex(np.einsum(",".join(terms) + "->", *arrays))
+
+
+@pytest.mark.parametrize("executor", [None, "threads"])
+def test_a_contraction_too_wide_for_the_budget_is_sliced_and_still_exact(executor):
+    d, decls = ring(8, 3)
+    inst = sample_instance(decls, seed=1)
+    full = ev.footprint(d, inst).work
+    budget = sum(ev.footprint(d, inst).arrays.values()) + full // 4
+    fp = ev.footprint(d, inst, budget=budget)
+    assert fp.total <= budget
+    assert any("slices" in text for _, text in fp.items)
+    pool = ThreadPoolExecutor(2) if executor else None
+    ev.set_executor(pool)
+    try:
+        value = complex(ev.evaluate(d, inst))
+    finally:
+        ev.set_executor(None)
+        ev._TREES.clear()
+        if pool:
+            pool.shutdown()
+    assert np.isclose(value, einsum_value(d, inst), rtol=1e-10)
+
+
+def test_slices_run_on_a_local_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    d, decls = ring(8, 3)
+    inst = sample_instance(decls, seed=2)
+    fp = ev.footprint(d, inst)
+    ev.footprint(d, inst, budget=sum(fp.arrays.values()) + fp.work // 4)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        ev.set_executor(client.get_executor())
+        try:
+            value = complex(ev.evaluate(d, inst))
+        finally:
+            ev.set_executor(None)
+            ev._TREES.clear()
+    assert np.isclose(value, einsum_value(d, inst), rtol=1e-10)
