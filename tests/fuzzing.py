@@ -1,0 +1,363 @@
+"""Hostile inputs for `rewrite`, run as a user runs it: one subprocess each.
+
+Shared by `tests/test_fuzz.py` (a modest count in CI) and
+`benchmarks/fuzz.py` (10^4 inputs, a table of outcomes).  Three families:
+
+* grammar: statements drawn by hypothesis's `from_lark` from the language's
+  own grammar (`grammar/tn.lark`), with our strategies for names (declared,
+  undeclared, keywords of Python and of the language, Greek, names Python
+  reads alike), numbers, strings and comments, after a header of
+  declarations so that many statements get past name resolution;
+* mutation: the programs of `examples/` with bytes deleted, duplicated,
+  swapped or inserted (brackets, quotes, NUL, a byte-order mark, invalid
+  UTF-8), numbers made huge or zero, lines truncated;
+* resource: deep nesting, huge sizes, long files and lines, and bad paths
+  (directories, devices, missing folders, binary files) for every place a
+  file is read or written.
+
+Every input is run by `run_case`, under a timeout and an address-space
+limit so that a hang or a runaway allocation is an outcome, not a stuck
+machine.  `outcome()` names what happened; a bug is exit code 3 (internal
+error), a traceback in the output, any other unexpected exit, or a timeout.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.tn"))
+MEMORY_LIMIT = 2 * 2**30  # address space of one run: a runaway allocation fails fast
+BUGS = ("exit 3", "traceback", "timeout", "other exit")
+
+
+@dataclass
+class Case:
+    """One input: the command's arguments (files named relative to a fresh
+    folder it runs in), the files to create there, and text for stdin."""
+
+    args: list[str]
+    files: dict[str, bytes] = field(default_factory=dict)
+    stdin: str = ""
+    family: str = ""
+
+    def reproducer(self) -> str:
+        """Shell lines that recreate and run this input."""
+        lines = []
+        for name, data in self.files.items():
+            lines.append(f"printf %b {_shell_bytes(data)} > {name}")
+        cmd = "rewrite " + " ".join(_quote(a) for a in self.args)
+        if self.stdin:
+            cmd = f"printf %b {_shell_bytes(self.stdin.encode())} | {cmd}"
+        return "\n".join(lines + [cmd])
+
+
+@dataclass
+class Result:
+    case: Case
+    code: int | None  # None: timed out
+    out: str
+
+    @property
+    def outcome(self) -> str:
+        if self.code is None:
+            return "timeout"
+        if "Traceback (most recent call last)" in self.out:
+            return "traceback"
+        if self.code in (0, 1, 2):
+            return f"exit {self.code}"
+        if self.code == 3:
+            return "exit 3"
+        return "other exit"
+
+    @property
+    def is_bug(self) -> bool:
+        return self.outcome in BUGS
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_case(case: Case, timeout: float = 30.0) -> Result:
+    """Run `python -m rewrite ARGS` in a fresh folder holding the case's files."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+           "PENROSE_REWRITE_HISTORY": os.devnull}
+    env.pop("REWRITE_DEBUG", None)
+    with tempfile.TemporaryDirectory(prefix="tn-fuzz-") as tmp:
+        for name, data in case.files.items():
+            Path(tmp, name).write_bytes(data)
+        try:
+            r = subprocess.run([sys.executable, "-m", "rewrite", *case.args], cwd=tmp,
+                               input=case.stdin.encode("utf-8", "surrogateescape"),
+                               capture_output=True, timeout=timeout, env=env,
+                               preexec_fn=_limit_memory if os.name == "posix" else None)
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"") + (e.stderr or b"")
+            return Result(case, None, out.decode("utf-8", "replace")[-2000:])
+    out = (r.stdout + r.stderr).decode("utf-8", "replace")
+    return Result(case, r.returncode, out[-4000:])
+
+
+# ------------------------------------------------------------------- commands
+
+# What a user may do with a program file P: every subcommand that reads one.
+COMMANDS: list[list[str]] = [
+    ["run", "P"], ["run", "P", "--json"], ["show", "P"], ["prove", "P"], ["check", "P"],
+    ["simplify", "P"], ["cost", "P"], ["export", "P", "--to", "numpy"],
+    ["export", "P", "--to", "tex"], ["draw", "P", "-o", "out.svg"], ["repl"],
+]
+
+
+def with_command(text: bytes, pick: int, family: str) -> Case:
+    """The program as file `p.tn` given to one of `COMMANDS` (the REPL reads it
+    from stdin)."""
+    args = COMMANDS[pick % len(COMMANDS)]
+    if args == ["repl"]:
+        return Case(["repl"], {}, text.decode("utf-8", "replace"), family)
+    return Case([a if a != "P" else "p.tn" for a in args], {"p.tn": text}, "", family)
+
+
+# -------------------------------------------------------------------- grammar
+
+HEADER = """dim n, m
+dim d = 3
+tensor A[i: n, j: n]
+tensor B[i: n, j: m]
+real tensor v[i: n]
+isometry U[a: n -> b: m]
+unitary Q[a: n -> b: n]
+invertible X[a: n, b: n]
+symmetric S[i: n, j: n]
+diagonal D[i: n, j: n]
+"""
+
+NAMES = ["A", "B", "v", "U", "Q", "X", "S", "D", "n", "m", "d", "i", "j", "k", "a", "b",
+         "α", "β", "δ", "Z", "lambda", "np", "result", "None", "tensor", "dim", "ﬁ", "x_1"]
+FUNCS = ["relu", "gelu", "conj", "inv", "diag", "tr", "exp", "tanh", "sigmoid", "softmax",
+         "eye", "einsum", "kron", "delta", "δ", "diff", "shift", "tril", "triu", "frob"]
+NUMBERS = ["0", "1", "2", "3", "0.5", "1e3", "1e400", "99999999999999999999", "1e-300"]
+STRINGS = ["'i j -> j i'", "'i j, j k -> i k'", '"pic.svg"', '"pic.pdf"', "''", '""',
+           '"/nonexistent/x.svg"', "'('"]
+COMMENTS = ["", "", "", " # a comment", " # expect: proved", " # expect: refuted", " #"]
+
+
+def grammar_statements():
+    """A hypothesis strategy for one statement of the language, from its grammar."""
+    from hypothesis import strategies as st
+    from hypothesis.extra.lark import from_lark
+    from lark import Lark
+
+    from rewrite.language.parse import grammar_text
+
+    starts = ["dim_stmt", "decl_stmt", "let_stmt", "rule_stmt", "cmd_stmt", "prove_stmt",
+              "draw_stmt", "expr_stmt"]
+    grammar = Lark(grammar_text(), parser="lalr", lexer="contextual", start=starts)
+    # Tokens padded with spaces, so that juxtaposed names stay two names.
+    explicit = {
+        "NAME": st.sampled_from(NAMES).map(lambda s: f" {s} "),
+        "FUNC": st.sampled_from(FUNCS).map(lambda s: f" {s}"),
+        "INT": st.sampled_from(["0", "1", "2", "3", "7", "100000"]).map(lambda s: f" {s} "),
+        "NUMBER": st.sampled_from(NUMBERS).map(lambda s: f" {s} "),
+        "STRING": st.sampled_from(STRINGS),
+        # Comments run to the end of the line: they are added after statements.
+        "COMMENT": st.just(" "),
+        "WS": st.just(" "),
+        "LINE_CONT": st.sampled_from([" ", "\\\n"]),
+    }
+    return st.one_of([from_lark(grammar, start=s, explicit=explicit) for s in starts])
+
+
+def grammar_programs():
+    """Programs: the header, then one to three generated statements, each
+    perhaps with a comment after it."""
+    from hypothesis import strategies as st
+
+    line = st.tuples(grammar_statements(), st.sampled_from(COMMENTS)).map(lambda t: t[0] + t[1])
+    return st.lists(line, min_size=1, max_size=3).map(lambda ls: HEADER + "\n".join(ls) + "\n")
+
+
+# ------------------------------------------------------------------- mutation
+
+_INSERTS = ["(", ")", "[", "]", ",", ":", "@", "*", "-", "->", "=>", "==", "#", '"', "'",
+            "\\\n", "\n", "\t", "\x00", "\ufeff", "δ", "α", "ﬁ", "0", "1e400", " relu(",
+            " conj(", " inv(", "…", "\r"]
+
+
+def mutate(text: str, rng: random.Random, rounds: int = 3) -> bytes:
+    """`text` with a few random edits; sometimes the bytes are made invalid UTF-8."""
+    for _ in range(rng.randint(1, rounds)):
+        n = len(text)
+        op = rng.randrange(8)
+        a = rng.randrange(n + 1)
+        b = min(n, a + rng.randint(1, 40))
+        if op == 0:                                   # delete a span
+            text = text[:a] + text[b:]
+        elif op == 1:                                 # insert a token
+            text = text[:a] + rng.choice(_INSERTS) + text[a:]
+        elif op == 2:                                 # duplicate a span
+            text = text[:b] + text[a:b] + text[b:]
+        elif op == 3:                                 # swap two lines
+            lines = text.split("\n")
+            i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
+        elif op == 4:                                 # change a number
+            text = re.sub(r"\b\d+\b", lambda m: rng.choice(
+                [m.group(0), "0", "1", "99999", "10000000000000000"]), text, count=rng.randint(1, 5))
+        elif op == 5:                                 # rename a name
+            names = re.findall(r"[^\W\d]\w*", text)
+            if names:
+                old = rng.choice(names)
+                text = re.sub(rf"\b{re.escape(old)}\b", rng.choice(NAMES), text)
+        elif op == 6:                                 # truncate
+            text = text[:a]
+        else:                                         # keep one statement's worth
+            lines = text.split("\n")
+            k = rng.randrange(len(lines))
+            text = "\n".join(lines[:k] + lines[k + 1:])
+    data = text.encode("utf-8")
+    if rng.random() < 0.05 and data:
+        k = rng.randrange(len(data))
+        data = data[:k] + b"\xff" + data[k:]
+    return data
+
+
+def mutated_case(seed: int) -> Case:
+    """A mutated example program, given to a command chosen by `seed`."""
+    rng = random.Random(seed)
+    source = rng.choice(EXAMPLES).read_text(encoding="utf-8")
+    return with_command(mutate(source, rng), rng.randrange(len(COMMANDS)), "mutation")
+
+
+# ------------------------------------------------------------------- resource
+
+@dataclass
+class Known:
+    """A resource case that an open item of the issue tracker still fails."""
+
+    item: str
+
+
+def _nested(open_: str, close: str, depth: int, inner: str = "v[i]") -> str:
+    return open_ * depth + inner + close * depth
+
+
+@dataclass
+class ResourceCase:
+    """One resource input: what it is, the case, an open item it still fails
+    (or None), and the exit codes it may end with (a bad path: exactly 2)."""
+
+    name: str
+    case: Case
+    known: Known | None
+    codes: tuple[int, ...]
+    ci: bool = True  # False: only in benchmarks/fuzz.py (a second or more of work)
+
+
+def resource_cases() -> list[ResourceCase]:
+    """Each asserts the final behaviour: a result or a clear input or limit
+    error, quickly, never exit 3."""
+    decl = HEADER.encode()
+    prog = lambda body: decl + body.encode()  # noqa: E731
+    cases: list[ResourceCase] = []
+
+    def add(name: str, case: Case, known: Known | None = None,
+            codes: tuple[int, ...] = (0, 1, 2), ci: bool = True) -> None:
+        case.family = "resource"
+        if codes == (0, 1, 2) and name.split("-")[0] in ("file", "decl", "html", "export", "draw"):
+            codes = (2,)  # every bad path is an input error
+        cases.append(ResourceCase(name, case, known, codes, ci))
+
+    deep = Known("deep nesting (issue 9, item 9)")
+    add("parens-3000", Case(["show", "p.tn"], {"p.tn": prog("show " + _nested("(", ")", 3000) + "\n")}), deep)
+    add("relu-1000", Case(["show", "p.tn"], {"p.tn": prog("show " + _nested("relu(", ")", 1000) + "\n")}), deep)
+    add("conj-1000", Case(["show", "p.tn"], {"p.tn": prog("show " + _nested("conj(", ")", 1000) + "\n")}), deep)
+    add("unclosed-10000", Case(["show", "p.tn"], {"p.tn": prog("show " + "(" * 10000 + "\n")}))
+    add("sizes-nested-2000", Case(["show", "p.tn"], {"p.tn": prog("dim q = " + _nested("(", ")", 2000, "2") + "\n")}))
+
+    big = Known("memory budget (issue 9, item 10)")
+    add("eye-100000", Case(["run", "p.tn"], {"p.tn": b"dim n = 100000\ncheck eye(n) == eye(n)\n"}), big)
+    add("vector-1e8", Case(["run", "p.tn"], {"p.tn": b"dim n = 100000000\ntensor v[i: n]\n"
+                                                      b"check v[i] v[i] == v[i] v[i]\n"}), big)
+    add("size-1e30-symbolic", Case(["show", "p.tn"], {"p.tn": b"dim n = 1000000000000000000000000000000\n"
+                                                              b"tensor v[i: n]\nshow v[i] v[i]\n"}))
+    add("size-zero", Case(["run", "p.tn"], {"p.tn": b"dim n = 0\ntensor v[i: n]\ncheck v[i] == v[i]\n"}))
+
+    terms = Known("expand term limit (issue 9, item 7)")
+    binomials = " ".join(f"(v[i{k}] + A[i{k}, j{k}] v[j{k}])" for k in range(20))
+    add("expand-20-binomials", Case(["run", "p.tn"], {"p.tn": prog(f"expand {binomials}\n")}), terms)
+    bubbles = Known("nested bubbles (issue 9, item 8)")
+    add("relu-25-simplify", Case(["simplify", "p.tn"], {"p.tn": prog("simplify " + _nested("relu(", ")", 25, "A[i, j] v[j]") + "\n")}), bubbles)
+
+    long_ = Known("large inputs (issue 9, item 11)")
+    add("comment-line-1MB", Case(["run", "p.tn"], {"p.tn": prog("# " + "x" * 2**20 + "\nshow v[i]\n")}))
+    add("matmul-300", Case(["show", "p.tn"], {"p.tn": prog("show " + " @ ".join(["A"] * 300) + "\n")}))
+    add("matmul-2000", Case(["show", "p.tn"], {"p.tn": prog("show " + " @ ".join(["A"] * 2000) + "\n")}),
+        long_, ci=False)
+    add("statements-500", Case(["run", "p.tn"], {"p.tn": prog("show A[i, j] v[j]\n" * 500)}))
+    add("statements-5000", Case(["run", "p.tn"], {"p.tn": prog("show A[i, j] v[j]\n" * 5000)}),
+        ci=False)
+    add("file-20MB", Case(["run", "p.tn"], {"p.tn": prog("show v[i]  # " + "x" * 1000 + "\n")
+                                              * 20000}), long_, ci=False)
+    add("name-100000", Case(["show", "p.tn"], {"p.tn": prog("show " + "x" * 100000 + "[i]\n")}))
+
+    # Bad paths: every place a file is read or written.
+    binary = bytes(range(256)) * 4
+    add("file-missing", Case(["run", "missing/p.tn"]))
+    add("file-is-directory", Case(["show", "."]))
+    add("file-device", Case(["run", "/dev/zero"]))
+    add("file-binary", Case(["run", "p.tn"], {"p.tn": binary}))
+    add("file-empty", Case(["run", "p.tn"], {"p.tn": b""}), codes=(0,))
+    add("file-nul", Case(["run", "p.tn"], {"p.tn": prog("show v[i]\x00\n")}))
+    add("file-bom", Case(["run", "p.tn"], {"p.tn": "\ufeff".encode() + prog("show v[i]\n")}),
+        codes=(0,))
+    add("file-crlf", Case(["run", "p.tn"], {"p.tn": prog("show v[i]\n").replace(b"\n", b"\r\n")}),
+        codes=(0,))
+    add("file-over-size-limit", Case(["--max-file-size", "0.0001", "run", "p.tn"], {"p.tn": prog("show v[i]\n")}))
+    add("decl-device", Case(["show", "v[i]", "--decl", "/dev/zero"]))
+    add("decl-directory", Case(["show", "v[i]", "--decl", "."]))
+    add("decl-binary", Case(["show", "v[i]", "--decl", "b.tn"], {"b.tn": binary}))
+    # Never a made-up name under /dev: a test run as root would create it.
+    for where, out in (("directory", "."), ("missing-folder", "missing/out.EXT"),
+                       ("proc", "/proc/out.EXT"), ("full-disk", "/dev/full")):
+        add(f"html-to-{where}", Case(["run", "p.tn", "--html", out.replace("EXT", "html")],
+                                     {"p.tn": prog("show v[i]\n")}))
+        ci = where in ("missing-folder", "full-disk")
+        add(f"export-to-{where}", Case(["export", "p.tn", "--to", "numpy", "-o",
+                                        out.replace("EXT", "py")], {"p.tn": prog("show v[i]\n")}),
+            ci=ci)
+        add(f"draw-to-{where}", Case(["draw", "p.tn", "-o", out.replace("EXT", "svg")],
+                                     {"p.tn": prog("show v[i]\n")}), ci=ci)
+    add("draw-to-pdf", Case(["draw", "p.tn", "-o", "x.pdf"], {"p.tn": prog("show v[i]\n")}))
+    add("draw-to-empty", Case(["draw", "p.tn", "-o", ""], {"p.tn": prog("show v[i]\n")}))
+    add("draw-statement-to-empty", Case(["run", "p.tn"], {"p.tn": prog('draw v[i] to ""\n')}))
+    add("draw-statement-to-missing", Case(["run", "p.tn"], {"p.tn": prog('draw v[i] to "no/x.svg"\n')}))
+    add("draw-statement-to-nul", Case(["run", "p.tn"], {"p.tn": prog('draw v[i] to "a\x00.svg"\n')}))
+    add("repl-files", Case(["repl"], {"b.tn": binary}, HEADER + "v[i]\n:save \"unclosed\n:draw x.pdf\n"
+                           ":draw missing/x.svg\n:load /dev/zero\n:load .\n:load b.tn\n:save /dev/full\n"
+                           ":save .\n:load \"a b\n"))
+    return cases
+
+
+# ---------------------------------------------------------------------- shell
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s) if s else "''"
+
+
+def _shell_bytes(data: bytes) -> str:
+    out = "".join(chr(b) if b < 128 and (chr(b).isalnum() or chr(b) in " .,:;[]()@*+-=_<>/")
+                  else f"\\x{b:02x}" for b in data)
+    return "'" + out.replace("'", "\\x27") + "'"
