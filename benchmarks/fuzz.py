@@ -50,6 +50,8 @@ def grammar_texts(n: int, seed: int) -> list[str]:
     from hypothesis import seed as hyp_seed
 
     out: list[str] = []
+    print(f"  drawing {n} programs from the grammar (about 0.1-0.3 s each)", file=sys.stderr,
+          flush=True)
 
     @hyp_seed(seed)
     @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],

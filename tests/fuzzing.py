@@ -8,7 +8,8 @@ Shared by `tests/test_fuzz.py` (a modest count in CI) and
   undeclared, keywords of Python and of the language, Greek, names Python
   reads alike), numbers, strings and comments, after a header of
   declarations so that many statements get past name resolution;
-* mutation: the programs of `examples/` with bytes deleted, duplicated,
+* mutation: excerpts of the programs of `examples/` (their declarations
+  and a few commands) with bytes deleted, duplicated,
   swapped or inserted (brackets, quotes, NUL, a byte-order mark, invalid
   UTF-8), numbers made huge or zero, lines truncated;
 * resource: deep nesting, huge sizes, long files and lines, and bad paths
@@ -232,10 +233,24 @@ def mutate(text: str, rng: random.Random, rounds: int = 3) -> bytes:
     return data
 
 
+_DECLARATION = re.compile(r"\s*(dim|real|tensor|isometry|unitary|invertible|symmetric|diagonal"
+                          r"|let|rule)\b")
+
+
+def excerpt(source: str, rng: random.Random, commands: int = 4) -> str:
+    """An example's declarations and a few of its commands in a row: a whole
+    example file is a minute of proofs, which would hide a hang among them."""
+    lines = source.split("\n")
+    keep = [l for l in lines if _DECLARATION.match(l)]
+    rest = [l for l in lines if l.strip() and not _DECLARATION.match(l)]
+    k = rng.randrange(max(1, len(rest) - commands + 1))
+    return "\n".join(keep + rest[k:k + commands]) + "\n"
+
+
 def mutated_case(seed: int) -> Case:
-    """A mutated example program, given to a command chosen by `seed`."""
+    """A mutated excerpt of an example program, given to a command chosen by `seed`."""
     rng = random.Random(seed)
-    source = rng.choice(EXAMPLES).read_text(encoding="utf-8")
+    source = excerpt(rng.choice(EXAMPLES).read_text(encoding="utf-8"), rng)
     return with_command(mutate(source, rng), rng.randrange(len(COMMANDS)), "mutation")
 
 
