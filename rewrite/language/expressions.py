@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import sympy
 
+from . import sizes as Z
 from . import sugar
 from . import syntax as S
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
@@ -113,6 +114,13 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
                     terms = [t.renamed(order) for t in terms]
             else:
                 d = d.with_free(order)
+                # Same legs, same sizes: a zero coefficient later must not
+                # make `a[i] + 0 b[i]` with i of sizes 2 and 3 look well formed.
+                for name, mine, first in zip(order, d.free_sizes, terms[0].free_sizes):
+                    if not Z.same(mine, first):
+                        raise error_at(f"the terms of a sum must give each index one size: "
+                                       f"{name} has size {mine} here, {first} in the first "
+                                       f"term", term)
             terms.append(d)
     if order is None:  # a derivative that is zero: the empty sum, legs of the diff
         zero = _diff(expr.terms[0].product.factors[0], env)

@@ -243,7 +243,10 @@ def _unify_fuses(p: Product) -> None:
                 progress = True
             elif len(unknown) == 1 and whole is not None:
                 known = [sz for sz in part_sizes if sz is not None]
-                part = Z.solve_part(whole, known)
+                try:
+                    part = Z.solve_part(whole, known)
+                except ValueError as e:
+                    raise error_at(str(e), f.at) from None
                 p.class_sizes[p.find(f.parts[unknown[0]])] = (part, f.at)
                 left.append(f)
                 progress = True

@@ -49,10 +49,35 @@ def declare_dims(stmt: S.DimStmt, dims: dict[str, Any]) -> None:
 
 
 def solve_part(whole: Any, known: list[Any]) -> Any:
-    """The one unknown factor of `whole` given the others (for grouped legs)."""
+    """The one unknown factor of `whole` given the others (for grouped legs).
+
+    Raises ValueError when there is no such size: a size is a positive whole
+    number for every value of its symbols, and 8 / 3 or n / 3 is not.
+    """
     rest = sympy.Mul(*known)
     part = sympy.simplify(whole / rest)
+    if not is_size(part):
+        raise ValueError(f"a leg of size {whole} does not split into "
+                         f"{' and '.join(map(str, known))} and a whole size: "
+                         f"the rest would be {part}")
     return part
+
+
+def is_size(x: Any) -> bool:
+    """Whether `x` is a positive whole number for all positive whole values of
+    its symbols (an integer, a dim, or a product of them)."""
+    x = sympy.sympify(x)
+    if x.is_Integer:
+        return bool(x > 0)
+    coeff, rest = x.as_coeff_Mul()
+    if not (coeff.is_Integer and coeff > 0):
+        return False
+    for f in sympy.Mul.make_args(rest):
+        base, exp = f.as_base_exp()
+        if not (base.is_Symbol and base.is_integer and base.is_positive
+                and exp.is_Integer and exp > 0):
+            return False
+    return True
 
 
 def same(a: Any, b: Any) -> bool:

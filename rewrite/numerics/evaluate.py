@@ -718,6 +718,20 @@ def _same_size(a: Any, b: Any) -> bool:
         return False
 
 
+def check_wires(x: Diagram | Sum) -> None:
+    """Refuse a diagram with a wire whose two ends have different sizes.
+
+    The builder refuses such wires in what a user writes; this catches what is
+    assembled elsewhere (a rule's sides, instantiated), before a zero
+    coefficient lets the term vanish unseen.
+    """
+    for t in _as_sum(x).terms:
+        for p, q in t.wires():
+            a, b = t.port_size(p), t.port_size(q)
+            if not _same_size(a, b):
+                raise InputError(f"inconsistent sizes on one wire: {a} and {b}")
+
+
 def shape_mismatch(left: Diagram | Sum, right: Diagram | Sum,
                    decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
                    seed: int = 0) -> Counterexample | None:
@@ -826,6 +840,8 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
     if decls is None:
         decls = collect_decls(left, right)
     constraints = list(constraints)
+    check_wires(left)
+    check_wires(right)
     cex = shape_mismatch(left, right, decls, constraints, seed)
     if cex is not None:
         return cex

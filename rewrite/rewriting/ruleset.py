@@ -100,7 +100,13 @@ class LoadedRule:
         from ..numerics.evaluate import compare
 
         for n, (lhs, rhs) in enumerate(sides(self.rule, seed)):
-            cex = compare(lhs, rhs, trials=trials, seed=seed + 7 * n)
+            try:
+                cex = compare(lhs, rhs, trials=trials, seed=seed + 7 * n)
+            except InputError as e:
+                if e.line is not None:
+                    raise
+                raise rule_error(self.rule, f"rule {self.rule.name} is not well formed: "
+                                            f"{e.message}") from None
             if cex is not None:
                 legs = ", ".join(f"{v.name}: {v.arity} legs" for v in _vars_of(lhs))
                 raise rule_error(self.rule, f"rule {self.rule.name} is unsound: the sides differ "
