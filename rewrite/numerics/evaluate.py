@@ -909,12 +909,13 @@ def differs(diff: Sum, inst: Instance, values: list[np.ndarray], total: np.ndarr
     """Whether the difference `total` (the sum of the term `values`) is more
     than rounding could make of a true zero.
 
-    First relative to the largest term: rounding in a term of size 10**16
-    leaves errors of order 1 in a sum whose true value is small, so a
-    difference refutes only past rtol times the largest term (not the result).
-    Only if that fails, a finer bound entry by entry: each term is evaluated
-    again on the absolute values of its arrays (`magnitude`), which bounds
-    what rounding inside its contractions and bubbles can do.
+    Relative to the terms, not to the result: rounding in a term of size
+    10**16 leaves errors of order 1 in a sum whose true value is small, so
+    the difference refutes only past rtol times the largest term.  Only if
+    that fails, rounding that starts inside bubbles is added (`bubble_error`):
+    `v[j] (relu(x + 1e16 w) - relu(-x - 1e16 w) - 1e16 w)` is small, but its
+    bubble's terms are not.  Contractions of exact tensors are trusted to
+    rtol of their largest value, as everywhere in the numeric checks.
     """
     if total.size == 0:
         return False
@@ -922,29 +923,29 @@ def differs(diff: Sum, inst: Instance, values: list[np.ndarray], total: np.ndarr
     scale = max(float(np.max(np.abs(v))) if v.size else 0.0 for v in values)
     if diff_max <= rtol * scale + atol:
         return False
-    bound = sum(magnitude(t, inst, max_elements) for t in diff.terms)
-    return bool(np.any(np.abs(total) > rtol * bound + atol))
+    bound = sum(np.abs(v) + bubble_error(t, inst, max_elements) for t, v in zip(diff.terms, values))
+    return diff_max > rtol * float(np.max(bound)) + atol
 
 
 # ------------------------------------------------------------ rounding bounds
 
 
-#: How a function carries the rounding error of its input to its output, as
-#: an entrywise magnitude from (input x, its magnitude m, output y).  Smooth
-#: functions with a bounded slope pass the input's magnitude on; exp scales it
-#: by its value; a step can flip wherever its input is within rounding of 0,
-#: and there nothing can be told apart.
-def _lipschitz(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.abs(y) + 2 * m
+#: How a function passes on an error of its input: from (input x, the input's
+#: error scale m, output y) the output's error scale.  Functions with a slope
+#: of at most about 1 pass m on (doubled for margin); exp scales it by its
+#: value; a step can flip wherever its input is within rounding of 0, and
+#: there nothing can be told apart (inf).
+def _bounded_slope(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return 2 * m
 
 
 def _exponential(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.abs(y) * (1 + m)
+    return np.abs(y) * m
 
 
 def _jump(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
     unsure = np.abs(np.real(x)) <= RTOL * m + ATOL
-    return np.where(unsure, np.inf, np.abs(y))
+    return np.where(unsure, np.inf, 0.0)
 
 
 def _branch(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -955,58 +956,70 @@ def _branch(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> np.ndarray:
     # time; only complex entries can be rounded across it.
     cut = ((np.real(x) < 0) & (np.abs(np.imag(x)) <= RTOL * m + ATOL)) if np.iscomplexobj(x) \
         else np.zeros(np.shape(x), dtype=bool)
-    scale = np.abs(y) + 2 * m / np.maximum(np.abs(x), ATOL)
+    scale = 2 * m / np.maximum(np.abs(x), ATOL)
     return np.where(near | cut, np.inf, scale)
 
 
 ERROR_PROPAGATION = {
-    "relu": _lipschitz, "gelu": _lipschitz, "tanh": _lipschitz, "sigmoid": _lipschitz,
-    "sum": _lipschitz, "dtanh": _lipschitz, "dsigmoid": _lipschitz, "dgelu": _lipschitz,
-    "softmax": _lipschitz, "exp": _exponential, "step": _jump,
-    "abs": _lipschitz, "sign": _jump, "log": _branch, "sqrt": _branch,
+    "relu": _bounded_slope, "gelu": _bounded_slope, "tanh": _bounded_slope,
+    "sigmoid": _bounded_slope, "sum": _bounded_slope, "dtanh": _bounded_slope,
+    "dsigmoid": _bounded_slope, "dgelu": _bounded_slope, "softmax": _bounded_slope,
+    "exp": _exponential, "step": _jump,
+    "abs": _bounded_slope, "sign": _jump, "log": _branch, "sqrt": _branch,
 }
 
 
-def magnitude(x: Diagram | Sum, inst: Instance, max_elements: int = MAX_ELEMENTS) -> np.ndarray:
-    """An entrywise bound on the sizes of everything summed to make `x`'s value.
+def bubble_error(t: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) -> Any:
+    """How large rounding inside `t`'s bubbles may make the error of `t`'s
+    value, in units of the rounding scale (rtol is applied by the caller).
 
-    A contraction of |arrays| with |scalar| bounds every product it adds up,
-    so float64 rounding in `evaluate(x)` stays below a small multiple of
-    eps times this (which RTOL = 1e-8 leaves far behind).  Bubbles pass the
-    magnitude of their inside on through `ERROR_PROPAGATION`.
+    Each bubble's error scale (`_bubble_scale`) is carried to the result by
+    contracting it, with random signs, against the rest of the term as it
+    is: a first-order estimate of what that error does, which neither ignores
+    a bubble that swallowed a huge cancellation nor multiplies worst cases
+    along a long product (a contraction of absolute values would, and then
+    nothing large could ever be refuted).  0 for a term without bubbles.
     """
-    if isinstance(x, Sum):
-        if not x.terms:
-            return np.zeros(tuple(inst.size(s) for s in x.sizes))
-        total = None
-        for t in x.terms:
-            if list(t.free) != list(x.free) and sorted(t.free) == sorted(x.free):
-                t = t.with_free(list(x.free))
-            m = magnitude(t, inst, max_elements)
-            total = m if total is None else total + m
-        return total
-    net = build_network(x, inst, max_elements)
-    index = 0
-    for op in index_network(x).operands:
-        if op.kind not in ("ones", "eye"):
-            node = x.nodes[op.node]
-            if isinstance(node, BubbleNode):
-                net.arrays[index] = _bubble_magnitude(node, inst, max_elements)
-        net.arrays[index] = np.abs(net.arrays[index])
-        index += 1
-    net.factor = complex(abs(net.factor))
-    return np.abs(contract_network(net, max_elements))
+    bubbles = [v for v, n in t.nodes.items() if isinstance(n, BubbleNode)]
+    if not bubbles:
+        return 0.0
+    net = build_network(t, inst, max_elements)
+    where = {op.node: k for k, op in enumerate(index_network(t).operands)
+             if op.kind not in ("ones", "eye")}
+    rng = np.random.default_rng([inst.seed & 0xFFFFFFFF, len(bubbles)])
+    total: Any = 0.0
+    for v in bubbles:
+        m = _bubble_scale(t.nodes[v], inst, max_elements)
+        if not np.all(np.isfinite(m)):
+            return np.inf
+        if not np.any(m):
+            continue
+        arrays = list(net.arrays)
+        arrays[where[v]] = m * rng.choice([-1.0, 1.0], size=m.shape)
+        probe = Network(arrays, net.inputs, net.output, net.size_dict, net.factor)
+        total = total + np.abs(contract_network(probe, max_elements))
+    return total
 
 
-def _bubble_magnitude(node: BubbleNode, inst: Instance, max_elements: int) -> np.ndarray:
-    x = evaluate(node.inside, inst, max_elements=max_elements)
-    m = magnitude(node.inside, inst, max_elements)
-    y = bubble_array(node, inst, max_elements)
+def _bubble_scale(node: BubbleNode, inst: Instance, max_elements: int) -> np.ndarray:
+    """The error scale of one bubble's array: its inside's terms' sizes plus
+    their own bubble errors, passed through the function."""
+    inside = node.inside
+    values, scale = [], 0.0
+    for t in inside.terms:
+        if list(t.free) != list(inside.free) and sorted(t.free) == sorted(inside.free):
+            t = t.with_free(list(inside.free))
+        v = evaluate(t, inst, max_elements=max_elements)
+        values.append(v)
+        scale = scale + np.abs(v) + bubble_error(t, inst, max_elements)
+    shape = tuple(inst.size(x) for x in inside.sizes)
+    x = sum(values[1:], values[0]) if values else np.zeros(shape)
+    m = np.broadcast_to(np.asarray(scale, dtype=float), x.shape)
     if node.fn == "softmax" and node.axis is not None:
         # softmax mixes a whole row: every output feels the row's largest error.
         m = np.broadcast_to(np.max(m, axis=node.axis, keepdims=True), m.shape)
-    rule = ERROR_PROPAGATION.get(node.fn, _lipschitz)
-    return rule(x, m, np.conj(y) if node.conj else y)
+    y = bubble_array(node, inst, max_elements)
+    return ERROR_PROPAGATION.get(node.fn, _bounded_slope)(x, m, y)
 
 
 def _instance_within_budget(sides: tuple[Sum, ...], decls: Mapping[str, Decl], seed: int,
