@@ -725,7 +725,7 @@ def check_wires(x: Diagram | Sum) -> None:
     assembled elsewhere (a rule's sides, instantiated), before a zero
     coefficient lets the term vanish unseen.
     """
-    for t in _as_sum(x).terms:
+    for t in as_sum(x).terms:
         for p, q in t.wires():
             a, b = t.port_size(p), t.port_size(q)
             if not _same_size(a, b):
