@@ -146,8 +146,16 @@ class _Backend:
             if m == "torch":
                 return [f"torch.nn.functional.gelu({x}, approximate='tanh')"]
             return [f"0.5 * {x} * (1 + np.tanh(math.sqrt(2 / math.pi) * ({x} + 0.044715 * {x} ** 3)))"]
-        if fn in ("exp", "tanh"):
+        if fn in ("exp", "tanh", "log", "sqrt", "abs"):
             return [f"{m}.{fn}({x})"]
+        if fn == "dtanh":
+            return [f"1 - {m}.tanh({x}) ** 2"]
+        if fn == "tanh''":
+            return [f"{m}.tanh({x})", "-2 * _e * (1 - _e ** 2)"]
+        if fn == "step":
+            return [f"{m}.where({x}.real > 0, 1.0, 0.0) + 0 * {x}"]
+        if fn == "sign":  # x / |x| (0 at 0) for complex x too, as numpy defines it
+            return [f"torch.sgn({x})"] if m == "torch" else [f"np.sign({x})"]
         if fn == "sigmoid":
             return [f"torch.sigmoid({x})"] if m == "torch" else [f"1 / (1 + np.exp(-{x}))"]
         if fn == "softmax":
