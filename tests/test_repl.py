@@ -353,6 +353,12 @@ def test_highlighting_styles_keywords_tensors_and_numbers():
     assert frags["=="] == "class:operator"
 
 
+def test_highlighting_styles_only_known_functions_as_functions():
+    frags = dict((text, style) for style, text in highlight("relu(A[i]) frob(A[i])", {"A"}))
+    assert frags["relu"] == "class:function"
+    assert frags["frob"] == "class:name"
+
+
 def test_highlighting_marks_a_meta_command():
     assert highlight(":gauge X on a")[0] == ("class:command", ":gauge")
 

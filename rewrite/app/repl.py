@@ -211,8 +211,10 @@ def highlight(text: str, tensors: Iterable[str] = ()) -> list[tuple[str, str]]:
     """
     from lark.exceptions import LarkError
 
+    from ..language.expressions import function_names
     from ..language.parse import parser
 
+    functions = set(function_names())
     styles = [""] * len(text)
     tensors = set(tensors)
     offset = 0
@@ -230,6 +232,8 @@ def highlight(text: str, tensors: Iterable[str] = ()) -> list[tuple[str, str]]:
             for tok in lexer.lex(text[offset:], dont_ignore=True):
                 style = ("class:keyword" if tok.type in keywords
                          else "class:tensor" if tok.type == "NAME" and str(tok) in tensors
+                         # a call of a name the language does not know reads as a name
+                         else "class:name" if tok.type == "FUNC" and str(tok) not in functions
                          else _STYLE_OF.get(tok.type, ""))
                 a = offset + tok.start_pos
                 for i in range(a, min(a + len(str(tok)), len(text))):
