@@ -46,3 +46,24 @@ def test_a_canonical_form_that_needs_bliss_loads_no_plotting_library():
     loaded = loaded_after(code)
     assert "igraph" in loaded  # the test reached bliss
     assert "matplotlib" not in loaded
+
+
+def _run_file(text: str) -> str:
+    return ("import sys, tempfile, os\n"
+            "from rewrite.app.cli import main\n"
+            "d = tempfile.mkdtemp()\n"
+            "p = os.path.join(d, 'x.tn')\n"
+            f"open(p, 'w').write({text!r})\n"
+            "try:\n"
+            "    main(['run', p], standalone_mode=False)\n"
+            "except SystemExit:\n"
+            "    pass\n")
+
+
+def test_proving_with_concrete_sizes_loads_neither_sympy_nor_numpy():
+    # Sizes and coefficients are ints and fractions; the normal forms meet, so
+    # no numeric check runs and nothing needs sympy's algebra or numpy's arrays.
+    code = _run_file("tensor A[i: 3, j: 3]\nprove tr(A) == A[i, i]\n"
+                     "prove 1/2 A[i, j] + 1/2 A[i, j] == A[i, j]\n")
+    assert loaded_after(code) == set()
+

@@ -104,7 +104,8 @@ def ref_diagram(d: Diagram, inst) -> np.ndarray:
         operands.append(ref_node(node, inst))
         specs.append("".join(letter[(v, i)] for i in range(node.arity)))
     out = "".join(letter[(BOUNDARY, k)] for k in range(len(d.free)))
-    scalar = complex(d.scalar.subs({s: inst.size(s) for s in d.scalar.free_symbols}))
+    c = sympy.sympify(d.scalar)  # an int or Fraction when no size symbol is in it
+    scalar = complex(c.subs({s: inst.size(s) for s in c.free_symbols}))
     if not operands:
         return np.asarray(scalar)
     return np.asarray(scalar * np.einsum(",".join(specs) + "->" + out, *operands, optimize="greedy"))

@@ -57,9 +57,9 @@ from __future__ import annotations
 import weakref
 from array import array
 from collections import Counter
-from functools import lru_cache
 from typing import Any, Hashable, Iterable
 
+from . import scalars
 from .diagram import BOUNDARY, BubbleNode, Diagram, Node, Sum
 from .graphlib import igraph as load_igraph
 
@@ -79,37 +79,14 @@ MAX_RADIUS = 8
 # ------------------------------------------------------------------- scalars
 
 
-@lru_cache(maxsize=8192)
 def scalar_key(x: Any) -> str:
-    """A canonical string of a sympy scalar.
-
-    `cancel` brings rational functions of the sizes to a unique p/q with
-    expanded numerator and denominator, so 2*(n+1) and 2*n+2 agree; other
-    expressions fall back to their expanded form.
-    """
-    import sympy
-
-    x = sympy.sympify(x)
-    if x.is_Number:
-        return sympy.srepr(x)
-    try:
-        y = sympy.cancel(sympy.expand(x))
-    except (sympy.PolynomialError, TypeError, ValueError):  # pragma: no cover - exotic
-        y = sympy.expand(x)
-    return sympy.srepr(y)
+    """A canonical string of a scalar (see `scalars.key`)."""
+    return scalars.key(x)
 
 
 def is_zero(x: Any) -> bool:
-    """Whether a scalar (a number or a sympy expression in sizes) is zero."""
-    import sympy
-
-    x = sympy.sympify(x)
-    if x.is_Number:
-        return x == 0
-    try:
-        return sympy.cancel(sympy.expand(x)) == 0
-    except (sympy.PolynomialError, TypeError, ValueError):  # pragma: no cover - exotic
-        return sympy.simplify(x) == 0
+    """Whether a scalar (a number or an expression in sizes) is zero."""
+    return scalars.is_zero(x)
 
 
 # --------------------------------------------------------------- flat graph
@@ -886,8 +863,6 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
     A tuple of (term key without scalar, coefficient key), sorted, so term order
     never matters; the zero sum is `()`.
     """
-    import sympy
-
     coeffs: dict[Hashable, list[Any]] = {}
     for t in s.terms:
         t = orient_antisymmetric(t, by_position)
@@ -896,7 +871,7 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
         coeffs.setdefault(canonical(t, by_position, with_scalar=False), []).append(t.scalar)
     out = []
     for key, cs in coeffs.items():
-        c = sympy.Add(*cs)
+        c = scalars.total(cs)
         if not is_zero(c):
             out.append((key, scalar_key(c)))
     out.sort()
@@ -906,12 +881,10 @@ def canonical_sum(s: Sum, by_position: bool = False) -> Hashable:
 def collect_terms(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[Any, ...]) -> Sum:
     """Like terms added exactly (by canonical key without the scalar), zero terms dropped.
 
-    Coefficients are sympy numbers and expressions, so `10**16 w - 10**16 w`
-    is exactly nothing before any float is computed.  The first diagram of
+    Coefficients are exact (`scalars`: ints and fractions, sympy when a size
+    symbol appears), so `10**16 w - 10**16 w` is exactly nothing before any float is computed.  The first diagram of
     each class receives the sum of the scalars: callers pass working copies.
     """
-    import sympy
-
     order: list[Any] = []
     acc: dict[Any, Diagram] = {}
     for t in terms:
@@ -929,7 +902,7 @@ def collect_terms(terms: Iterable[Diagram], free: tuple[str, ...], sizes: tuple[
     out = []
     for k in order:
         t = acc[k]
-        t.scalar = sympy.expand(t.scalar) if t.scalar.free_symbols else t.scalar
+        t.scalar = scalars.expand(t.scalar)
         if not is_zero(t.scalar):
             out.append(t)
     return Sum(tuple(out), free, sizes)

@@ -30,6 +30,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Union
 
+from . import scalars
 from .kinds import Decl
 
 BOUNDARY = -1
@@ -196,13 +197,11 @@ class Diagram(_Shown):
     __slots__ = ("nodes", "link", "free", "free_sizes", "scalar", "_next", "names")
 
     def __init__(self, scalar: Any = 1) -> None:
-        import sympy
-
         self.nodes: dict[int, Node] = {}
         self.link: dict[Port, Port] = {}
         self.free: list[str] = []
         self.free_sizes: list[Any] = []
-        self.scalar = sympy.sympify(scalar)
+        self.scalar = scalars.normal(scalar)
         self._next = 0
         # The index name the user wrote for the wire at a node's port, where
         # there is one: display only (printer, cost, REPL); canonical keys and
@@ -406,15 +405,13 @@ class Diagram(_Shown):
 
     def conjugate(self) -> "Diagram":
         """Complex conjugate: every tensor and bubble flips, deltas and sizes stay."""
-        import sympy
-
         d = self.copy()
         for v, n in d.nodes.items():
             if isinstance(n, TensorNode):
                 d.nodes[v] = TensorNode(n.decl, not n.conj, n.op)
             elif isinstance(n, BubbleNode):
                 d.nodes[v] = BubbleNode(n.fn, n.inside, n.axis, not n.conj)
-        d.scalar = sympy.conjugate(d.scalar)
+        d.scalar = scalars.conjugate(d.scalar)
         return d
 
     def with_free(self, order: list[str]) -> "Diagram":

@@ -144,7 +144,7 @@ class Decl:
 
     `split` is the number of legs before `->` (the wide side of an isometry, the
     row side of an invertible); it equals `len(legs)` when no arrow was written.
-    Sizes are sympy expressions (positive-integer symbols or integers).
+    Sizes are ints, or sympy expressions where a size symbol appears (core/scalars).
     """
 
     name: str
@@ -200,9 +200,9 @@ def fuse_decl(parts: tuple[Any, ...]) -> Decl:
     isometry and unitary rules cancel a fuse against its split; its name encodes
     the part sizes because two fuses are the same tensor exactly when those agree.
     """
-    import sympy
+    from . import scalars
 
-    whole = sympy.Mul(*parts)
+    whole = scalars.prod(parts)
     name = "fuse(" + ",".join(str(p) for p in parts) + ")"
     legs = tuple(f"p{i}" for i in range(len(parts))) + ("w",)
     return Decl(name=name, kind=Kind.UNITARY, legs=legs, sizes=tuple(parts) + (whole,),

@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-import sympy
-
 from . import sizes as Z
 from . import sugar
 from . import syntax as S
+from ..core import scalars
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError, error_at
 from ..core.functions import ELEMENTWISE, lookup
@@ -141,7 +140,7 @@ def _by_position(legs: Sequence[str], first: Sequence[str]) -> bool:
 
 def _same_sizes(a: Sequence[Any], b: Sequence[Any], at: Any) -> None:
     for k, (x, y) in enumerate(zip(a, b)):
-        if sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) != 0:
+        if not scalars.equal(x, y):
             raise error_at(f"the terms of a sum meet by position, but leg {k + 1} has size {x} "
                            f"here and {y} in the first term", at)
 
@@ -243,7 +242,7 @@ def _slots(idx: S.IndexList | None) -> list[Any] | None:
 
 def _number(f: S.Num) -> Any:
     try:
-        return sympy.Rational(f.text)
+        return scalars.number(f.text)
     except (ZeroDivisionError, ValueError, TypeError):
         raise error_at(f"'{f.text}' is not a number (division by zero?)", f) from None
 
@@ -259,17 +258,17 @@ def scalar_of(f: Any, env: Env) -> Any:
             and len(f.expr.terms) == 1:
         values = [scalar_of(g, env) for g in f.expr.terms[0].product.factors]
         if all(v is not None for v in values):
-            return sympy.Mul(f.expr.terms[0].sign, *values)
+            return scalars.mul(f.expr.terms[0].sign, *values)
         return None
     if isinstance(f, S.Scale):
         a, b = scalar_of(f.left, env), scalar_of(f.right, env)
         if a is None or b is None:
             return None
         if f.op == "*":
-            return a * b
+            return scalars.mul(a, b)
         if b == 0:
             raise error_at("division by zero", f.right)
-        return a / b
+        return scalars.div(a, b)
     return None
 
 
@@ -281,7 +280,7 @@ def _scale(f: S.Scale, p: Product, env: Env) -> None:
                            "tensors in it", f.right)
         if den == 0:
             raise error_at("division by zero", f.right)
-        p.d.scalar = p.d.scalar / den
+        p.d.scalar = scalars.div(p.d.scalar, den)
         _factor(f.left, p, env)
         return
     if scalar_of(f.left, env) is None and scalar_of(f.right, env) is None:
@@ -454,7 +453,7 @@ def _inv(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
     if len(arg.free) != 2:
         raise error_at(f"inv(...) takes a matrix: this expression has {len(arg.free)} free "
                        f"legs (name two with inv(E -> [r, c]))", f.args[0])
-    if sympy.simplify(sympy.sympify(arg.sizes[0]) - sympy.sympify(arg.sizes[1])) != 0:
+    if not scalars.equal(arg.sizes[0], arg.sizes[1]):
         raise error_at(f"inv(...) takes a square matrix: its legs have sizes {arg.sizes[0]} "
                        f"and {arg.sizes[1]}", f.args[0])
     try:
@@ -606,10 +605,11 @@ for _name, _rule in FIXED_MATRICES.items():
 
 def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
     if isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.terms[0].sign == 1:
-        value: Any = sympy.Integer(1)
+        value: Any = 1
         for f in a.terms[0].product.factors:
             v = scalar_of(f, env)
-            if v is None or not (v.is_integer or v.is_Integer):
+            if v is None or not (scalars.is_integer(v) or not scalars.is_concrete(v)
+                                 and scalars.sympify(v).is_integer):
                 raise error_at(f"{fn}(...) takes a size: a whole number, a declared dim or a "
                                "product of them", f)
             value = value * v

@@ -24,10 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-import sympy
-
 from . import sizes as Z
 from . import syntax as S
+from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
 from ..core.errors import error_at
 from ..core.kinds import fuse_decl
@@ -233,7 +232,7 @@ def _unify_fuses(p: Product) -> None:
                 whole = p.class_size(f.gname)
             unknown = [k for k, sz in enumerate(part_sizes) if sz is None]
             if not unknown:
-                total = sympy.Mul(*part_sizes)
+                total = scalars.prod(part_sizes)
                 if whole is not None and not Z.same(total, whole):
                     raise error_at(f"size mismatch on a grouped leg: the parts make {total}, "
                                    f"the leg has size {whole}", f.at)

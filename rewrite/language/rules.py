@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import sympy
-
 from . import syntax as S
 from ..core.errors import InputError, error_at
 from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
@@ -37,7 +35,7 @@ def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
     if len(expr.terms) != 1 or expr.output is not None:
         raise error_at("a rule side is one product of indexed tensors", expr)
     term = expr.terms[0]
-    coeff: Any = sympy.Integer(term.sign)
+    coeff: Any = term.sign
     atoms: list[Atom] = []
     counts: dict[str, int] = {}
     groups: set[str] = set()

@@ -1,31 +1,25 @@
 """Sizes: `dim` declarations, size expressions and the little algebra on them.
 
-A size is a sympy expression: a positive-integer symbol, an integer, or a
-product of those (`n*m`, `2*d`).  `dim d = 2` binds `d` to 2 outright, so
-`A[i: d]` and `B[i: 2]` connect.  Products are compared with plain `==`:
-sympy keeps monomials canonical, so `n*m == m*n` with no `simplify` call on
-the hot path of building large diagrams.
+A size is an int, or a sympy expression when a symbol is in it: a
+positive-integer symbol or a product of those and integers (`n*m`, `2*d`);
+`core/scalars` is the arithmetic, and sympy is imported only for symbols.
+`dim d = 2` binds `d` to 2 outright, so `A[i: d]` and `B[i: 2]` connect.
+Products are compared with plain `==`: sympy keeps monomials canonical, so
+`n*m == m*n` with no `simplify` call on the hot path of building large diagrams.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Mapping
 
-import sympy
-
 from . import syntax as S
+from ..core import scalars
 from ..core.errors import InputError
-
-
-@lru_cache(maxsize=None)
-def symbol(name: str) -> sympy.Symbol:
-    """The symbolic size `name` (cached: sympy symbol creation is not free)."""
-    return sympy.Symbol(name, positive=True, integer=True)
+from ..core.scalars import symbol
 
 
 def evaluate(size: S.Size, dims: Mapping[str, Any]) -> Any:
     """A size expression under the declared dims; unknown names are errors."""
-    value: Any = sympy.Integer(1)
+    value: Any = 1
     for f in size.factors:
         if isinstance(f, int):
             if f <= 0:
@@ -54,8 +48,7 @@ def solve_part(whole: Any, known: list[Any]) -> Any:
     Raises ValueError when there is no such size: a size is a positive whole
     number for every value of its symbols, and 8 / 3 or n / 3 is not.
     """
-    rest = sympy.Mul(*known)
-    part = sympy.simplify(whole / rest)
+    part = scalars.simplify(scalars.div(whole, scalars.prod(known)))
     if not is_size(part):
         raise ValueError(f"a leg of size {whole} does not split into "
                          f"{' and '.join(map(str, known))} and a whole size: "
@@ -66,9 +59,10 @@ def solve_part(whole: Any, known: list[Any]) -> Any:
 def is_size(x: Any) -> bool:
     """Whether `x` is a positive whole number for all positive whole values of
     its symbols (an integer, a dim, or a product of them)."""
-    x = sympy.sympify(x)
-    if x.is_Integer:
-        return bool(x > 0)
+    x = scalars.normal(x)
+    if scalars.is_concrete(x):
+        return scalars.is_integer(x) and x > 0
+    sympy = scalars.sympy()
     coeff, rest = x.as_coeff_Mul()
     if not (coeff.is_Integer and coeff > 0):
         return False
@@ -82,9 +76,4 @@ def is_size(x: Any) -> bool:
 
 def same(a: Any, b: Any) -> bool:
     """Whether two sizes are equal (structural first, algebraic as a fallback)."""
-    if a == b:
-        return True
-    try:
-        return sympy.simplify(sympy.sympify(a) - sympy.sympify(b)) == 0
-    except (TypeError, ValueError):  # pragma: no cover - defensive
-        return False
+    return scalars.equal(a, b)

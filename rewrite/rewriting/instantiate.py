@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, Iterable, Union
 
+from ..core import scalars
 from ..core.diagram import DeltaNode, Diagram, Port, TensorNode
 from ..core.kinds import Decl
 from ..core.pattern import DELTA, Atom, Side, Slot
@@ -225,8 +226,6 @@ def random_bindings(rule: Any, seed: int = 0, lengths: tuple[int, ...] = (1, 2, 
 
 def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: Any,
                tries: int) -> Binding | None:
-    import sympy
-
     cls: UnionFind[Any] = UnionFind()
     shape: dict[str, tuple[list[LegKey], int | None]] = {}
     deltas: list[list[LegKey]] = []
@@ -268,7 +267,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                 fixed[cls.find(k)] = s
     roots = sorted({cls.find(k) for k in cls}, key=str)
     for _ in range(tries):
-        size = {r: fixed.get(r, sympy.Integer(rng.randint(1, 4))) for r in roots}
+        size = {r: fixed.get(r, rng.randint(1, 4)) for r in roots}
         decls: dict[str, Decl] = {}
         ok = True
         for head, (ports, split) in shape.items():
@@ -280,7 +279,7 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                 raise ValueError(f"rule {rule.name}: {head} is neither a variable nor declared")
             sizes = [size[cls.find(k)] for k in ports]
             sp = len(sizes) if split is None else split
-            if all(isinstance(s, sympy.Integer) for s in sizes) and not _honours(
+            if all(scalars.is_integer(s) for s in sizes) and not _honours(
                     var.kind, [int(s) for s in sizes], sp, var.also):
                 ok = False
                 break

@@ -152,7 +152,7 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
            constraints: Iterable, search: bool, expansions: Sequence[Rule] | None,
            search_budget: int, trials: int, trace: bool, recheck: set[str] = frozenset()
            ) -> Verdict:
-    from ..numerics.evaluate import shape_mismatch
+    from ..numerics.shapes import shape_mismatch
 
     left, right = as_sum(left), as_sum(right)
     # Shapes first: a zero coefficient empties a normal form, and two empty

@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Sequence, Union
 
-import sympy
-
+from ..core import scalars
 from ..core.canon import collect_terms
 from ..core.diagram import BOUNDARY, Diagram, Port, Sum, as_sum
 from ..core.errors import InputError
@@ -123,7 +122,7 @@ def apply_gauge(d: Diagram, wire: Union[Port, str], x: Decl, rule: Rule | None =
     if port not in d.link:
         raise InputError(f"no wire at {wire!r}")
     size = d.port_size(port)
-    if not x.is_a(Kind.INVERTIBLE) or x.arity != 2 or any(sympy.simplify(s - size) != 0 for s in x.sizes):
+    if not x.is_a(Kind.INVERTIBLE) or x.arity != 2 or any(not scalars.equal(s, size) for s in x.sizes):
         raise InputError(f"gauge needs an invertible {size}x{size} matrix; {x.name} is not one")
     m = match_wire(compiled(rule), d, port)
     var = next(iter(rule.params))

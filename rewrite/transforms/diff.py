@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import sympy
-
+from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, inline
 from ..core.errors import InputError
 from ..core.functions import ZERO, lookup
@@ -181,7 +180,7 @@ def _inverse(node: TensorNode) -> Diagram:
     d = node.decl
     wide, tip = d.split, d.arity - d.split
     r = _frame(node.sizes, d.sizes)
-    r.scalar = sympy.Integer(-1)
+    r.scalar = -1
     n = node.arity
     inv = TensorNode(d, False, "inv")
     first, second = r.add_node(inv), r.add_node(inv)
@@ -214,7 +213,7 @@ def _elementwise(fprime: BubbleNode, du: Sum, own: tuple, tsizes: tuple,
     first f'.
     """
     r = _frame(own, tsizes)
-    r.scalar = sympy.sympify(scalar)
+    r.scalar = scalars.normal(scalar)
     f = r.add_node(fprime)
     g = r.add_node(BubbleNode("sum", du))
     n = len(own)

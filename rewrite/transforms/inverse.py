@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy
-
+from ..core import scalars
 from ..core.diagram import BOUNDARY, Diagram, Sum, TensorNode
 from ..core.kinds import Kind
 
@@ -69,10 +68,11 @@ def inverse(s: Sum) -> Sum:
     if len(s.terms) != 1:
         raise NotInvertible("a sum", "a sum is not known to be invertible")
     d = s.terms[0]
-    if sympy.sympify(d.scalar).is_zero is not False:
+    if (d.scalar == 0 if scalars.is_concrete(d.scalar)
+            else scalars.sympify(d.scalar).is_zero is not False):
         raise NotInvertible(str(d.scalar), "the scalar may be zero")
     _check_layers(d)
-    out = Diagram(1 / sympy.sympify(d.scalar))
+    out = Diagram(scalars.div(1, d.scalar))
     perms: dict[int, dict[int, int]] = {}
     for v, node in d.nodes.items():
         new, perms[v] = _inverse_node(node)

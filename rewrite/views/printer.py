@@ -26,8 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import sympy
-
+from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
@@ -56,7 +55,9 @@ def _names(taken: set[str]):
 
 def size_text(size: Any) -> str:
     """A size as the language writes it: `n*m`, `2*d`, `n*n` (no powers)."""
-    s = sympy.sympify(size)
+    if scalars.is_concrete(size):
+        return scalars.text(size)
+    s = scalars.sympify(size)
     if s.is_Integer:
         return str(int(s))
     factors: list[str] = []
@@ -69,9 +70,12 @@ def size_text(size: Any) -> str:
 
 def scalar_text(c: Any) -> tuple[int, str]:
     """A coefficient as (sign, text) the grammar reads back: `2`, `1/2`, `1/2 n n`."""
-    c = sympy.sympify(c)
     if c == 0:
         return 1, "0"
+    if scalars.is_concrete(c):
+        c = scalars.normal(c)
+        return (-1 if c < 0 else 1), scalars.text(abs(c))
+    c = scalars.sympify(c)
     num, rest = c.as_coeff_Mul()
     sign = -1 if num < 0 else 1
     num = abs(num)
