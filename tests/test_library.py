@@ -162,3 +162,33 @@ def test_every_public_name_has_a_docstring():
                 if not inspect.getdoc(member):
                     missing.append(f"{name}.{attr}")
     assert not missing, missing
+
+
+def test_layout_is_the_dict_that_draw_json_prints(tmp_path):
+    import json
+    import pathlib
+    import subprocess
+    import sys
+
+    decl = tmp_path / "d.tn"
+    decl.write_text(DECLS, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "rewrite", "draw", "A[i, j] U[j, k]", "--decl", str(decl),
+                          "--json"], capture_output=True, text=True, check=True,
+                         cwd=pathlib.Path(__file__).parent.parent)
+    layout = rw.program(DECLS).diagram("A[i, j] U[j, k]").layout()
+    assert layout == json.loads(out.stdout)
+    assert sorted(n["label"] for n in layout["nodes"]) == ["A", "U"]
+    assert [(w["from"], w["to"]) for w in layout["wires"] if not w["to"].startswith("free")] == [("0", "1")]
+
+
+def test_stats_find_the_crossing_that_a_non_planar_network_must_have():
+    """K3,3 (three tensors each wired to three others) has no drawing without
+    a crossing (Kuratowski); a three-matrix trace is a cycle and has one."""
+    text = "dim n\n" + "".join(f"tensor {t}[a: n, b: n, c: n]\n" for t in ("P", "Q", "R", "X", "Y", "Z"))
+    prog = rw.program(text)
+    k33 = prog.diagram("P[a, b, c] Q[d, e, f] R[g, h, k] X[a, d, g] Y[b, e, h] Z[c, f, k]")
+    assert k33.stats().crossings >= 1
+    cycle = rw.program(DECLS).diagram("A[i, j] B[j, k] A[k, i]")
+    st = cycle.stats()
+    assert (st.crossings, st.overlaps, st.wires_through_nodes) == (0, 0, 0)
+    assert st.width == pytest.approx(cycle.layout()["width"], abs=0.1)

@@ -400,6 +400,24 @@ class Diagram:
         with matplotlib.rc_context(D._RC):
             return D._figure(D.scene(self.value, widths))
 
+    def layout(self, *, widths: bool = False) -> dict:
+        """The picture's layout as plain data, the same dict `rewrite draw EXPR
+        --json` prints: width, height, nodes (id, label, shape, x, y, w, h),
+        wires (from, to, points) and labels (text, x, y, owner), in SVG points
+        with y pointing down."""
+        from ..views.measure import picture_json
+
+        return picture_json(self.value, widths)
+
+    def stats(self, *, widths: bool = False):
+        """How clean the picture is, as `rewrite draw --stats` reports it: a
+        `views.measure.Stats` with crossings, overlaps, wires_through_nodes,
+        foreign_labels, wire_length, width and height (lengths in points;
+        `.as_dict()`, `.text()`)."""
+        from ..views.measure import picture_stats
+
+        return picture_stats(self.value, widths)
+
     def to_svg(self) -> str:
         """The picture as SVG text."""
         from ..views.draw import to_svg
