@@ -204,17 +204,7 @@ def test_decompositions_are_drawn_without_crossings(make):
 EXAMPLES = sorted((ROOT / "examples").glob("*.tn"))
 
 
-KNOWN_UNCLEAN = {
-    # The softmax box holds a sum; its ports are spread evenly along the side
-    # its legs point to, so the key port sits at the top left while the wire
-    # goes to the residual stream on the right, across the box (2 crossings).
-    "induction_head.tn": "a sum bubble's ports are spread along a side, not placed where their legs are",
-}
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_UNCLEAN[p.name], strict=True))
-                                  if p.name in KNOWN_UNCLEAN else p for p in EXAMPLES],
-                         ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_named_diagram_of_the_examples_is_drawn_cleanly(path):
     from rewrite.language import syntax as S
     from rewrite.language.parse import parse
@@ -345,3 +335,43 @@ def test_a_cycle_through_a_bubble_is_closed_by_an_arc_between_ordinary_nodes():
              "tensor M[s: n, k: n]\n")
     x = value(decls, "(x[s, a] + y[s, a]) W[a, b] (x[k, b] + y[k, b]) M[s, k] -> [s, k]")
     assert clean(x)
+
+
+# ----------------------------------------------------------- inside bubbles
+
+
+BUBBLE_DECLS = "dim n = 3\ntensor A[q: n, k: n]\ntensor B[q: n, k: n]\ntensor C[k: n, h: n]\n"
+
+
+def test_a_function_of_a_sum_holds_the_sum_in_a_box_wired_to_its_border():
+    """softmax(A + B): the sum is a Σ box inside the softmax box, and each of
+    the softmax's legs is a wire from the Σ box to the softmax's border (no
+    leg name left dangling beside the terms)."""
+    data = picture_json(value(BUBBLE_DECLS, "softmax[k](A[q, k] + B[q, k]) C[k, h]"))
+    shapes = {n["id"]: (n["shape"], n["label"]) for n in data["nodes"]}
+    assert shapes["0"] == ("bubble", "softmax[k]") and shapes["0/0"] == ("bubble", "Σ")
+    inner = sorted(w["to"] for w in data["wires"] if w["from"] == "0/0")
+    assert inner == ["0/free:0", "0/free:1"]
+    box = next(n for n in data["nodes"] if n["id"] == "0")
+    for w in data["wires"]:
+        if w["from"] == "0/0":  # ends on the softmax box's left or right border
+            x = w["points"][-1][0]
+            assert min(abs(x - (box["x"] - box["w"] / 2)), abs(x - (box["x"] + box["w"] / 2))) < 0.5
+
+
+def test_a_sum_box_puts_each_port_on_the_side_facing_what_it_is_wired_to():
+    """C[h, k] (A + B)[q, k]: every term has k on its right, but k's wire goes
+    to C, on the left, so the port of k is on the Σ box's left side."""
+    expr = "C[h, k] (A[q, k] + B[q, k]) -> [h, q]"
+    data = picture_json(value(BUBBLE_DECLS, expr))
+    box = next(n for n in data["nodes"] if n["shape"] == "bubble")
+    c = next(n for n in data["nodes"] if n["label"] == "C")
+    (to_c,) = [w for w in data["wires"] if {w["from"], w["to"]} == {box["id"], c["id"]}]
+    start = min((tuple(p) for p in (to_c["points"][0], to_c["points"][-1])), key=lambda p: abs(p[0] - box["x"]))
+    assert c["x"] < box["x"] and start[0] == pytest.approx(box["x"] - box["w"] / 2, abs=0.5)
+    assert clean(value(BUBBLE_DECLS, expr))
+
+
+def test_induction_head_network_is_drawn_without_crossings():
+    st = picture_stats(example("induction_head.tn", "out"))
+    assert (st.crossings, st.overlaps, st.wires_through_nodes, st.foreign_labels) == (0, 0, 0, 0)

@@ -488,20 +488,23 @@ class _Art:
     dirs: tuple[Point, ...]
 
 
+Sides = dict[int, str]  # port -> the side of a bubble ("left", "right", "top", "bottom") it should leave
+
+
 class _Arts:
     """Bubble pictures of one scene, each drawn once per orientation (nested
     bubbles would otherwise be redrawn at every level)."""
 
     def __init__(self, widths: bool) -> None:
         self.widths = widths
-        self.memo: dict[tuple[int, bool], _Art] = {}
+        self.memo: dict[tuple, _Art] = {}
         self.keep: list[BubbleNode] = []  # ids stay valid while the nodes live
 
-    def __call__(self, node: BubbleNode, mirror: bool) -> _Art:
-        key = (id(node), mirror)
+    def __call__(self, node: BubbleNode, mirror: bool, sides: Sides | None = None) -> _Art:
+        key = (id(node), mirror, tuple(sorted((sides or {}).items())))
         if key not in self.memo:
             self.keep.append(node)
-            self.memo[key] = _bubble_art(node, mirror, self)
+            self.memo[key] = _bubble_art(node, mirror, self, dict(sides or {}))
         return self.memo[key]
 
 
@@ -558,7 +561,7 @@ def _bubble_label(node: BubbleNode) -> Text:
     return Text(f"label-{node.title}", (0.0, 0.0), plain, tex, ha="left", va="top", size=LABEL_SIZE)
 
 
-def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
+def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _Art:
     """Draw the inside, then the border around it.
 
     One term (of a nonlinearity) is drawn as a diagram whose open legs run on
@@ -566,13 +569,17 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
     contract everything inside, then apply the function".  Several terms, or a
     parenthesised sum (fn="sum"), are drawn side by side with their signs and
     leg names, and the ports sit on the side of the border their legs point to.
+    `sides` asks for ports on given sides (toward what they are wired to
+    outside); a sum honours it, and a function of a sum passes it on.
     """
     label = _bubble_label(node)
     inside = node.inside
     single = inside.single if node.fn != "sum" else None
+    if node.fn != "sum" and single is None and inside.terms:
+        single = _sum_box(inside)
     if single is not None:
         texts = _coeff_texts(single.scalar, first=True)
-        sc, lay = _diagram_scene(single, arts, mirror, names=False)
+        sc, lay = _diagram_scene(single, arts, mirror, names=False, leg_sides=sides)
         front, (off,) = _with_front([(texts, sc)])
         body = front
         ends = [(lay.free_ends[k][0] + off[0], lay.free_ends[k][1] + off[1]) for k in range(len(single.free))]
@@ -580,14 +587,14 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
         box = _box_around(body.bbox(), label)
         box = _label_room(box, label, [_exit(box, e, u) for e, u in zip(ends, dirs)])
         ports = [_exit(box, e, u) for e, u in zip(ends, dirs)]
-        sc, _ = _diagram_scene(single, arts, mirror, names=False,
+        sc, _ = _diagram_scene(single, arts, mirror, names=False, leg_sides=sides,
                                leg_ends={k: (p[0] - off[0], p[1] - off[1]) for k, p in enumerate(ports)})
         # Same place as the first drawing: its longer legs must not move it.
         body = Scene(texts=front.texts[:len(texts)]) + sc.moved(*off)
     else:
         body, firsts = _terms_scene(list(inside.terms), arts, mirror)
         box = _box_around(body.bbox(), label)
-        ports, dirs = _side_ports(box, firsts, len(inside.free))
+        ports, dirs = _side_ports(box, firsts, len(inside.free), sides)
     x0, y0, x1, y1 = box
     c = ((x0 + x1) / 2, (y0 + y1) / 2)
     border = Shape(shape_gid(node), "box", c, "bubble", width=x1 - x0, height=y1 - y0)
@@ -597,39 +604,81 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts) -> _Art:
                 tuple((p[0] - c[0], p[1] - c[1]) for p in ports), tuple(dirs))
 
 
-def _side_ports(box, first: Layout | None, n: int) -> tuple[list[Point], list[Point]]:
-    """Ports of a bubble holding a sum: each on the side its legs point to in
-    the first term, spread evenly along that side in the order of the legs."""
+def _sum_box(inside: Sum) -> Diagram:
+    """A function of a sum drawn as the function's box around a Σ box: the
+    sum is one node whose legs run on to the outer border, as a single
+    term's do, instead of leg names left dangling beside the terms."""
+    d = Diagram()
+    v = d.add_node(BubbleNode("sum", inside))
+    for k, (name, size) in enumerate(zip(inside.free, inside.sizes)):
+        d.connect((v, k), d.add_free(name, size))
+    return d
+
+
+PORT_GAP = 0.4  # least distance between two ports on one side of a bubble
+
+
+def _spread(wants: list[float], lo: float, hi: float) -> list[float]:
+    """Positions along a side, each as near its wish as the others allow:
+    at least PORT_GAP apart (less when the side is too short), within
+    [lo, hi], in the given order."""
+    n = len(wants)
+    gap = min(PORT_GAP, (hi - lo) / (n + 1))
+    lo, hi = lo + gap, hi - gap
+    out: list[float] = []
+    for w in wants:
+        out.append(max(min(w, hi), lo, out[-1] + gap if out else lo))
+    for j in range(n - 1, -1, -1):  # pushed past the end: pull back
+        out[j] = min(out[j], hi - gap * (n - 1 - j))
+    return out
+
+
+def _side_ports(box, first: Layout | None, n: int, want: Sides | None = None) -> tuple[list[Point], list[Point]]:
+    """Ports of a bubble holding a sum: each on the side its leg points to in
+    the first term, where that leg ends (so the wire inside and the one
+    outside meet without crossing the terms), nudged apart from its
+    neighbours; without a layout, spread evenly in the order of the legs.
+    `want` overrides the side of a port."""
     x0, y0, x1, y1 = box
     sides: dict[str, list[int]] = {"left": [], "right": [], "top": [], "bottom": []}
     for k in range(n):
         u = first.free_dirs.get(k, (-1.0, 0.0)) if first else (-1.0 if k == 0 else 1.0, 0.0)
-        if abs(u[0]) >= abs(u[1]):
+        if want and k in want:
+            sides[want[k]].append(k)
+        elif abs(u[0]) >= abs(u[1]):
             sides["left" if u[0] < 0 else "right"].append(k)
         else:
             sides["top" if u[1] > 0 else "bottom"].append(k)
     ports: list[Point] = [(0.0, 0.0)] * n
     dirs: list[Point] = [(0.0, 0.0)] * n
     for side, ks in sides.items():
-        if first is not None:
-            along = (lambda k: -first.free_ends[k][1]) if side in ("left", "right") else (lambda k: first.free_ends[k][0])
+        vertical = side in ("left", "right")
+        lo, hi = (y0, y1) if vertical else (x0, x1)
+        if first is not None and all(k in first.free_ends for k in ks):
+            along = (lambda k: first.free_ends[k][1]) if vertical else (lambda k: first.free_ends[k][0])
             ks = sorted(ks, key=lambda k: (along(k), k))
-        for j, k in enumerate(ks):
-            f = (j + 1) / (len(ks) + 1)
+            at = _spread([along(k) for k in ks], lo, hi)
+        else:
+            at = [lo + (j + 1) / (len(ks) + 1) * (hi - lo) for j in range(len(ks))]
+            if vertical:
+                at = at[::-1]  # the first leg on top
+        for k, a in zip(ks, at):
             if side == "left":
-                ports[k], dirs[k] = (x0, y1 - f * (y1 - y0)), (-1.0, 0.0)
+                ports[k], dirs[k] = (x0, a), (-1.0, 0.0)
             elif side == "right":
-                ports[k], dirs[k] = (x1, y1 - f * (y1 - y0)), (1.0, 0.0)
+                ports[k], dirs[k] = (x1, a), (1.0, 0.0)
             elif side == "top":
-                ports[k], dirs[k] = (x0 + f * (x1 - x0), y1), (0.0, 1.0)
+                ports[k], dirs[k] = (a, y1), (0.0, 1.0)
             else:
-                ports[k], dirs[k] = (x0 + f * (x1 - x0), y0), (0.0, -1.0)
+                ports[k], dirs[k] = (a, y0), (0.0, -1.0)
     return ports, dirs
 
 
-def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts) -> _Art:
-    """The bubble's picture, mirrored when that makes more of its ports face
-    what they are wired to."""
+def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts, mirror: bool = False,
+            sides: Sides | None = None) -> _Art:
+    """The bubble's picture, turned the way that makes its ports face what
+    they are wired to (then be near it); on a tie, the way of the picture
+    around it (`mirror`), so that a mirrored bubble mirrors what it holds."""
     node = d.nodes[v]
 
     def score(art: _Art) -> float:
@@ -639,15 +688,16 @@ def _orient(d: Diagram, v: int, c: Point, lay: Layout, arts: _Arts) -> _Art:
             if w in (BOUNDARY, v):  # an open leg follows its port wherever it is
                 continue
             t = lay.nodes[w]
-            to = _norm((t[0] - c[0] - p[0], t[1] - c[1] - p[1]))
-            if to is not None:
-                s += u[0] * to[0] + u[1] * to[1]
+            gap = (t[0] - c[0] - p[0], t[1] - c[1] - p[1])
+            to = _norm(gap)
+            if to is not None:  # facing the other end, then near it
+                s += u[0] * to[0] + u[1] * to[1] - 0.1 * math.hypot(*gap)
         return s
 
-    plain = arts(node, False)
+    plain = arts(node, mirror, sides)
     if not plain.ports:
         return plain
-    flipped = arts(node, True)
+    flipped = arts(node, not mirror, sides)
     return flipped if score(flipped) > score(plain) + 1e-9 else plain
 
 
@@ -756,8 +806,7 @@ def _between(dr: _Drawing, u: int, w: int, ws: list) -> list[Wire]:
     """The wires between two nodes: an arc over the nodes between them in a
     row, parallel wires bowed apart, else a straight line."""
     lay, out, m = dr.lay, [], len(ws)
-    same_row = u in lay.rows and w in lay.rows and lay.rows[u][0] == lay.rows[w][0]
-    far = same_row and abs(lay.rows[u][1] - lay.rows[w][1]) > 1
+    far = _arc(lay, u, w)
     a0, b0 = lay.nodes[u], lay.nodes[w]
     normal = _norm((-(b0[1] - a0[1]), b0[0] - a0[0])) or (0.0, 1.0)
     big = u in dr.bubbles or w in dr.bubbles
@@ -823,8 +872,39 @@ def _leg_names(dr: _Drawing) -> tuple[Text, ...]:
     return tuple(texts)
 
 
+def _side_toward(u: Point) -> str:
+    if abs(u[0]) >= abs(u[1]):
+        return "left" if u[0] < 0 else "right"
+    return "top" if u[1] > 0 else "bottom"
+
+
+def _arc(lay: Layout, u: int, w: int) -> bool:
+    """Whether the wires between u and w are drawn as an arc over their row."""
+    return (u in lay.rows and w in lay.rows and lay.rows[u][0] == lay.rows[w][0]
+            and abs(lay.rows[u][1] - lay.rows[w][1]) > 1)
+
+
+def _port_sides(d: Diagram, v: int, lay: Layout, legs: Sides) -> Sides:
+    """The side of bubble v each port should leave: toward the node it is
+    wired to, or (an open leg) the side asked of that leg from outside."""
+    out: Sides = {}
+    c = lay.nodes[v]
+    for i in range(d.nodes[v].arity):
+        w, j = d.link[(v, i)]
+        if w == BOUNDARY:
+            if j in legs:
+                out[i] = legs[j]
+        elif w != v and _arc(lay, v, w):  # an arc over the row leaves on the row's arc side
+            out[i] = "top" if lay.arc_side.get(v, 1) > 0 else "bottom"
+        elif w != v:
+            t = lay.nodes[w]
+            if math.dist(t, c) > 1e-9:
+                out[i] = _side_toward((t[0] - c[0], t[1] - c[1]))
+    return out
+
+
 def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
-                   leg_ends: dict[int, Point] | None = None,
+                   leg_ends: dict[int, Point] | None = None, leg_sides: Sides | None = None,
                    previous: Layout | None = None) -> tuple[Scene, Layout]:
     """One diagram's picture, with its layout.  `leg_ends` moves the open ends
     of legs (to a bubble's border, for the diagram inside it); `names=False`
@@ -836,7 +916,8 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
         lay = follow(d, lay, previous, room)
     if mirror:
         lay = _mirror(lay)
-    bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts) for v in bubbles}
+    bubbles = {v: _orient(d, v, lay.nodes[v], lay, arts, mirror, _port_sides(d, v, lay, leg_sides or {}))
+               for v in bubbles}
     dr = _Drawing(d, lay, bubbles, dict(lay.free_ends), dict(lay.free_dirs), arts.widths)
     for p, q in d.link.items():  # open legs of bubbles leave along their port's direction
         if p[0] in bubbles and q[0] == BOUNDARY:
@@ -845,7 +926,8 @@ def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = 
     dr.ends.update(leg_ends or {})
     wires = _open_wires(dr) + _inner_wires(dr)
     out = Scene(tuple(wires)) + _nodes_scene(dr)
-    return out + Scene(texts=_leg_names(dr) if names else ()), lay
+    drawn = replace(lay, free_ends=dict(dr.ends), free_dirs=dict(dr.fdirs))  # where the legs really end
+    return out + Scene(texts=_leg_names(dr) if names else ()), drawn
 
 
 def _signed(c: Any) -> tuple[bool, Any]:
@@ -890,6 +972,15 @@ def _coeff_texts(c: Any, first: bool) -> list[Text]:
     return texts
 
 
+def _moved_layout(lay: Layout, off: Point) -> Layout:
+    """The layout moved by `off` (as its drawing was)."""
+    def mv(p: Point) -> Point:
+        return (p[0] + off[0], p[1] + off[1])
+
+    return replace(lay, nodes={v: mv(p) for v, p in lay.nodes.items()},
+                   free_ends={k: mv(p) for k, p in lay.free_ends.items()})
+
+
 def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
                  wrap: bool = False, follow: "Strip | None" = None) -> tuple[Scene, Layout | None]:
     """Terms side by side with their signs and coefficients (in several rows
@@ -914,7 +1005,8 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
             texts = [Text("scalar", (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
         parts.append((texts, sc))
     if not wrap:
-        return _with_front(parts)[0], first
+        body, offsets = _with_front(parts)
+        return body, _moved_layout(first, offsets[0]) if first is not None else None
     return _wrapped(parts), first
 
 
