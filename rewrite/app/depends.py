@@ -20,7 +20,7 @@ def defined(stmt: S.Stmt) -> list[str]:
     """The names a declaration statement defines (dims, a tensor, a let)."""
     if isinstance(stmt, S.DimStmt):
         return [item.name for item in stmt.items]
-    if isinstance(stmt, (S.DeclStmt, S.LetStmt)):
+    if isinstance(stmt, (S.DeclStmt, S.LetStmt, S.FunctionStmt)):
         return [stmt.name]
     return []
 
@@ -43,6 +43,7 @@ def used(stmt: Any) -> set[str]:
             out.add(node.name)
         elif isinstance(node, S.Call):
             out.add(node.fn)
+            out.add(node.fn.split("'", 1)[0])  # f''(x) and g'2(x, y) use f and g
         elif isinstance(node, S.Size):
             out.update(f for f in node.factors if isinstance(f, str))
         names = _FIELDS.get(type(node))
@@ -60,6 +61,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _LET = re.compile(r"\s*let\s+(\w+)")
 _DIM = re.compile(r"\s*dim\s+(.*)")
 _DECL = re.compile(r"\s*((?:\w+\s+)+?)(\w+)\s*\[")
+_FUNCTION = re.compile(r"\s*function\s+(\w+)")
 _KIND_WORDS = {"real", "tensor", "isometry", "unitary", "invertible", "symmetric", "diagonal",
                "hermitian", "psd", "projector", "antisymmetric", "orthogonal", "function"}
 
@@ -68,6 +70,9 @@ def guessed(lines: Iterable[str]) -> list[str]:
     """The names an unparseable statement was meant to define, from its first words."""
     text = " ".join(lines).split("#", 1)[0]
     m = _LET.match(text)
+    if m:
+        return [m.group(1)]
+    m = _FUNCTION.match(text)
     if m:
         return [m.group(1)]
     m = _DIM.match(text)

@@ -600,16 +600,17 @@ def _bubble_normal(node: Any) -> tuple[Any, list[int]] | None:
     best = None
     for perm in itertools.permutations(range(len(free))):
         order = [free[k] for k in perm]
-        inside = Sum(tuple(t.with_free(order) for t in node.inside.terms), tuple(order),
-                     tuple(node.inside.sizes[k] for k in perm))
-        key = canonical_sum(inside, by_position=True)
+        # every argument of a function of several is permuted alike
+        args = tuple(Sum(tuple(t.with_free(order) for t in a.terms), tuple(order),
+                         tuple(a.sizes[k] for k in perm)) for a in node.arguments)
+        key = tuple(canonical_sum(a, by_position=True) for a in args)
         if best is None or key < best[0]:
-            best = (key, perm, inside)
-    _, perm, inside = best
+            best = (key, perm, args)
+    _, perm, args = best
     if list(perm) == list(range(len(free))):
         return None
     axis = None if node.axis is None else list(perm).index(node.axis)
-    new = BubbleNode(node.fn, inside, axis, node.conj)
+    new = node.with_arguments(args, axis=axis)
     where = [0] * len(perm)
     for new_port, old_port in enumerate(perm):
         where[old_port] = new_port
@@ -726,7 +727,12 @@ CONJ_COMMUTES = frozenset({"exp", "tanh", "sigmoid", "gelu", "softmax", "sum", "
                            "abs", "sign", "dtanh", "dsigmoid", "dgelu"})
 
 
-def _conj_commutes(fn: str) -> bool:
+def conj_commutes(fn: str) -> bool:
+    from .functions import pow_exponent
+
+    k = pow_exponent(fn)
+    if k is not None:  # an integer power is a polynomial (or its reciprocal)
+        return k.is_integer
     base = fn.rstrip("'")
     return fn in CONJ_COMMUTES or (base in ("exp", "tanh", "sigmoid", "gelu", "dtanh",
                                             "dsigmoid", "dgelu") and fn != base)
@@ -740,7 +746,7 @@ def conj_inside(d: Diagram) -> Diagram:
     from .diagram import BubbleNode, TensorNode
 
     hits = [v for v, n in d.nodes.items()
-            if isinstance(n, BubbleNode) and n.conj and _conj_commutes(n.fn)]
+            if isinstance(n, BubbleNode) and n.conj and conj_commutes(n.fn)]
     if not hits:
         return d
     out = d.copy()
@@ -752,8 +758,8 @@ def conj_inside(d: Diagram) -> Diagram:
                 if isinstance(m, TensorNode) and m.conj and m.decl.real:
                     t.nodes[u] = TensorNode(m.decl, False, m.op)
             terms.append(t)
-        out.nodes[v] = BubbleNode(n.fn, Sum(tuple(terms), n.inside.free, n.inside.sizes),
-                                  n.axis, False)
+        out.nodes[v] = n.with_arguments((Sum(tuple(terms), n.inside.free, n.inside.sizes),
+                                         *n.args), conj=False)
     return out
 
 
@@ -839,7 +845,8 @@ def node_key(node: Node) -> tuple:
         return node.key
     key = _BUBBLE_KEYS.get(node)
     if key is None:
-        key = _BUBBLE_KEYS[node] = ("B", node.fn, node.axis, node.conj, inside_id(node.inside))
+        key = _BUBBLE_KEYS[node] = ("B", node.fn, node.axis, node.conj,
+                                    *(inside_id(a) for a in node.arguments))
     return key
 
 

@@ -25,10 +25,11 @@ never deep-copies.  The rule engine mutates a working copy in place through
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Iterable, Iterator, Sequence, Union
 
 from . import scalars
 from .kinds import Decl
@@ -134,16 +135,31 @@ class BubbleNode:
     `fn` is a nonlinearity (`relu`, `gelu`, `exp`, `tanh`, `sigmoid`, `softmax`)
     or "sum" for a parenthesised sum kept unexpanded inside a product (linear, so
     `expand` may distribute it).  `axis` is the port a softmax normalises along.
+    `args` are the further arguments of a function of several (`g(x, y)` of a
+    declared `function g(2)`): sums with the same free legs as `inside`, in
+    the same order.  `fn` may also be `pow[k]` (x^k) or a declared function's
+    name with its derivative marks (`f''`, `g'1'2`): see `core.functions`.
     """
 
     fn: str
     inside: "Sum"
     axis: int | None = None
     conj: bool = False
+    args: tuple["Sum", ...] = ()
 
     @property
     def arity(self) -> int:
         return len(self.inside.free)
+
+    @property
+    def arguments(self) -> tuple["Sum", ...]:
+        """Every argument: `inside`, then `args` (one sum for a one-argument function)."""
+        return (self.inside, *self.args)
+
+    def with_arguments(self, arguments: "Sequence[Sum]", **changes: Any) -> "BubbleNode":
+        """This bubble applied to other arguments (same function, axis, conj unless changed)."""
+        return dataclasses.replace(self, inside=arguments[0], args=tuple(arguments[1:]),
+                                   **changes)
 
     @functools.cached_property
     def nesting(self) -> int:
@@ -153,8 +169,8 @@ class BubbleNode:
         level each; the builder refuses nesting beyond `LIMITS.max_depth`,
         which `let` definitions can reach with no brackets written.
         """
-        return 1 + max((n.nesting for t in self.inside.terms for n in t.nodes.values()
-                        if isinstance(n, BubbleNode)), default=0)
+        return 1 + max((n.nesting for a in self.arguments for t in a.terms
+                        for n in t.nodes.values() if isinstance(n, BubbleNode)), default=0)
 
     @property
     def sizes(self) -> tuple[Any, ...]:
@@ -410,7 +426,7 @@ class Diagram(_Shown):
             if isinstance(n, TensorNode):
                 d.nodes[v] = TensorNode(n.decl, not n.conj, n.op)
             elif isinstance(n, BubbleNode):
-                d.nodes[v] = BubbleNode(n.fn, n.inside, n.axis, not n.conj)
+                d.nodes[v] = dataclasses.replace(n, conj=not n.conj)
         d.scalar = scalars.conjugate(d.scalar)
         return d
 

@@ -10,7 +10,11 @@ builder for each entry, `transforms.diff` reads the derivatives, and
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
+
+import sympy
 
 
 ZERO = "0"
@@ -89,3 +93,88 @@ def lookup(name: str) -> Elementwise | None:
         return ELEMENTWISE[first]
     return Elementwise(name, ZERO, f"derivative {order} of {base} (zero almost everywhere)",
                        user=False)
+
+
+# ------------------------------------------------------------------- pow(x, k)
+#
+# `pow(EXPR, k)` is one bubble per exponent: its `fn` is "pow[k]" (k a sympy
+# rational, written by `str`), so the canonical key, which includes `fn`,
+# tells pow(x, 2) from pow(x, 3) with no extra field on the node.  Its
+# derivative is k pow(x, k-1): a coefficient as well as a bubble, which is why
+# `derivative` below returns both.
+
+def pow_name(k: Any) -> str:
+    """The bubble name of the elementwise power x^k (`pow[2]`, `pow[-1]`, `pow[1/2]`)."""
+    return f"pow[{sympy.Rational(k)}]"
+
+
+def pow_exponent(fn: str) -> Any:
+    """k for a bubble named `pow[k]`, else None."""
+    if fn.startswith("pow[") and fn.endswith("]"):
+        return sympy.Rational(fn[4:-1])
+    return None
+
+
+# ------------------------------------------------------ declared functions
+#
+# `function f` and `function g(2)` declare opaque elementwise functions.  A
+# bubble of one is named by the declared name with its derivative orders:
+# `f`, `f'`, `f''` for one argument; for several, one `'k` per partial
+# derivative by argument k (1-based), in increasing order, so `g'1'2` is
+# d²g/dx₁dx₂ (mixed partials of a smooth function commute; the order a user
+# writes them in does not matter).  Any bubble name that is neither a
+# built-in nor `pow[k]` is such a function: the language refuses undeclared
+# names, so the model needs no registry of them.
+
+_PARTIAL = re.compile(r"'(\d*)")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A declared function's bubble name read back: its base name and the
+    argument (0-based) of each derivative taken, sorted."""
+
+    base: str
+    partials: tuple[int, ...] = ()
+
+
+def parse_declared(name: str) -> Declared | None:
+    """`g'2'1` -> Declared("g", (0, 1)); `f''` -> Declared("f", (0, 0)); None
+    when the name is not of that shape."""
+    m = re.match(r"([^\W\d]\w*)((?:'\d*)*)$", name)
+    if m is None:
+        return None
+    parts = _PARTIAL.findall(m.group(2))
+    if any(p == "0" for p in parts):
+        return None
+    return Declared(m.group(1), tuple(sorted(int(p) - 1 if p else 0 for p in parts)))
+
+
+def declared_name(base: str, partials: tuple[int, ...], arity: int) -> str:
+    """The canonical bubble name of a derivative of a declared function."""
+    if arity == 1:
+        return base + "'" * len(partials)
+    return base + "".join(f"'{k + 1}" for k in sorted(partials))
+
+
+def is_builtin(fn: str) -> bool:
+    """Whether a bubble name is a built-in function (or a derivative of one, or pow)."""
+    return fn in ("sum", "softmax") or pow_exponent(fn) is not None or lookup(fn) is not None
+
+
+def derivative(fn: str, arity: int = 1, arg: int = 0) -> tuple[Any, str] | str | None:
+    """The partial derivative of the elementwise function `fn` (of `arity`
+    arguments) by argument `arg`: (coefficient, bubble name), or ZERO when it
+    is zero almost everywhere, or None when none is known."""
+    k = pow_exponent(fn)
+    if k is not None:
+        return ZERO if k == 0 else (k, pow_name(k - 1))
+    if is_builtin(fn):
+        entry = lookup(fn)
+        if entry is None or entry.derivative is None:
+            return None
+        return ZERO if entry.derivative == ZERO else (1, entry.derivative)
+    d = parse_declared(fn)
+    if d is None:
+        return None
+    return (1, declared_name(d.base, d.partials + (arg,), arity))

@@ -16,7 +16,7 @@ from ..core.diagram import Sum
 from ..core.errors import error_at
 from ..core.kinds import ARROW_KINDS, MATRIX_KINDS, Decl, Kind, closure, combine_kinds
 from ..core.pattern import Rule
-from .expressions import DELTA_NAMES, build_expr
+from .expressions import DELTA_NAMES, FUNCTIONS, build_expr
 from .rules import build_rule
 
 
@@ -33,6 +33,9 @@ class Env:
         self.decls: dict[str, Decl] = {}
         self.lets: dict[str, Sum] = {}
         self.rules: list[Rule] = []
+        # `function f` / `function g(2)`: declared elementwise functions -> arity
+        self.functions: dict[str, int] = {}
+        self.function_lines: dict[str, int] = {}
         self.constraints: list[Any] = []
         self.filename: str | None = None
         # While True, a let is built as one opaque node (drawn as a labelled
@@ -47,6 +50,8 @@ class Env:
             Z.declare_dims(stmt, self.dims)
         elif isinstance(stmt, S.DeclStmt):
             self._declare_tensor(stmt)
+        elif isinstance(stmt, S.FunctionStmt):
+            self._declare_function(stmt)
         elif isinstance(stmt, S.LetStmt):
             self._let(stmt)
         elif isinstance(stmt, S.RuleStmt):
@@ -59,8 +64,29 @@ class Env:
     def _fresh_name(self, name: str, node: Any, allow_let: bool = False) -> None:
         if name in DELTA_NAMES:
             raise error_at(f"'{name}' is the built-in delta and cannot be redefined", node)
+        if name in self.functions:
+            raise error_at(f"duplicate declaration of '{name}': it is declared as a function "
+                           f"(line {self.function_lines.get(name, '?')})", node)
         if name in self.decls or name in self.dims or (name in self.lets and not allow_let):
             raise error_at(f"duplicate declaration of '{name}'", node)
+
+    def _declare_function(self, st: S.FunctionStmt) -> None:
+        """`function f` / `function g(2)` (LANGUAGE.md §10 "Functions")."""
+        at = S.Ref(st.name, line=st.name_pos[0], column=st.name_pos[1],
+                   end_line=st.name_pos[0], end_column=st.name_pos[1] + len(st.name))
+        if st.name in FUNCTIONS or st.name in ("softmax", "pow"):
+            raise error_at(f"'{st.name}' is a built-in function and cannot be redeclared", at)
+        if st.name in self.decls:
+            pos = self.decls[st.name].pos
+            raise error_at(f"'{st.name}' is already declared as a tensor"
+                           f"{f' (line {pos[0]})' if pos else ''}; a name is a tensor or a "
+                           f"function, not both", at)
+        self._fresh_name(st.name, at)
+        if st.arity < 1:
+            raise error_at(f"function {st.name}({st.arity}): a function takes at least one "
+                           f"argument", st)
+        self.functions[st.name] = st.arity
+        self.function_lines[st.name] = st.line
 
     def _declare_tensor(self, st: S.DeclStmt) -> None:
         at = S.Ref(st.name, line=st.name_pos[0], column=st.name_pos[1],

@@ -23,7 +23,7 @@ from . import syntax as S
 from ..core import scalars
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError, error_at
-from ..core.functions import ELEMENTWISE, lookup
+from ..core.functions import ELEMENTWISE, declared_name, lookup, parse_declared, pow_name
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
 from .product import Product, checked_bubble
 
@@ -329,6 +329,8 @@ def _ref(f: S.Ref, p: Product, env: Env) -> None:
         p.embed(env.lets[name], _slots(f.indices), env.dims, f, name)
     elif name in env.dims and f.indices is None:
         p.d.scalar = p.d.scalar * env.dims[name]
+    elif name in env.functions:
+        raise error_at(f"'{name}' is a function: call it, as in {name}(x[i])", f)
     else:
         raise error_at(f"unknown name '{name}'", f)
 
@@ -379,6 +381,8 @@ def function_names() -> list[str]:
 
 def _call(f: S.Call, p: Product, env: Env) -> None:
     slots = _slots(f.indices)
+    if _declared_call(f, p, env, slots):
+        return
     fn = FUNCTIONS.get(f.fn)
     if fn is None and "'" in f.fn and lookup(f.fn) is not None:
         # a primed derivative written back (tanh''(x), log'(x)): its canonical bubble
@@ -387,10 +391,53 @@ def _call(f: S.Call, p: Product, env: Env) -> None:
         _elementwise(entry.name)(f, p, env, slots)
         return
     if fn is None:
+        if f.fn in env.decls:
+            raise error_at(f"'{f.fn}' is a tensor, not a function: write {f.fn}[...] (or declare "
+                           f"'function {f.fn}' instead of a tensor)", f)
         raise error_at(f"unknown function '{f.fn}'", f)
     if fn.arity is not None:
         _nargs(f, fn.arity)
     fn.build(f, p, env, slots)
+
+
+def _declared_call(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> bool:
+    """`f(x)`, `f''(x)`, `g(x, y)`, `g'2(x, y)` for a declared `function` (§10):
+    one bubble whose arguments all have the same free legs.  False when the
+    name is not a declared function's."""
+    d = parse_declared(f.fn)
+    if d is None or d.base not in env.functions:
+        return False
+    arity = env.functions[d.base]
+    marks = f.fn[len(d.base):]
+    if arity == 1 and any(c.isdigit() for c in marks):
+        raise error_at(f"{d.base} takes one argument: its derivatives are written with primes "
+                       f"alone ({d.base}', {d.base}''), not numbered", f)
+    if arity > 1 and ("''" in marks or marks.endswith("'")):
+        raise error_at(f"{d.base} takes {arity} arguments: number each derivative by the "
+                       f"argument it is taken by ({d.base}'1, {d.base}'2, {d.base}'1'2)", f)
+    if any(k >= arity for k in d.partials):
+        raise error_at(f"{f.fn}: {d.base} has {arity} argument{'s' if arity > 1 else ''}, so "
+                       f"there is no argument {max(d.partials) + 1} to differentiate by", f)
+    _nargs(f, arity)
+    args = [_arg_sum(f, k, env) for k in range(arity)]
+    first = args[0]
+    for k, a in enumerate(args[1:], start=2):
+        if a.free != first.free:
+            if set(a.free) == set(first.free):
+                a = Sum(tuple(t.with_free(list(first.free)) for t in a.terms), first.free,
+                        tuple(first.sizes[list(first.free).index(n)] for n in first.free))
+            elif len(a.free) == len(first.free) and (_anonymous(a.free) or _anonymous(first.free)):
+                a = Sum(tuple(t.renamed(list(first.free)) for t in a.terms), first.free, a.sizes)
+            else:
+                raise error_at(f"the arguments of {d.base} must have the same free legs: "
+                               f"argument {k} has {list(a.free)}, the first has "
+                               f"{list(first.free)}", f.args[k - 1])
+        _same_sizes(a.sizes, first.sizes, f.args[k - 1])
+        args[k - 1] = a
+    name = declared_name(d.base, d.partials, arity)
+    node = checked_bubble(BubbleNode(name, args[0], args=tuple(args[1:])), f)
+    p.tensor(node, slots, env.dims, f, name)
+    return True
 
 
 def _nargs(f: S.Call, n: int) -> None:
@@ -581,6 +628,20 @@ def _elementwise(name: str) -> Builder:
 for _e in ELEMENTWISE.values():
     register(_e.name, f"{_e.name}(EXPR)", _e.help, derivative=_e.derivative)(
         _elementwise(_e.name))
+
+
+@register("pow", "pow(EXPR, k)", "EXPR to the power k (a number), entry by entry; "
+          "pow(x, -1) is the reciprocal, a non-integer k takes the principal branch", arity=2)
+def _pow(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
+    k = _only_factor(f.args[1]) if not isinstance(f.args[1], S.Str) else None
+    sign = f.args[1].terms[0].sign if k is not None else 1
+    value = scalar_of(k, env) if k is not None else None
+    if value is None or not (isinstance(k, S.Num) or isinstance(k, S.Scale)
+                             or isinstance(k, S.Paren)) or not sympy.sympify(value).is_rational:
+        raise error_at("pow(EXPR, k) takes a number second, as in pow(x[i], 2), "
+                       "pow(x[i], -1) or pow(x[i], 1/2)", f.args[1])
+    node = checked_bubble(BubbleNode(pow_name(sign * value), _arg_sum(f, 0, env)), f)
+    p.tensor(node, slots, env.dims, f, "pow")
 
 
 def _fixed(name: str) -> Builder:

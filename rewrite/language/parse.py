@@ -208,6 +208,11 @@ class _ToSyntax(Transformer):
         return S.DeclStmt(kind, real, str(name), legs, split, (name.line, name.column),
                           **loc)
 
+    def func_stmt(self, items):
+        name = items[0]
+        arity = int(items[1]) if len(items) > 1 else 1
+        return S.FunctionStmt(str(name), arity, (name.line, name.column), **_span(items))
+
     def let_stmt(self, items):
         name = str(items[0])
         if len(items) == 3:

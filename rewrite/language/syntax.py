@@ -206,6 +206,15 @@ class DeclStmt(Located):
 
 
 @dataclass(frozen=True)
+class FunctionStmt(Located):
+    """`function g(2)`: an opaque elementwise function of `arity` arguments."""
+
+    name: str
+    arity: int = 1
+    name_pos: tuple[int, int] = field(default=(0, 0), compare=False)  # where NAME is
+
+
+@dataclass(frozen=True)
 class LetStmt(Located):
     name: str
     indices: IndexList | None
@@ -245,4 +254,4 @@ class Command(Located):
     boxed: bool = False  # `draw E boxed`: named lets drawn as labelled boxes
 
 
-Stmt = Union[DimStmt, DeclStmt, LetStmt, RuleStmt, Command]
+Stmt = Union[DimStmt, DeclStmt, FunctionStmt, LetStmt, RuleStmt, Command]

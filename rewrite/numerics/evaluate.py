@@ -359,7 +359,8 @@ def footprint(x: Diagram | Sum, inst: Instance, fp: Footprint | None = None,
             if isinstance(node, BubbleNode):
                 work += n
                 fp.items.append((n, f"the value of a {node.fn}(...) ({_shape_text(shape)})"))
-                inner = max(inner, footprint(node.inside, inst, Footprint(fp.arrays), budget).work)
+                for a in node.arguments:
+                    inner = max(inner, footprint(a, inst, Footprint(fp.arrays), budget).work)
                 continue
             if isinstance(node, TensorNode):
                 decl = node.decl
@@ -523,10 +524,36 @@ FUNCTIONS = {
 }
 
 
+def _power(x: np.ndarray, k: Any) -> np.ndarray:
+    """x**k entry by entry: an integer k by repeated multiplication (a negative
+    one through the reciprocal), any other through the principal branch, so a
+    negative real entry gives a complex value rather than NaN (§10)."""
+    if k.is_integer:
+        x = x if np.iscomplexobj(x) else np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(x, int(k))
+    return np.emath.power(x, float(k))
+
+
 def bubble_array(node: BubbleNode, inst: Instance, max_elements: int = MAX_ELEMENTS) -> np.ndarray:
     """The array of a bubble: its inside evaluated, `fn` applied elementwise, conj."""
+    from ..core.functions import is_builtin, parse_declared, pow_exponent
+
     x = evaluate(node.inside, inst, max_elements=max_elements)
-    if node.fn == "softmax":
+    if not is_builtin(node.fn):
+        # a declared function: this trial's random stand-in (see numerics.opaque)
+        from .opaque import function
+
+        d = parse_declared(node.fn)
+        if d is None:
+            raise InputError(f"no numeric meaning for the function {node.fn}")
+        rest = [evaluate(a, inst, max_elements=max_elements) for a in node.args]
+        y = function(inst.seed, d.base, len(node.arguments), d.partials)(x, *rest)
+        return np.conj(y) if node.conj else y
+    k = pow_exponent(node.fn)
+    if k is not None:
+        y = _power(x, k)
+    elif node.fn == "softmax":
         if node.axis is None:
             raise InputError("softmax needs the index it normalises along")
         y = _softmax(x, node.axis)
@@ -815,22 +842,61 @@ def bubble_error(t: Diagram, inst: Instance, max_elements: int = MAX_ELEMENTS) -
 def _bubble_scale(node: BubbleNode, inst: Instance, max_elements: int) -> np.ndarray:
     """The error scale of one bubble's array: its inside's terms' sizes plus
     their own bubble errors, passed through the function."""
-    inside = node.inside
-    values, scale = [], 0.0
-    for t in inside.terms:
-        if list(t.free) != list(inside.free) and sorted(t.free) == sorted(inside.free):
-            t = t.with_free(list(inside.free))
-        v = evaluate(t, inst, max_elements=max_elements)
-        values.append(v)
-        scale = scale + np.abs(v) + bubble_error(t, inst, max_elements)
-    shape = tuple(inst.size(x) for x in inside.sizes)
-    x = sum(values[1:], values[0]) if values else np.zeros(shape)
-    m = np.broadcast_to(np.asarray(scale, dtype=float), x.shape)
+    from ..core.functions import is_builtin, pow_exponent
+
+    xs, ms = [], []
+    for inside in node.arguments:
+        values, scale = [], 0.0
+        for t in inside.terms:
+            if list(t.free) != list(inside.free) and sorted(t.free) == sorted(inside.free):
+                t = t.with_free(list(inside.free))
+            v = evaluate(t, inst, max_elements=max_elements)
+            values.append(v)
+            scale = scale + np.abs(v) + bubble_error(t, inst, max_elements)
+        shape = tuple(inst.size(x) for x in inside.sizes)
+        x = sum(values[1:], values[0]) if values else np.zeros(shape)
+        xs.append(x)
+        ms.append(np.broadcast_to(np.asarray(scale, dtype=float), x.shape))
+    x, m = xs[0], ms[0]
     if node.fn == "softmax" and node.axis is not None:
         # softmax mixes a whole row: every output feels the row's largest error.
         m = np.broadcast_to(np.max(m, axis=node.axis, keepdims=True), m.shape)
     y = bubble_array(node, inst, max_elements)
+    if not is_builtin(node.fn):
+        return _declared_slope(node, inst, xs, ms)
+    k = pow_exponent(node.fn)
+    if k is not None:
+        return _power_slope(k, x, m)
     return ERROR_PROPAGATION.get(node.fn, _bounded_slope)(x, m, y)
+
+
+def _declared_slope(node: BubbleNode, inst: Instance, xs: list, ms: list) -> np.ndarray:
+    """A declared function's error scale: its exact partials (of this trial's
+    stand-in, see numerics.opaque) times each argument's error, doubled."""
+    from ..core.functions import parse_declared
+    from .opaque import function
+
+    d = parse_declared(node.fn)
+    assert d is not None
+    total: Any = 0.0
+    for k, m in enumerate(ms):
+        slope = function(inst.seed, d.base, len(xs), d.partials + (k,))(*xs)
+        total = total + np.abs(slope) * m
+    return 2 * total + np.max([np.max(m, initial=0.0) for m in ms]) * RTOL
+
+
+def _power_slope(k: Any, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """x**k: slope |k x^(k-1)|; a non-integer power is cut along the negative
+    reals like sqrt, and below k = 1 it is steep near 0 (see `_branch`)."""
+    if not k.is_integer:
+        return np.maximum(_branch(x, m, x), 2 * abs(float(k)) * m *
+                          np.abs(_power(np.where(x == 0, 1, x), k - 1)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        slope = 2 * abs(float(k)) * np.abs(_power(x, k - 1)) * m if k != 0 else 0 * m
+    if k < 0:
+        near = np.abs(x) <= 1e3 * (RTOL * m + ATOL)
+        return np.where(near | ~np.isfinite(slope), np.inf, slope)
+    return slope
 
 
 def _instance_within_budget(sides: tuple[Sum, ...], decls: Mapping[str, Decl], seed: int,

@@ -79,7 +79,8 @@ def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
                     if old != node.decl:
                         raise InputError(f"two different declarations are named {node.decl.name}")
                 elif isinstance(node, BubbleNode):
-                    walk(node.inside)
+                    for a in node.arguments:
+                        walk(a)
 
     for x in xs:
         walk(as_sum(x))
@@ -108,7 +109,8 @@ def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
                 elif isinstance(node, DeltaNode):
                     sym(node.size)
                 elif isinstance(node, BubbleNode):
-                    walk(node.inside)
+                    for a in node.arguments:
+                        walk(a)
 
     for x in xs:
         walk(as_sum(x))

@@ -281,12 +281,13 @@ def descend(d: Diagram, strategy: Strategy, ctx: RunContext) -> bool:
     changed = False
     for v in [v for v, n in d.nodes.items() if isinstance(n, BubbleNode)]:
         b = d.nodes[v]
-        inside = rewrite_terms(b.inside, strategy, ctx, top=False)
+        args = [rewrite_terms(a, strategy, ctx, top=False) for a in b.arguments]
+        inside = args[0]
         if b.fn == "sum" and len(inside.terms) == 1:
             inline(d, v, inside.terms[0], b.conj)
             changed = True
-        elif inside is not b.inside:
-            d.nodes[v] = BubbleNode(b.fn, inside, b.axis, b.conj)
+        elif any(new is not old for new, old in zip(args, b.arguments)):
+            d.nodes[v] = b.with_arguments(args)
             changed = True
     return changed
 

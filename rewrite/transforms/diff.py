@@ -32,7 +32,8 @@ from typing import Any, Callable
 from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, inline
 from ..core.errors import InputError
-from ..core.functions import ZERO, lookup
+from ..core.canon import conj_commutes
+from ..core.functions import ZERO, derivative
 
 def leg_names(existing: tuple[str, ...] | list[str], legs: tuple[str, ...]) -> list[str]:
     """T's leg names, primed until they avoid `existing` and each other."""
@@ -67,9 +68,10 @@ def _find_decl(s: Sum, name: str):
             if isinstance(n, TensorNode) and n.decl.name == name:
                 return n.decl
             if isinstance(n, BubbleNode):
-                found = _find_decl(n.inside, name)
-                if found is not None:
-                    return found
+                for a in n.arguments:
+                    found = _find_decl(a, name)
+                    if found is not None:
+                        return found
     return None
 
 
@@ -91,7 +93,8 @@ def _mentions(node: Any, decl) -> bool:
     if isinstance(node, TensorNode):
         return node.decl == decl and node.op in ("", "inv") and (not node.conj or decl.real)
     if isinstance(node, BubbleNode):
-        return any(_mentions(n, decl) for t in node.inside.terms for n in t.nodes.values())
+        return any(_mentions(n, decl) for a in node.arguments for t in a.terms
+                   for n in t.nodes.values())
     return False
 
 
@@ -135,22 +138,35 @@ def _replace(d: Diagram, v: int, r: Diagram, names: list[str], sizes: tuple) -> 
 def _replacements(node: Any, decl) -> list[Diagram]:
     if isinstance(node, TensorNode):
         return [_hole(node)] if node.op == "" else [_inverse(node)]
-    if node.conj:  # conj(f(u)) = f(conj u) for every bubble function here
-        node = BubbleNode(node.fn, node.inside.conjugate(), node.axis)
-    du = _diff_sum(node.inside, decl)
-    if not du.terms:
-        return []
-    if node.fn == "sum":
-        return [_single(BubbleNode("sum", du), node.sizes, decl.sizes)]
-    if node.fn == "softmax":
+    if node.conj:
+        if not conj_commutes(node.fn):
+            # conj(f(u)) is not f of anything we can differentiate through
+            raise InputError(f"diff: cannot differentiate through conj({node.fn}(...)): "
+                             f"{node.fn} is not known to commute with conjugation")
+        # conj(f(u)) = f(conj u) for these functions
+        node = node.with_arguments([a.conjugate() for a in node.arguments], conj=False)
+    if node.fn in ("sum", "softmax"):
+        du = _diff_sum(node.inside, decl)
+        if not du.terms:
+            return []
+        if node.fn == "sum":
+            return [_single(BubbleNode("sum", du), node.sizes, decl.sizes)]
         return _softmax(node, du, decl.sizes)
-    entry = lookup(node.fn)
-    if entry is None or entry.derivative is None:
-        raise InputError(f"diff: no derivative is known for the function {node.fn}")
-    fprime = entry.derivative
-    if fprime == ZERO:
-        return []
-    return [_elementwise(BubbleNode(fprime, node.inside), du, node.sizes, decl.sizes)]
+    # The chain rule, one term per argument: d f(u, v) = f'1(u, v) du + f'2(u, v) dv.
+    out = []
+    for k, arg in enumerate(node.arguments):
+        du = _diff_sum(arg, decl)
+        if not du.terms:
+            continue
+        got = derivative(node.fn, len(node.arguments), k)
+        if got is None:
+            raise InputError(f"diff: no derivative is known for the function {node.fn}")
+        if got == ZERO:
+            continue
+        coeff, fprime = got
+        out.append(_elementwise(node.with_arguments(node.arguments, fn=fprime), du, node.sizes,
+                                decl.sizes, scalar=coeff))
+    return out
 
 
 def _frame(own: tuple, tsizes: tuple) -> Diagram:

@@ -63,18 +63,17 @@ def expand(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
 def _insides_expanded(d: Diagram, limit: int) -> Diagram:
     """`d` with the argument of every nonlinear bubble expanded (each bounded by `limit`)."""
     hits = {v: n for v, n in d.nodes.items() if isinstance(n, BubbleNode) and n.fn != "sum"
-            and _has_sum(n.inside)}
+            and any(_has_sum(a) for a in n.arguments)}
     if not hits:
         return d
     e = d.copy()
     for v, n in hits.items():
-        inside = expand(n.inside, limit)
-        if not inside.terms:  # the argument is zero: keep it whole rather than an empty bubble
-            continue
-        e.nodes[v] = BubbleNode(n.fn, inside, n.axis, n.conj)
+        # an argument that expands to zero is kept whole rather than an empty bubble
+        args = [a2 if a2.terms else a for a in n.arguments for a2 in [expand(a, limit)]]
+        e.nodes[v] = n.with_arguments(args)
     return e
 
 
 def _has_sum(s: Sum) -> bool:
-    return any(isinstance(n, BubbleNode) and (n.fn == "sum" or _has_sum(n.inside))
+    return any(isinstance(n, BubbleNode) and (n.fn == "sum" or any(_has_sum(a) for a in n.arguments))
                for t in s.terms for n in t.nodes.values())

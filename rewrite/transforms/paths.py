@@ -111,7 +111,7 @@ def _expand(d: Diagram, role_of: RoleOf) -> list[tuple[Diagram, tuple[Choice, ..
     for w in inner:
         b = d.nodes[w]
         options = _expand_inside(b)
-        results = [(_with_node(e, w, BubbleNode(b.fn, inside, b.axis, b.conj)), ch + ch2)
+        results = [(_with_node(e, w, b.with_arguments((inside, *b.args))), ch + ch2)
                    for e, ch in results for inside, ch2 in options]
     for v in sums:
         b = d.nodes[v]

@@ -33,6 +33,7 @@ from typing import Any, Union
 
 import sympy
 
+from ..core.functions import pow_exponent
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.kinds import Kind
 from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
@@ -228,6 +229,11 @@ def node_label(node) -> tuple[str, str]:
         else:
             plain = node.title if not node.conj else node.title[5:-1]
             tex = "\\operatorname{" + node.fn.replace("_", "\\_") + "}"
+            k = pow_exponent(node.fn)
+            if k is not None:  # x^k: the exponent on a placeholder
+                plain, tex = f"(·)^{k}", f"(\\cdot)^{{{k}}}"
+            elif node.args:  # a declared function of several arguments, drawn as its first
+                plain = f"{plain}(·{', ·' * len(node.args)})"
             if node.axis is not None:
                 tex += "[" + _tex_name(node.inside.free[node.axis]) + "]"
         return (plain + "*", tex + "^{*}") if node.conj else (plain, tex)
@@ -1295,9 +1301,8 @@ def _index_terms(d: Diagram, tex: bool) -> str:
         node = d.nodes[v]
         idx = [names[(v, i)] for i in range(node.arity)]
         if isinstance(node, BubbleNode):
-            inner = node.inside
-            renamed = Sum(tuple(t.renamed(idx) for t in inner.terms), tuple(idx), inner.sizes)
-            arg = _sum_text(renamed, tex)
+            arg = ", ".join(_sum_text(Sum(tuple(t.renamed(idx) for t in a.terms), tuple(idx),
+                                          a.sizes), tex) for a in node.arguments)
             fn = ("\\mathrm{" + _tex_name(node.fn) + "}") if tex else node.fn
             if node.fn == "sum":
                 fn = ""

@@ -29,6 +29,7 @@ from typing import Any
 
 import sympy
 
+from ..core.functions import is_builtin, pow_exponent
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.errors import InputError
 from ..numerics.network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
@@ -158,6 +159,14 @@ class _Backend:
             return [f"torch.sgn({x})"] if m == "torch" else [f"np.sign({x})"]
         if fn == "sigmoid":
             return [f"torch.sigmoid({x})"] if m == "torch" else [f"1 / (1 + np.exp(-{x}))"]
+        k = pow_exponent(fn)
+        if k is not None:
+            if k.is_integer:
+                return [f"{x} ** {int(k)}" if k >= 0 else f"1 / {x} ** {int(-k)}"]
+            # the principal branch (§10): complex for negative real entries
+            if m == "torch":
+                return [f"torch.pow({x}.to(torch.complex128), {float(k)!r})"]
+            return [f"np.emath.power({x}, {float(k)!r})"]
         if fn == "softmax":
             if m == "torch":
                 return [f"torch.softmax({x}, dim={axis})"]
@@ -276,6 +285,9 @@ class _PyWriter:
         return f"{self.code(coef)} * {call}"
 
     def bubble(self, node: BubbleNode) -> str:
+        if not is_builtin(node.fn):
+            raise InputError(f"{node.fn} is a declared function, which has no code to export: "
+                             f"exported code needs every function to be a built-in one")
         inner = self.sum_value(node.inside)
         x = self.temp()
         self.lines.append(f"{x} = {inner}")
@@ -422,6 +434,8 @@ def diagram_json(d: Diagram) -> dict:
         else:
             item = {"id": v, "kind": "bubble", "fn": n.fn, "axis": n.axis, "conj": n.conj,
                     "sizes": [_size_json(s) for s in n.sizes], "inside": sum_json(n.inside)}
+            if n.args:
+                item["args"] = [sum_json(a) for a in n.args]
         nodes.append(item)
     return {"scalar": str(d.scalar), "nodes": nodes,
             "wires": [[_port_json(p), _port_json(q)] for p, q in d.wires()],
@@ -527,11 +541,14 @@ class _TexWriter:
                 factors.append(_subscript(base, ix))
             elif op.kind == "bubble":
                 node = d.nodes[op.node]
-                inner = self.sum_tex(node.inside, [net.names[i] for i in op.indices])
-                fn = rf"\operatorname{{{node.fn}}}" if node.fn != "sum" else ""
+                legs = [net.names[i] for i in op.indices]
+                inner = ", ".join(self.sum_tex(a, legs) for a in node.arguments)
+                fn = rf"\operatorname{{{_tex_fn(node.fn)}}}" if node.fn != "sum" else ""
                 if node.fn == "softmax":
                     fn += f"_{{{_tex_name(net.names[op.indices[node.axis]])}}}"
                 b = rf"{fn}\left({inner}\right)"
+                if pow_exponent(node.fn) is not None:
+                    b = rf"\left({inner}\right)^{{{pow_exponent(node.fn)}}}"
                 factors.append(rf"\overline{{{b}}}" if node.conj else b)
             elif op.kind == "ones":
                 factors.append(rf"\mathbf{{1}}_{{{ix}}}")
@@ -570,3 +587,11 @@ def export(value: Diagram | Sum, target: str) -> str:
     if target not in TARGETS:
         raise InputError(f"unknown export target {target!r}; choose one of {', '.join(TARGETS)}")
     return _PyWriter(target).program(s)
+
+
+def _tex_fn(fn: str) -> str:
+    """A function's name for \\operatorname: primes as TeX primes, `'2` as a
+    subscript (`g'2` -> g'_{2})."""
+    import re
+
+    return re.sub(r"'(\d+)", r"'_{\1}", fn.replace("_", r"\_"))

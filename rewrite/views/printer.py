@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from ..core import scalars
+from ..core.functions import pow_exponent
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
@@ -235,8 +236,10 @@ class _Printer:
         elif n.fn == "softmax":
             axis = _inner_free_names(n.inside)[n.axis]
             head = f"softmax[{axis}]({inside})"
+        elif pow_exponent(n.fn) is not None:
+            head = f"pow({inside}, {pow_exponent(n.fn)})"
         else:
-            head = f"{n.fn}({inside})"
+            head = f"{n.fn}({', '.join([inside, *(format_sum(a) for a in n.args)])})"
         if n.conj:
             head = f"conj({head})"
         return f"{head}[{slots}]" if n.arity else head
