@@ -732,7 +732,7 @@ def conj_commutes(fn: str) -> bool:
 
     k = pow_exponent(fn)
     if k is not None:  # an integer power is a polynomial (or its reciprocal)
-        return k.is_integer
+        return k.denominator == 1
     base = fn.rstrip("'")
     return fn in CONJ_COMMUTES or (base in ("exp", "tanh", "sigmoid", "gelu", "dtanh",
                                             "dsigmoid", "dgelu") and fn != base)

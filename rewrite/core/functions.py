@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
-
-import sympy
 
 
 ZERO = "0"
@@ -97,21 +96,21 @@ def lookup(name: str) -> Elementwise | None:
 
 # ------------------------------------------------------------------- pow(x, k)
 #
-# `pow(EXPR, k)` is one bubble per exponent: its `fn` is "pow[k]" (k a sympy
-# rational, written by `str`), so the canonical key, which includes `fn`,
+# `pow(EXPR, k)` is one bubble per exponent: its `fn` is "pow[k]" (k a
+# Fraction, written by `str`), so the canonical key, which includes `fn`,
 # tells pow(x, 2) from pow(x, 3) with no extra field on the node.  Its
 # derivative is k pow(x, k-1): a coefficient as well as a bubble, which is why
 # `derivative` below returns both.
 
 def pow_name(k: Any) -> str:
     """The bubble name of the elementwise power x^k (`pow[2]`, `pow[-1]`, `pow[1/2]`)."""
-    return f"pow[{sympy.Rational(k)}]"
+    return f"pow[{Fraction(str(k))}]"
 
 
 def pow_exponent(fn: str) -> Any:
     """k for a bubble named `pow[k]`, else None."""
     if fn.startswith("pow[") and fn.endswith("]"):
-        return sympy.Rational(fn[4:-1])
+        return Fraction(fn[4:-1])
     return None
 
 

@@ -637,7 +637,7 @@ def _pow(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
     sign = f.args[1].terms[0].sign if k is not None else 1
     value = scalar_of(k, env) if k is not None else None
     if value is None or not (isinstance(k, S.Num) or isinstance(k, S.Scale)
-                             or isinstance(k, S.Paren)) or not sympy.sympify(value).is_rational:
+                             or isinstance(k, S.Paren)) or not scalars.is_concrete(value):
         raise error_at("pow(EXPR, k) takes a number second, as in pow(x[i], 2), "
                        "pow(x[i], -1) or pow(x[i], 1/2)", f.args[1])
     node = checked_bubble(BubbleNode(pow_name(sign * value), _arg_sum(f, 0, env)), f)

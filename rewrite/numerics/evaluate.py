@@ -528,7 +528,7 @@ def _power(x: np.ndarray, k: Any) -> np.ndarray:
     """x**k entry by entry: an integer k by repeated multiplication (a negative
     one through the reciprocal), any other through the principal branch, so a
     negative real entry gives a complex value rather than NaN (§10)."""
-    if k.is_integer:
+    if k.denominator == 1:
         x = x if np.iscomplexobj(x) else np.asarray(x, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.power(x, int(k))
@@ -888,7 +888,7 @@ def _declared_slope(node: BubbleNode, inst: Instance, xs: list, ms: list) -> np.
 def _power_slope(k: Any, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """x**k: slope |k x^(k-1)|; a non-integer power is cut along the negative
     reals like sqrt, and below k = 1 it is steep near 0 (see `_branch`)."""
-    if not k.is_integer:
+    if not k.denominator == 1:
         return np.maximum(_branch(x, m, x), 2 * abs(float(k)) * m *
                           np.abs(_power(np.where(x == 0, 1, x), k - 1)))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -161,7 +161,7 @@ class _Backend:
             return [f"torch.sigmoid({x})"] if m == "torch" else [f"1 / (1 + np.exp(-{x}))"]
         k = pow_exponent(fn)
         if k is not None:
-            if k.is_integer:
+            if k.denominator == 1:
                 return [f"{x} ** {int(k)}" if k >= 0 else f"1 / {x} ** {int(-k)}"]
             # the principal branch (§10): complex for negative real entries
             if m == "torch":
