@@ -20,13 +20,17 @@ def igraph() -> ModuleType:
     module = sys.modules.get("igraph")
     if module is not None:
         return module
-    blocked = [name for name in _PLOTTING if name not in sys.modules]
-    for name in blocked:
+    # Every one is marked absent, even one already imported (put back after):
+    # with matplotlib loaded and pyplot not, igraph would import pyplot and fail.
+    saved = {name: sys.modules.get(name) for name in _PLOTTING}
+    for name in _PLOTTING:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail fast
     try:
         import igraph as module
     finally:
-        for name in blocked:
-            if sys.modules.get(name, 0) is None:
+        for name, was in saved.items():
+            if was is not None:
+                sys.modules[name] = was
+            elif sys.modules.get(name, 0) is None:
                 del sys.modules[name]
     return module
