@@ -380,10 +380,12 @@ def test_induction_head_network_is_drawn_without_crossings():
 def test_a_tree_can_be_drawn_after_matplotlib_was_imported_without_pyplot():
     """A notebook draws a PNG (matplotlib loaded, pyplot not) and then a tree
     network, whose layout loads igraph for the first time."""
-    code = ("import matplotlib, sys; sys.path.insert(0, 'tests'); import networks as N\n"
+    code = ("import sys; sys.path.insert(0, 'tests'); import networks as N\n"
             "from rewrite.app.session import Session\n"
+            "from rewrite.views.draw import png_bytes\n"
             "from rewrite.views.measure import picture_stats\n"
-            "s = Session(); decls, expr = N.ttn(2); s.load_declarations(decls, 'n.tn')\n"
+            "s = Session(); decls, expr = N.ttn(3); s.load_declarations(decls, 'n.tn')\n"
+            "png_bytes(s.last_value('R[a, b]', '<expr>'))\n"
             "print(picture_stats(s.last_value(expr, '<expr>')).crossings)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
