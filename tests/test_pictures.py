@@ -390,3 +390,37 @@ def test_a_tree_can_be_drawn_after_matplotlib_was_imported_without_pyplot():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0"
+
+
+# --------------------------------------------------------------------- sums
+
+
+SUM_DECLS = "dim n = 3\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor C[i: n, j: n]\n"
+
+
+def _leg_ends(data) -> dict[tuple[str, str], list[float]]:
+    """(term, leg name) -> where that open leg ends, from the labels' owners."""
+    names = {lab["owner"]: lab["text"] for lab in data["labels"] if "free:" in lab["owner"]}
+    return {(w["to"].split("/")[0], names[w["to"]]): w["points"][-1]
+            for w in data["wires"] if w["to"] in names}
+
+
+def test_every_term_of_a_sum_has_a_leg_on_the_side_the_first_term_has_it():
+    """i leaves on the left and j on the right in every term: the transpose
+    is mirrored, and a term laid out by forces is turned to match."""
+    expr = "A[i, j] + A[j, i] + B[i, a] C[a, b] B[b, c] C[c, a] A[a, j] + C[j, i]"
+    data = picture_json(value(SUM_DECLS, expr))
+    ends = _leg_ends(data)
+    for t in ("t0", "t1", "t2", "t3"):
+        xs = [n["x"] for n in data["nodes"] if n["id"].startswith(t + "/")]
+        assert ends[(t, "i")][0] < min(xs) and ends[(t, "j")][0] > max(xs), t
+    assert clean(value(SUM_DECLS, expr))
+
+
+def test_every_term_of_a_sum_has_its_sideways_legs_at_one_height():
+    """A term with an arc under its row is taller than a lone matrix; its legs
+    still leave at the height of the other terms' legs (and of the + signs)."""
+    data = picture_json(value(SUM_DECLS, "A[i, j] + A[i, a] B[a, b] C[b, c] A[c, j] B[a, c] + C[i, j]"))
+    heights = {round(p[1], 1) for p in _leg_ends(data).values()}
+    signs = {round(lab["y"], 1) for lab in data["labels"] if lab["text"] == "+"}
+    assert len(heights) == 1 and signs == heights

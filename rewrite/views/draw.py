@@ -36,7 +36,7 @@ import sympy
 from ..core.functions import pow_exponent
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.kinds import Kind
-from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, arc_height, arc_lift, layout
+from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, Prefer, arc_height, arc_lift, layout
 from .steps import follow
 
 UNIT_INCH = 0.6  # one drawing unit in the matplotlib picture
@@ -517,10 +517,9 @@ class _Arts:
 def _mirror(lay: Layout) -> Layout:
     """The layout seen in a mirror (x → -x), for a bubble whose wires leave
     better the other way round; shapes follow their legs, so they mirror too."""
-    return Layout({v: (-x, y) for v, (x, y) in lay.nodes.items()},
-                  {k: (-x, y) for k, (x, y) in lay.free_ends.items()},
-                  {k: (-x, y) for k, (x, y) in lay.free_dirs.items()},
-                  dict(lay.rows), dict(lay.arc_side), dict(lay.extents))
+    return replace(lay, nodes={v: (-x, y) for v, (x, y) in lay.nodes.items()},
+                   free_ends={k: (-x, y) for k, (x, y) in lay.free_ends.items()},
+                   free_dirs={k: (-x, y) for k, (x, y) in lay.free_dirs.items()})
 
 
 def _exit(box: tuple[float, float, float, float], e: Point, u: Point) -> Point:
@@ -586,7 +585,7 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _A
     if single is not None:
         texts = _coeff_texts(single.scalar, first=True)
         sc, lay = _diagram_scene(single, arts, mirror, names=False, leg_sides=sides)
-        front, (off,) = _with_front([(texts, sc)])
+        front, (off,) = _with_front([(texts, sc, None)])
         body = front
         ends = [(lay.free_ends[k][0] + off[0], lay.free_ends[k][1] + off[1]) for k in range(len(single.free))]
         dirs = [lay.free_dirs[k] for k in range(len(single.free))]
@@ -911,13 +910,13 @@ def _port_sides(d: Diagram, v: int, lay: Layout, legs: Sides) -> Sides:
 
 def _diagram_scene(d: Diagram, arts: _Arts, mirror: bool = False, names: bool = True,
                    leg_ends: dict[int, Point] | None = None, leg_sides: Sides | None = None,
-                   previous: Layout | None = None) -> tuple[Scene, Layout]:
+                   previous: Layout | None = None, prefer: Prefer | None = None) -> tuple[Scene, Layout]:
     """One diagram's picture, with its layout.  `leg_ends` moves the open ends
     of legs (to a bubble's border, for the diagram inside it); `names=False`
     leaves the legs unnamed, as they are inside a bubble.  Wires are drawn
     before shapes because a triangle turns toward the wires at its tip."""
     bubbles, room = _room(d, arts)
-    lay = layout(d, room)
+    lay = layout(d, room, prefer)
     if previous is not None:
         lay = follow(d, lay, previous, room)
     if mirror:
@@ -943,13 +942,17 @@ def _signed(c: Any) -> tuple[bool, Any]:
     return False, c
 
 
-def _with_front(parts: list[tuple[list[Text], Scene]]) -> tuple[Scene, list[Point]]:
-    """Lay pieces left to right, each a run of texts followed by a drawing;
-    also return how far each drawing was moved."""
+Part = tuple[list[Text], Scene, "float | None"]  # texts, a drawing, the height its legs leave at
+
+
+def _with_front(parts: list[Part]) -> tuple[Scene, list[Point]]:
+    """Lay pieces left to right, each a run of texts followed by a drawing,
+    the drawing's leg height (else its middle) on the texts' line; also
+    return how far each drawing was moved."""
     out = Scene()
     cursor = 0.0
     offsets: list[Point] = []
-    for texts, sc in parts:
+    for texts, sc, anchor in parts:
         for t in texts:
             w = t.extent()
             width = w[1][0] - w[0][0]
@@ -957,7 +960,7 @@ def _with_front(parts: list[tuple[list[Text], Scene]]) -> tuple[Scene, list[Poin
             cursor += width + 0.25
         if sc.wires or sc.shapes or sc.texts:
             x0, y0, x1, y1 = sc.bbox()
-            offsets.append((cursor - x0, -(y0 + y1) / 2))
+            offsets.append((cursor - x0, -(y0 + y1) / 2 if anchor is None else -anchor))
             out = out + sc.moved(*offsets[-1])
             cursor += (x1 - x0) + 0.35
         else:
@@ -987,11 +990,38 @@ def _moved_layout(lay: Layout, off: Point) -> Layout:
                    free_ends={k: mv(p) for k, p in lay.free_ends.items()})
 
 
+def _leg_height(lay: Layout) -> float | None:
+    """The mean height of the open legs that leave sideways: the line a sum's
+    terms are put on, so that their legs (and the signs between) align."""
+    ys = [lay.free_ends[k][1] for k, u in lay.free_dirs.items() if abs(u[0]) > 0.7 and k in lay.free_ends]
+    return sum(ys) / len(ys) if ys else None
+
+
+def _agreement(lay: Layout, names: tuple[str, ...], first: Layout) -> float:
+    """How well a term's open legs point the way the same legs of the first
+    term do (matched by name): the sum of the cosines."""
+    where = {name: k for k, name in enumerate(first.leg_names)}
+    s = 0.0
+    for k, name in enumerate(names):
+        j = where.get(name)
+        if j is not None and k in lay.free_dirs and j in first.free_dirs:
+            u, v = lay.free_dirs[k], first.free_dirs[j]
+            s += u[0] * v[0] + u[1] * v[1]
+    return s
+
+
+def _mirrored_dirs(lay: Layout) -> Layout:
+    return replace(lay, free_dirs={k: (-x, y) for k, (x, y) in lay.free_dirs.items()})
+
+
 def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
                  wrap: bool = False, follow: "Strip | None" = None) -> tuple[Scene, Layout | None]:
     """Terms side by side with their signs and coefficients (in several rows
     when `wrap` and there are many); also the first term's layout (where its
-    legs point)."""
+    legs point).  A term whose open legs point the other way from the first
+    term's is drawn mirrored, and every term's sideways legs are put at one
+    height, so that a leg leaves on the same side at the same height in
+    every term."""
     if not terms:
         return Scene(texts=(Text("zero", (0.0, 0.0), "0", "0", size=FONT_SIZE * 1.3),)), None
     parts = []
@@ -1001,7 +1031,11 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
         prev = None
         if follow is not None and follow.last:  # one picture followed by several terms: each follows it
             prev = follow.last[n] if n < len(follow.last) else follow.last[0] if len(follow.last) == 1 else None
-        sc, lay = _diagram_scene(d, arts, mirror, previous=prev)
+        want = None if first is None else {first.leg_names[k]: u for k, u in first.free_dirs.items()}
+        sc, lay = _diagram_scene(d, arts, mirror, previous=prev, prefer=want if prev is None else None)
+        if first is not None and prev is None and \
+                _agreement(_mirrored_dirs(lay), d.free, first) > _agreement(lay, d.free, first) + 1e-9:
+            sc, lay = _diagram_scene(d, arts, not mirror, prefer=want)
         if follow is not None:
             follow.laid.append(lay)
         if len(terms) > 1:
@@ -1009,7 +1043,7 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
         first = first or lay
         if not (sc.wires or sc.shapes) and not texts:
             texts = [Text("scalar", (0, 0), "1", "1", size=FONT_SIZE * 1.2)]
-        parts.append((texts, sc))
+        parts.append((texts, sc, _leg_height(lay)))
     if not wrap:
         body, offsets = _with_front(parts)
         return body, _moved_layout(first, offsets[0]) if first is not None else None
@@ -1021,7 +1055,7 @@ ROW_WIDTH = 22.0  # a row of terms is broken before it grows wider than this
 ROW_GAP = 0.6  # vertical room between two rows of terms
 
 
-def _wrapped(parts: list[tuple[list[Text], Scene]]) -> Scene:
+def _wrapped(parts: list[Part]) -> Scene:
     """Terms in rows, like a long formula broken over lines: each row starts
     with its first term's sign, rows are left-aligned and stacked downwards.
     A long sum (the paths of an expansion) in one row would be too wide to

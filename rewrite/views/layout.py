@@ -260,6 +260,7 @@ class Part:
 
 
 Extents = Mapping[int, Point]
+Prefer = Mapping[str, Point]  # wanted direction of an open leg, by name
 
 
 def _half(ext: Extents, v: int) -> Point:
@@ -437,7 +438,7 @@ def _site_xs(row: list[int], ref: dict[int, float], h: nx.Graph, ext: Extents) -
     return xs
 
 
-def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> Part:
+def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents, prefer: Prefer | None = None) -> Part:
     def want(a, b) -> float:
         """Wanted length of a wire, in units of SPACING: longer at a bubble."""
         if not (isinstance(a, int) and isinstance(b, int)):
@@ -447,7 +448,8 @@ def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> Part:
     sub = nx.Graph()
     sub.add_nodes_from(comp)
     sub.add_edges_from(sorted(((a, b, {"w": want(a, b)}) for a, b in g.subgraph(comp).edges), key=str))
-    pos = _level(nx.kamada_kawai_layout(sub, weight="w"))
+    pos = nx.kamada_kawai_layout(sub, weight="w")
+    pos = _turned(d, pos, prefer) if prefer else _level(pos)
     nodes = [v for v in comp if isinstance(v, int)]
     lengths = [math.dist(pos[a], pos[b]) / want(a, b) for a, b in sub.edges
                if isinstance(a, int) and isinstance(b, int)]
@@ -472,6 +474,32 @@ def _force_part(d: Diagram, g: nx.Graph, comp: list, ext: Extents) -> Part:
             set_leg(part, k, v, angle, ext)
     _boxes(part, ext)
     return part
+
+
+def _turned(d: Diagram, pos: dict, prefer: Prefer) -> dict:
+    """Turn (and if that fits better, mirror) a force layout so that its open
+    legs point the ways `prefer` asks (by leg name): the rotation that best
+    lines up the directions from the middle to the legs' ends with the wanted
+    ones has a closed form, atan2 of the summed cross and dot products."""
+    keys = list(pos)
+    mx = sum(float(pos[v][0]) for v in keys) / len(keys)
+    my = sum(float(pos[v][1]) for v in keys) / len(keys)
+    best: tuple[float, dict] | None = None
+    for flip in (1.0, -1.0):
+        xs = {v: (flip * (float(pos[v][0]) - mx), float(pos[v][1]) - my) for v in keys}
+        pairs = [(xs[v], prefer[d.free[v[1]]]) for v in keys
+                 if isinstance(v, tuple) and d.free[v[1]] in prefer and math.hypot(*xs[v]) > 1e-9]
+        if not pairs:
+            return _level(pos)
+        dot = sum((a[0] * b[0] + a[1] * b[1]) / math.hypot(*a) for a, b in pairs)
+        cross = sum((a[0] * b[1] - a[1] * b[0]) / math.hypot(*a) for a, b in pairs)
+        theta = math.atan2(cross, dot)
+        c, s = math.cos(theta), math.sin(theta)
+        fit = math.hypot(dot, cross)
+        if best is None or fit > best[0] + 1e-9:
+            best = (fit, {v: (x * c - y * s, x * s + y * c) for v, (x, y) in xs.items()})
+    assert best is not None
+    return best[1]
 
 
 def _level(pos: dict) -> dict:
@@ -511,7 +539,8 @@ def _centred(xs: list[float], width: float) -> list[float]:
     return [x + (width - span) / 2 for x in xs]
 
 
-def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ext: Extents) -> Part:
+def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ext: Extents,
+                    prefer: Prefer | None = None) -> Part:
     nodes = sorted(v for v in comp if isinstance(v, int))
     h = g.subgraph(nodes)
 
@@ -545,7 +574,7 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
     placed = _placed_part(d, h, g.subgraph(comp), ext)
     if placed is not None:
         return placed
-    return _force_part(d, g, comp, ext)
+    return _force_part(d, g, comp, ext, prefer)
 
 
 GRID_ROOM = 1.3  # a grid's steps are wider: its conjugate layer sits between them
@@ -610,7 +639,7 @@ def _placed_part(d: Diagram, h: nx.Graph, legs: nx.Graph, ext: Extents) -> Part 
     return part
 
 
-def layout(d: Diagram, extents: Extents | None = None) -> Layout:
+def layout(d: Diagram, extents: Extents | None = None, prefer: Prefer | None = None) -> Layout:
     """Deterministic positions for the nodes and open legs of `d`.
 
     `extents` gives the half width and half height of nodes bigger than an
@@ -618,7 +647,9 @@ def layout(d: Diagram, extents: Extents | None = None) -> Layout:
     them and their open legs start at their border.  Connected parts are laid
     out one by one and placed left to right in the order of their first open
     leg (then of their first node); bare identity lines are stacked in one
-    block where the first of them would go.
+    block where the first of them would go.  `prefer` gives directions for
+    open legs by name (a sum's later terms follow its first): a force layout
+    is turned to match them.
     """
     ext = dict(extents or {})
     g = simple_graph(d)
@@ -636,7 +667,7 @@ def layout(d: Diagram, extents: Extents | None = None) -> Layout:
                     bare_at = len(parts)
                     parts.append(Part())
             continue  # a lone free node cannot happen: every leg is wired
-        parts.append(_component_part(d, g, comp, next_row, ext))
+        parts.append(_component_part(d, g, comp, next_row, ext, prefer))
     if bare_at is not None:
         parts[bare_at] = _bare_part(d, bare)
 
