@@ -76,9 +76,18 @@ def test_a_distributed_product_is_proved_after_expand():
 
 
 def test_true_but_unprovable_is_unknown():
-    # inv(Q) = Q† for a unitary: true, but no core rule says so.
+    # relu(2a) = 2 relu(a) holds for real a, but no rule knows relu is homogeneous.
+    text = "dim n\nreal tensor a[i: n]\nprove relu(2 a[i]) == 2 relu(a[i])\n"
+    (r,) = Session().run(text, "t.tn")
+    assert r.status == "unknown" and r.verdict.counterexample is None
+
+
+def test_a_unitarys_inverse_is_found_by_the_search_without_the_unitary_inverse_rule():
+    # inv(Q) = Q†: CORE here lacks `unitary_inverse`, so the normal forms differ;
+    # a gauge Q inv(Q) next to conj(Q) lets the isometry rule finish the proof.
     v = verdict(host("inv(Q)[a, b]", Q), host("conj(Q)[b, a]", Q))
-    assert v.kind == "unknown" and v.counterexample is None
+    assert v.kind == "proved" and v.how.startswith("search: 1 expansion")
+    assert [s.rule for s in v.right_steps] == ["gauge", "isometry"]
 
 
 def test_free_legs_matched_by_position_when_names_differ():

@@ -42,9 +42,10 @@ def test_every_shipped_rule_is_numerically_sound(seed):
         check_rule(rule, seed=seed, trials=2)
 
 
-def test_gauge_rule_loads_as_an_expansion():
-    (g,) = gauge_rules()
-    assert g.name == "gauge" and classify(g) == "expansion" and not loaded(g).simplifies
+def test_gauge_rules_load_as_expansions():
+    assert [g.name for g in gauge_rules()] == ["gauge", "gauge_left"]
+    for g in gauge_rules():
+        assert classify(g) == "expansion" and not loaded(g).simplifies
 
 
 def test_an_unsound_rule_is_refused_at_its_position_with_a_counterexample():

@@ -202,6 +202,15 @@ _OPTIONS = {"check_steps": False}
               show_default=True, metavar="N", expose_value=False,
               callback=_set_limit("size_search"),
               help="Try up to N size assignments to meet the size constraints.")
+@click.option("--search-budget", type=click.IntRange(1), default=DEFAULTS.search_budget,
+              show_default=True, metavar="N", expose_value=False,
+              callback=_set_limit("search_budget"),
+              help="Let prove's search make up to N forms (gauge insertions and expansion "
+                   "rules, each normalised) before it says unknown.")
+@click.option("--search-seconds", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULTS.search_seconds, show_default=True, metavar="S",
+              expose_value=False, callback=_set_limit("search_seconds"),
+              help="Let prove's search run up to S seconds per equation.")
 @click.option("--max-memory", "max_memory_mb", type=click.FloatRange(min=0, min_open=True),
               default=None, metavar="MB",
               help="Memory budget of each numeric check: arrays, intermediates and all "

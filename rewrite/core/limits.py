@@ -24,6 +24,13 @@ class Limits:
     # Size assignments the systematic size search tries before saying that the
     # size constraints cannot be met (`--size-search`).
     size_search: int = 20_000
+    # Forms `prove`'s search may make before it gives up (`--search-budget`):
+    # each is one expansion (a gauge or an expansion rule) plus normalising.
+    # The verdict then says the budget ran out and how many were explored.
+    search_budget: int = 400
+    # Seconds `prove`'s search may take for one equation (`--search-seconds`):
+    # a guard for large diagrams, where each form costs a normalisation.
+    search_seconds: float = 10.0
 
 
 LIMITS = Limits()

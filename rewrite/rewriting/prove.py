@@ -3,9 +3,11 @@
 `proved` is symbolic and must never be wrong: both sides reach isomorphic
 normal forms under sound rules (each rule is checked numerically when loaded),
 compared by canonical key, so trace cycling, transposition and renaming are
-free.  Failing that, `expand` and a small bounded search with expansions (gauge
-insertion, expansion rules) are tried.  Only then do numbers speak: a numeric
-counterexample refutes; numeric agreement without a proof is `unknown`.
+free.  Failing that, `expand` is tried.  Then numbers speak: a numeric
+counterexample refutes.  Only an equation that numbers cannot refute goes on
+to the best-first search with expansions (gauge insertion, expansion rules;
+`search.py`), whose proof path is reported as steps; numeric agreement
+without a proof is `unknown`, saying how far the search went.
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
 from ..transforms.expand import expand
-from .ruleset import compiled, core_rules, gauge_rules, loaded
-from .simplify import X, apply_gauge, simplify
-from .strategies import RewriteStep, all_matches, apply
+from .ruleset import core_rules, gauge_rules, loaded
+from .search import SearchResult, search as best_first
+from .simplify import X, simplify
+from .strategies import RewriteStep
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Verdict:
     right_normal: Sum | None = None
     how: str = ""
     note: str = ""  # a limit that cut the symbolic search short, for the reader
+    search: SearchResult | None = None  # what the search did, when it ran
 
 
 def align(left: Sum, right: Sum) -> Sum:
@@ -67,53 +71,10 @@ def same(left: Sum, right: Sum) -> bool:
     return canonical_sum(left) == canonical_sum(align(left, right))
 
 
-def _search(left: Sum, right: Sum, rules: Sequence[Rule], expansions: Sequence[Rule],
-            budget: int) -> str | None:
-    """One expansion on one side, then simplify, until the forms meet or the budget ends.
-
-    Expansions are gauge insertions (with each invertible in sight, on each
-    wire of its size) and expansion rules at each of their matches; with a
-    confluent, terminating core this catches the forms that differ only by a
-    gauge or by a rule the core does not orient.
-    """
-    tries = 0
-    for a, b, tag in ((left, right, "left"), (right, left, "right")):
-        if len(a.terms) != 1:
-            continue
-        d = a.terms[0]
-        for cand, what in _expansions(d, expansions):
-            tries += 1
-            if tries > budget:
-                return None
-            r = simplify(cand, rules, max_steps=10_000)
-            na = r.sum
-            if (tag == "left" and same(na, b)) or (tag == "right" and same(b, na)):
-                return f"search: {what} on the {tag} side"
-    return None
-
-
-def _expansions(d: Diagram, expansions: Sequence[Rule]):
-    for rule in expansions:
-        c = compiled(rule)
-        if c.bare_wire:
-            invertibles = {n.decl.key: n.decl for n in d.nodes.values()
-                           if isinstance(n, TensorNode) and n.decl.is_a(Kind.INVERTIBLE)
-                           and n.decl.arity == 2}
-            for x in invertibles.values():
-                for p, q in d.wires():
-                    try:
-                        yield apply_gauge(d, p, x, rule), f"{rule.name} with {x.name}"
-                    except InputError:
-                        continue
-        else:
-            for m in all_matches(rule, d):
-                yield apply(d, m), rule.name
-
-
 def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
           decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
           search: bool = True, expansions: Sequence[Rule] | None = None,
-          search_budget: int = 40, trials: int = 3, trace: bool = False,
+          search_budget: int | None = None, trials: int = 3, trace: bool = False,
           recheck: Iterable[str] = ()) -> Verdict:
     """Decide `left == right`: proved symbolically, refuted numerically, or unknown.
 
@@ -150,7 +111,8 @@ def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
 
 def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, Decl] | None,
            constraints: Iterable, search: bool, expansions: Sequence[Rule] | None,
-           search_budget: int, trials: int, trace: bool, recheck: set[str] = frozenset()
+           search_budget: int | None, trials: int, trace: bool,
+           recheck: set[str] = frozenset()
            ) -> Verdict:
     from ..numerics.shapes import shape_mismatch
 
@@ -185,12 +147,6 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     if same(le, re_):
         return Verdict("proved", how="after expand", **{**steps, "left_normal": le,
                                                          "right_normal": re_})
-    if search:
-        if expansions is None:
-            expansions = gauge_rules()
-        how = _search(le, re_, rules, list(expansions), search_budget)
-        if how is not None:
-            return Verdict("proved", how=how, **steps)
     try:
         cex = _numeric(left, right, decls, constraints, trials)
         if cex is None and trusted:
@@ -201,10 +157,34 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
             # in small sizes.
             cex = _numeric(le, re_, decls, constraints, trials)
     except OverBudget as over:
-        return Verdict("unknown", how=f"numeric check not run: {over.message}", **steps)
+        cex, unchecked = None, f"numeric check not run: {over.message}"
+    else:
+        unchecked = ""
     if cex is not None:
         return Verdict("refuted", counterexample=cex, **steps)
-    return Verdict("unknown", **steps)
+    # Numbers could not refute it: search for a proof through expansions.
+    found = None
+    if search:
+        found = best_first(le, re_, canonical_sum, lambda s: canonical_sum(align(le, s)),
+                           rules, gauge_rules() if expansions is None else list(expansions),
+                           budget=search_budget, trace=trace)
+        if found.found:
+            return Verdict("proved", how=found.describe(), search=found,
+                           **_with_path(steps, found))
+    searched = found.describe() if found is not None and found.explored else ""
+    return Verdict("unknown", how=unchecked, note=searched, search=found, **steps)
+
+
+def _with_path(steps: dict, found: SearchResult) -> dict:
+    """The verdict's steps with the search's moves after each side's normalisation:
+    each expansion as a step, then the rewrites that followed it."""
+    def path(moves) -> tuple[RewriteStep, ...]:
+        return tuple(st for m in moves for st in (m.expansion,) + m.steps)
+
+    return {**steps,
+            "left_steps": steps["left_steps"] + path(found.left_path),
+            "right_steps": steps["right_steps"] + path(found.right_path),
+            "left_normal": found.left_form, "right_normal": found.right_form}
 
 
 def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:

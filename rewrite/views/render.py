@@ -158,6 +158,10 @@ def _verdict_text(o: Any) -> str:
         lines[0] += ": no proof found, yet numerically equal on every instance tried"
     elif o.verb == "check":
         lines[0] += ": numerically equal on every instance tried"
+    elif v.kind == "proved" and v.how.startswith("search"):
+        # The proof went through expansions: say which, in order (the steps
+        # below show each one with the rewrites that followed it).
+        lines.append(f"({v.how})")
     if getattr(v, "note", ""):
         lines.append(f"({v.note})")
     if o.verb == "prove" and v.kind != "refuted" and v.left_normal is not None:
@@ -201,6 +205,14 @@ def _verdict_data(o: Any) -> dict:
         data["note"] = v.note
     if v.counterexample is not None:
         data["counterexample"] = v.counterexample.to_json()
+    found = getattr(v, "search", None)
+    if found is not None:
+        data["search"] = {
+            "found": found.found, "explored": found.explored, "distinct": found.distinct,
+            "stopped": found.stopped,
+            "moves": [{"side": side, "expansion": m.label}
+                      for side, path in (("left", found.left_path), ("right", found.right_path))
+                      for m in path]}
     return data
 
 

@@ -1,0 +1,139 @@
+"""prove's best-first search: gauge insertions and expansion rules from both sides,
+meeting by canonical key, within a budget that is reported when it runs out.
+
+Ground truth for every equation is numpy (einsum on random arrays), never our
+own evaluation."""
+import json
+
+import numpy as np
+import pytest
+
+from rewrite.app.session import Session
+from rewrite.core.limits import LIMITS
+from rewrite.app.cli import main as cli
+from click.testing import CliRunner
+
+CP = """dim n = 3, r = 4
+invertible diagonal D[a: r, b: r]
+invertible diagonal E[a: r, b: r]
+tensor A[i: n, a: r]
+tensor B[j: n, a: r]
+tensor C[k: n, a: r]
+"""
+# CP's scaling freedom: the factors' columns scaled by D and E on A, and
+# undone by inv(D) on B and inv(E) on C, leave the tensor as it was.
+CP_SCALED = ("prove A[i, a] B[j, b] C[k, c] δ[a, b, c] == A[i, a] D[a, x] E[x, a2] "
+             "B[j, b] inv(D)[b, b2] C[k, c] inv(E)[c, c2] δ[a2, b2, c2]")
+
+
+def run(text: str):
+    return Session().run(text, "t.tn")
+
+
+def cp_arrays(seed: int = 0):
+    g = np.random.default_rng(seed)
+    A, B, C = (g.normal(size=(3, 4)) + 1j * g.normal(size=(3, 4)) for _ in range(3))
+    d, e = (g.normal(size=4) + 2 for _ in range(2))
+    return A, B, C, np.diag(d), np.diag(e)
+
+
+def test_cp_scaling_is_true_in_numpy():
+    A, B, C, D, E = cp_arrays()
+    core = np.zeros((4, 4, 4))
+    core[np.arange(4), np.arange(4), np.arange(4)] = 1
+    left = np.einsum("ia,ja,ka,abc->ijk", A, B, C, core)
+    right = np.einsum("ia,ax,xp,jb,bq,kc,cs,pqs->ijk", A, D, E, B, np.linalg.inv(D), C,
+                      np.linalg.inv(E), core)
+    assert np.allclose(left, right)
+
+
+def test_two_gauge_insertions_on_different_bonds_prove_cp_scaling():
+    (r,) = run(CP + CP_SCALED)
+    v = r.verdict
+    assert r.status == "proved" and v.how.startswith("search: 2 expansions")
+    moves = v.search.moves()
+    assert [m.expansion.rule for m in moves] == ["gauge_left", "gauge_left"]
+    wires = [m.label for m in moves]
+    assert any("inv(D) D" in w and "B" in w for w in wires)
+    assert any("inv(E) E" in w and "C" in w for w in wires)
+
+
+def test_the_two_gauges_are_needed_the_normal_forms_differ():
+    old = LIMITS.search_budget
+    LIMITS.search_budget = 1
+    try:
+        (r,) = run(CP + CP_SCALED)
+    finally:
+        LIMITS.search_budget = old
+    assert r.status == "unknown"
+    assert r.verdict.note.startswith("search budget ran out: 1 forms explored")
+
+
+def test_a_misplaced_gauge_is_refuted_not_searched():
+    # A scaled by D only, B by inv(E), C by inv(D): the scales multiply to
+    # inv(E), not one; numbers say so before any search.
+    A, B, C, D, E = cp_arrays()
+    core = np.zeros((4, 4, 4))
+    core[np.arange(4), np.arange(4), np.arange(4)] = 1
+    left = np.einsum("ia,ja,ka,abc->ijk", A, B, C, core)
+    right = np.einsum("ia,ap,jb,bq,kc,cs,pqs->ijk", A, D, B, np.linalg.inv(E), C,
+                      np.linalg.inv(D), core)
+    assert not np.allclose(left, right)
+    (r,) = run(CP + "prove A[i, a] B[j, b] C[k, c] δ[a, b, c] == A[i, a] D[a, a2] "
+               "B[j, b] inv(E)[b, b2] C[k, c] inv(D)[c, c2] δ[a2, b2, c2]")
+    assert r.status == "refuted" and r.verdict.search is None
+
+
+def test_one_gauge_moves_a_diagonal_through_a_copy_tensor():
+    (r,) = run("dim n\ninvertible diagonal D[a: n, b: n]\n"
+               "prove δ[i, j, k] == inv(D)[i, a] δ[a, j, b] D[b, k]\n")
+    assert r.status == "proved" and r.verdict.how.startswith("search: 1 expansion")
+
+
+def test_the_proof_path_is_in_the_steps_in_order():
+    (r,) = run(CP + CP_SCALED)
+    rules = [s.rule for s in r.verdict.left_steps + r.verdict.right_steps]
+    assert rules.count("gauge_left") == 2
+    first = rules.index("gauge_left")
+    assert rules[first + 1] == "diagonal"  # each gauge is followed by what it enabled
+
+
+def test_the_command_line_reports_the_search_and_its_budget(tmp_path):
+    f = tmp_path / "cp.tn"
+    f.write_text(CP + CP_SCALED + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["run", str(f)])
+    assert out.exit_code == 0, out.output
+    assert "search: 2 expansions: gauge_left (inv(D) D on the wire from B" in out.output
+    out = CliRunner().invoke(cli, ["--search-budget", "3", "run", str(f)])
+    assert out.exit_code == 1
+    assert "search budget ran out: 3 forms explored" in out.output
+    assert "raise it with --search-budget" in out.output
+    LIMITS.search_budget = type(LIMITS)().search_budget
+
+
+def test_json_lists_the_search_moves(tmp_path):
+    f = tmp_path / "cp.tn"
+    f.write_text(CP + CP_SCALED + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["run", "--json", str(f)])
+    (res,) = json.loads(out.output)["results"]
+    assert res["search"]["found"] is True
+    assert [m["side"] for m in res["search"]["moves"]] == ["left", "left"]
+    assert res["search"]["explored"] >= 2
+
+
+def test_the_html_proof_page_shows_the_gauge_steps(tmp_path):
+    f = tmp_path / "cp.tn"
+    f.write_text(CP + CP_SCALED + "\n", encoding="utf-8")
+    page = tmp_path / "p.html"
+    out = CliRunner().invoke(cli, ["run", str(f), "--html", str(page)])
+    assert out.exit_code == 0, out.output
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<b>gauge_left</b>") == 2
+
+
+def test_a_search_that_finds_nothing_says_it_was_exhausted():
+    # Q is unitary, hence a gauge candidate, but no placement explains relu.
+    (r,) = run("dim n\nreal tensor a[i: n]\nunitary Q[a: n -> b: n]\n"
+               "prove relu(2 a[i]) Q[i, j] == 2 relu(a[i]) Q[i, j]\n")
+    assert r.status == "unknown"
+    assert "search" in r.verdict.note and "forms explored" in r.verdict.note
