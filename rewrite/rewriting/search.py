@@ -37,14 +37,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterator, Sequence
 
-import sympy
-
 from ..core.canon import canonical, collect_terms
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
 from ..core.errors import InputError
 from ..core.kinds import Decl, Kind
 from ..core.limits import LIMITS
 from ..core.pattern import Rule
+from ..core.scalars import equal
 from .match import find_matches
 from .ruleset import compiled
 from .simplify import apply_gauge, simplify
@@ -237,7 +236,7 @@ def _invertibles(*sides: Sum) -> list[Decl]:
             for n in t.nodes.values():
                 if (isinstance(n, TensorNode) and n.op != "diag" and n.decl.arity == 2
                         and n.decl.is_a(Kind.INVERTIBLE)
-                        and sympy.simplify(n.decl.sizes[0] - n.decl.sizes[1]) == 0):
+                        and equal(n.decl.sizes[0], n.decl.sizes[1])):
                     found.setdefault(n.decl.key, n.decl)
     return list(found.values())
 
@@ -257,7 +256,7 @@ def _expanded(d: Diagram, gauges: Sequence[Rule], matrices: Sequence[Decl],
         for x in matrices:
             size = x.sizes[0]
             for p, q in d.wires():
-                if sympy.simplify(d.port_size(p) - size) != 0:
+                if not equal(d.port_size(p), size):
                     continue
                 for a, b in ((p, q), (q, p)):
                     try:
