@@ -60,6 +60,8 @@ def _guard(fn: Callable[[], int]) -> None:
         code = EXIT_INPUT
     except click.UsageError:
         raise
+    except BrokenPipeError:  # the reader went away (`rewrite run F | head -1`)
+        _quit_on_closed_pipe()
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         code = 130
@@ -71,6 +73,28 @@ def _guard(fn: Callable[[], int]) -> None:
                    err=True)
         code = EXIT_INTERNAL
     sys.exit(code)
+
+
+def _quit_on_closed_pipe() -> None:
+    """End quietly, as `cat` or `yes` do when the reader closes the pipe.
+
+    Nothing more can be said on stdout, and saying it on stderr would only
+    clutter the reader's terminal.  The process ends by SIGPIPE, so a shell
+    sees status 141 and `set -o pipefail` works as for any other tool; stdout
+    is pointed at /dev/null first, so that Python's flush at exit does not
+    raise the same error again.
+    """
+    import signal
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    sys.exit(EXIT_FAILED)  # where there is no SIGPIPE (Windows)
 
 
 def _arrays(path: str | None):
@@ -114,6 +138,12 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         if unused:
             click.echo(f"note: {session.arrays_name} has arrays for {', '.join(unused)}, "
                        "which no tensor declaration names; they were not used", err=True)
+        proofs = [r for r in results if r.verb == "prove"]
+        if proofs:  # docs/verdicts.md, "Your arrays"
+            click.echo(f"note: prove is about every array, so {session.arrays_name} was not "
+                       f"used for the prove statement{'s' * (len(proofs) != 1)} "
+                       f"(line{'s' * (len(proofs) != 1)} {_some_lines(proofs)}); "
+                       "write check to compare on your arrays", err=True)
     if as_json:
         click.echo(render_json(results))
     else:
@@ -132,11 +162,22 @@ def _execute(text: str, filename: str, decls: tuple[str, ...], mode: str | None,
         failed = sum(r.status == "error" for r in broken)
         click.echo(f"{failed} statement{'s' * (failed != 1)} failed"
                    + (f", {len(broken) - failed} skipped" if len(broken) > failed else "")
-                   + f" (line{'s' * (len(broken) != 1)} {', '.join(str(r.line) for r in broken)})",
-                   err=True)
+                   + f" (line{'s' * (len(broken) != 1)} {_some_lines(broken)})", err=True)
     if expect:
         return _check_expectations(text, filename, results)
     return exit_code(results)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _some_lines(results, shown: int = 10) -> str:
+    """The line numbers of `results`, the first `shown` of them: a file with
+    thousands of failing statements gets one readable summary line."""
+    lines = [str(r.line) for r in results]
+    more = len(lines) - shown
+    return ", ".join(lines[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _check_expectations(text: str, filename: str, results) -> int:
@@ -147,10 +188,13 @@ def _check_expectations(text: str, filename: str, results) -> int:
     for m in mismatches:
         click.echo(m.message(filename), err=True)
     if mismatches:
-        click.echo(f"{len(mismatches)} of {len(results)} statements broke their stated verdict",
-                   err=True)
+        n = len(mismatches)
+        click.echo(f"{n} mismatch{'es' * (n != 1)} between stated and given verdicts "
+                   f"({_count(len(results), 'statement')} with a result, "
+                   f"{_count(stated, 'stated verdict')})", err=True)
         return EXIT_FAILED
-    click.echo(f"all {len(results)} statements as expected ({stated} stated verdicts)", err=True)
+    click.echo(f"all {_count(len(results), 'statement')} as expected "
+               f"({_count(stated, 'stated verdict')})", err=True)
     return EXIT_OK
 
 

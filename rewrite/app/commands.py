@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..core.diagram import BOUNDARY, DeltaNode, Diagram, Sum
-from ..core.errors import InputError
+from ..core.errors import InputError, near
 
 if TYPE_CHECKING:
     from .repl import ReplState
@@ -96,8 +96,32 @@ def run_command(state: "ReplState", text: str) -> str:
     if cmd is None:
         close = [c for c in COMMANDS if c.startswith(word[:2])] if word else []
         hint = f" (did you mean :{close[0]}?)" if close else ""
-        raise InputError(f"unknown command ':{word}'{hint}; :help lists the commands")
-    return cmd.run(state, rest.strip())
+        raise InputError(f"unknown command ':{word}'{hint}; :help lists the commands",
+                         1, 1, source=text, width=len(word) + 1)
+    arg = rest.strip()
+    try:
+        return cmd.run(state, arg)
+    except InputError as e:
+        if e.line is None and e.filename is None:
+            _locate_in_command(e, text, len(text) - len(rest.lstrip()) + 1, arg)
+        raise
+
+
+def _locate_in_command(e: InputError, text: str, arg_col: int, arg: str) -> None:
+    """Point an error of a colon command at its place in the command line.
+
+    A command raises its errors without a line; a `column` it gives counts
+    within its argument (the quote left open in `:load "x`), and without
+    one the caret underlines the whole argument, or the command word when
+    there is none.
+    """
+    if e.column is not None:
+        col, width = arg_col + e.column - 1, e.width
+    elif arg:
+        col, width = arg_col, len(arg)
+    else:
+        col, width = 1, len(text.split(" ", 1)[0])
+    e.line, e.column, e.width, e.source = 1, col, max(1, width), text
 
 
 def complete_command(state: "ReplState", line: str) -> list[str] | None:
@@ -229,7 +253,8 @@ def _find_rule(state: ReplState, name: str):
         if r.name == base:
             return r.converse() if converse else r
     known = sorted({r.name for r in _all_rules(state)})
-    raise InputError(f"no rule named '{base}'; known rules: {', '.join(known)}")
+    raise InputError(f"no rule named '{base}'{near(base, known)}; "
+                     f"known rules: {', '.join(known)}", column=1 + converse, width=len(base))
 
 
 def _matches_of(state: ReplState, rule: Any, cur: Sum) -> list[tuple[int, Any]]:
@@ -302,18 +327,22 @@ def _gauge(state: ReplState, arg: str) -> str:
     if not m:
         raise InputError("usage: :gauge X on INDEX")
     xname, index = m.groups()
-    decl = state.session.env.decls.get(xname)
+    decls = state.session.env.decls
+    decl = decls.get(xname)
     if decl is None:
-        raise InputError(f"unknown tensor '{xname}'")
+        raise InputError(f"unknown tensor '{xname}'{near(xname, decls)}", column=1,
+                         width=len(xname))
     if not decl.is_a(Kind.INVERTIBLE):
-        raise InputError(f"{xname} is not invertible: the gauge inserts X inv(X)")
+        raise InputError(f"{xname} is not invertible: the gauge inserts X inv(X)", column=1,
+                         width=len(xname))
     cur = state.need_current()
     if not cur.terms:
         raise InputError("the current diagram is zero: there is no wire")
     names = [index_names(t) for t in cur.terms]
     if index not in names[0]:
-        raise InputError(f"no index '{index}' in the current diagram; "
-                         f"its indices are {', '.join(sorted(names[0]))}")
+        raise InputError(f"no index '{index}' in the current diagram{near(index, names[0])}; "
+                         f"its indices are {', '.join(sorted(names[0]))}",
+                         column=m.start(2) + 1, width=len(index))
     port = names[0][index]
     if len(cur.terms) > 1 and port[0] != BOUNDARY:
         raise InputError("internal index names differ from term to term: in a sum, "
@@ -515,10 +544,24 @@ def _one_path(arg: str) -> str:
     try:
         parts = shlex.split(arg)
     except ValueError:  # an unclosed quote: never a file named after it
-        raise InputError(f"unclosed quote in the file name {arg}") from None
+        raise InputError(f"unclosed quote: the file name has no closing {_open_quote(arg)[1]}",
+                         column=_open_quote(arg)[0] + 1) from None
     if len(parts) != 1:
-        raise InputError(f"expected one file name, got {arg!r}")
+        raise InputError(f"expected one file name, got {len(parts)} words "
+                         "(quote a name that has spaces: \"my file.tn\")")
     return os.path.expanduser(parts[0])
+
+
+def _open_quote(text: str) -> tuple[int, str]:
+    """Where (0-based) the quote left open in `text` starts, and which quote it is."""
+    quote, at = "", 0
+    for k, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote, at = ch, k
+    return at, quote or '"'
 
 
 def _without_comment(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..core.errors import source_lines
 from .session import BROKEN, FAILING, Outcome
 
 VERDICTS = ("proved", "refuted", "unknown", "holds", "ok", "error", "skipped")
@@ -29,8 +30,9 @@ class Mismatch:
 
     def message(self, filename: str) -> str:
         if self.got is None:
-            return (f"{filename}:{self.line}: expected {self.expected}, "
-                    "but no statement with a result ends on this line")
+            return (f"{filename}:{self.line}: expected {self.expected}, but no command is "
+                    "on this line (a declaration gives no verdict: put the comment on the "
+                    "prove, check or show that uses it)")
         if self.expected and self.expected not in VERDICTS:
             return (f"{filename}:{self.line}: `# expect: {self.expected}` is not a verdict "
                     f"(one of {', '.join(VERDICTS)})")
@@ -42,7 +44,7 @@ class Mismatch:
 def expectations(text: str) -> dict[int, str]:
     """Line number → the verdict its `# expect:` comment states."""
     out = {}
-    for k, line in enumerate(text.splitlines(), 1):
+    for k, line in enumerate(source_lines(text), 1):
         m = _EXPECT.search(line)
         if m:
             out[k] = m.group(1).rstrip(".,;").lower()

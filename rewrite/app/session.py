@@ -31,7 +31,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from ..core.errors import InputError
+from ..core.errors import InputError, source_lines
 from ..language import syntax as S
 from ..views.render import BROKEN, FAILING, JSON_SCHEMA, exit_code, format_steps, json_of, \
     render_json, render_text, text_of
@@ -182,11 +182,12 @@ def command(verb: str) -> Callable[[CommandFn], CommandFn]:
 
 
 def _statement_text(source: str, stmt: S.Located) -> str:
-    lines = source.splitlines()
-    first = stmt.line - 1
-    last = max(stmt.end_line or stmt.line, stmt.line) - 1
-    chunk = lines[first:last + 1]
-    text = " ".join(l.strip() for l in chunk)
+    return _lines_text(source, stmt.line, max(stmt.end_line or stmt.line, stmt.line))
+
+
+def _lines_text(source: str, first: int, last: int) -> str:
+    """Lines first..last (1-based) of `source` joined on one line, without the comment."""
+    text = " ".join(l.strip() for l in source_lines(source)[first - 1:last])
     if "#" in text:
         text = text.split("#", 1)[0].rstrip()
     return text
@@ -304,7 +305,7 @@ class Session:
         from . import depends
 
         stmts, syntax = parse_each(text, filename)
-        source_lines = text.split("\n")
+        lines = source_lines(text)
         failed: dict[str, int] = {}
         events: list[tuple[int, Any]] = [(s.line, s) for s in stmts]
         events += [(first, (e, first, last)) for e, first, last in syntax]
@@ -312,7 +313,7 @@ class Session:
         for line, ev in events:
             if isinstance(ev, tuple):  # a syntax error
                 e, first, last = ev
-                for name in depends.guessed(source_lines[first - 1:last]):
+                for name in depends.guessed(lines[first - 1:last]):
                     failed.setdefault(name, first)
                 yield self._failed(e.located(text, filename), first, last, text)
                 continue
@@ -343,8 +344,7 @@ class Session:
                                    max(stmt.line, stmt.end_line), text)
 
     def _failed(self, e: InputError, first: int, last: int, text: str) -> Failed:
-        src = " ".join(x.strip() for x in text.split("\n")[first - 1:last]).split("#", 1)[0].strip()
-        return Failed("error", first, src, end_line=last, error=e)
+        return Failed("error", first, _lines_text(text, first, last), end_line=last, error=e)
 
     def last_value(self, text: str, filename: str, boxes: bool = False):
         """The value of the last expression in `text` (for `rewrite draw`);

@@ -12,6 +12,9 @@ may escape to the user as a traceback.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Iterable
+
 
 class InputError(Exception):
     """A mistake in the user's input, located at (line, column), 1-based."""
@@ -51,7 +54,7 @@ class InputError(Exception):
         head = f"{where}:{self.line}:{col}: error: {self.message}"
         if not self.source:
             return head
-        lines = self.source.splitlines()
+        lines = source_lines(self.source)
         if not 1 <= self.line <= len(lines):
             return head
         text = lines[self.line - 1].expandtabs(1)
@@ -60,6 +63,36 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return self.format()
+
+
+@lru_cache(maxsize=4)
+def source_lines(text: str) -> tuple[str, ...]:
+    """The lines of a program's text, split once per text.
+
+    Every statement's source line (for results) and every error's caret line
+    is looked up in the same text; splitting it anew each time made a file
+    of N statements cost N times its length (a 20 MB file: minutes).  A
+    string keeps its hash, so a hit costs nothing.
+
+    Lines end at "\n" only, as the parser counts them (a form feed or a
+    U+2028 inside a comment is not a line break); a CRLF's "\r" is dropped.
+    """
+    return tuple(line[:-1] if line.endswith("\r") else line for line in text.split("\n"))
+
+
+def near(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'X'?)` for the known name closest to a mistyped one, or ''.
+
+    difflib's ratio, so a slip of a letter or two (`tenosr`, `relu2`) finds
+    its name, and a name like nothing known gets no guess rather than a wrong one.
+    """
+    import difflib
+
+    known = [k for k in known if k != name]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:  # a case slip (`a` for `A`) is near whatever its length
+        close = [k for k in known if k.lower() == name.lower()][:1]
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def error_at(message: str, node: object) -> InputError:

@@ -22,7 +22,7 @@ from . import sugar
 from . import syntax as S
 from ..core import scalars
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
-from ..core.errors import InputError, error_at
+from ..core.errors import InputError, error_at, near
 from ..core.functions import ELEMENTWISE, declared_name, lookup, parse_declared, pow_name
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
 from .product import Product, checked_bubble
@@ -332,7 +332,7 @@ def _ref(f: S.Ref, p: Product, env: Env) -> None:
     elif name in env.functions:
         raise error_at(f"'{name}' is a function: call it, as in {name}(x[i])", f)
     else:
-        raise error_at(f"unknown name '{name}'", f)
+        raise error_at(f"unknown name '{name}'{near(name, [*env.decls, *env.lets, *env.dims])}", f)
 
 
 # ---------------------------------------------------------------- function calls
@@ -394,7 +394,7 @@ def _call(f: S.Call, p: Product, env: Env) -> None:
         if f.fn in env.decls:
             raise error_at(f"'{f.fn}' is a tensor, not a function: write {f.fn}[...] (or declare "
                            f"'function {f.fn}' instead of a tensor)", f)
-        raise error_at(f"unknown function '{f.fn}'", f)
+        raise error_at(f"unknown function '{f.fn}'{near(f.fn, [*FUNCTIONS, *env.functions])}", f)
     if fn.arity is not None:
         _nargs(f, fn.arity)
     fn.build(f, p, env, slots)
@@ -462,7 +462,7 @@ def _decl_arg(f: S.Call, env: Env) -> Decl:
     if ref is None:
         raise error_at(f"{f.fn}(...) takes a declared tensor name", a)
     if ref.name not in env.decls:
-        raise error_at(f"unknown name '{ref.name}'", ref)
+        raise error_at(f"unknown name '{ref.name}'{near(ref.name, env.decls)}", ref)
     return env.decls[ref.name]
 
 
@@ -575,7 +575,7 @@ def _diff(f: S.Call, env: Env) -> Sum:
                            "(its occurrences give no terms unless T is real)", f.args[1])
         raise error_at("diff(EXPR, T) takes a declared tensor name second", f.args[1])
     if ref.name not in env.decls:
-        raise error_at(f"unknown tensor '{ref.name}'", ref)
+        raise error_at(f"unknown tensor '{ref.name}'{near(ref.name, env.decls)}", ref)
     arg = _arg_sum(f, 0, env)
     try:
         return diff(arg, ref.name)

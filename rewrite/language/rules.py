@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import syntax as S
-from ..core.errors import InputError, error_at
+from ..core.errors import InputError, error_at, near
 from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
 from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
 from .expressions import DELTA_NAMES, scalar_of
@@ -116,7 +116,8 @@ def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, De
         if op == "diag" and not decl.is_a(Kind.DIAGONAL):
             raise error_at(f"diag({name}): {name} is not declared diagonal", f)
     else:
-        raise error_at(f"unknown name '{name}' (declare it, or make it a rule parameter)", node)
+        hint = near(name, [*params, *env.decls]) or " (declare it, or make it a rule parameter)"
+        raise error_at(f"unknown name '{name}'{hint}", node)
     return Atom(head, tuple(slots), conj, op, idx.split, pos=(f.line, f.column))
 
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from . import syntax as S
 from ..core import scalars
-from ..core.errors import InputError
+from ..core.errors import InputError, near
 from ..core.scalars import symbol
 
 
@@ -28,7 +28,8 @@ def evaluate(size: S.Size, dims: Mapping[str, Any]) -> Any:
         elif f in dims:
             value = value * dims[f]
         else:
-            raise InputError(f"unknown size '{f}' (declare it with: dim {f})",
+            hint = near(f, dims) or f" (declare it with: dim {f})"
+            raise InputError(f"unknown size '{f}'{hint}",
                              size.line, size.column, width=size.end_column - size.column)
     return value
 
