@@ -1,0 +1,172 @@
+"""The command line at its edges: closed pipes, huge and odd files, located
+messages everywhere (colon commands too), near-name hints, and how `--expect`
+and `--arrays` report themselves."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rewrite.app.repl import ReplState
+from rewrite.app.session import Session
+from rewrite.core.errors import InputError, near, source_lines
+
+DECLS = "dim n = 3\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\nreal tensor v[i: n]\n"
+
+
+def rewrite(*args, cwd=None, stdin=None):
+    return subprocess.run([sys.executable, "-m", "rewrite", *args], capture_output=True,
+                          text=True, cwd=cwd, input=stdin)
+
+
+def lines(repl: ReplState, *inputs: str) -> list[str]:
+    return [repl.handle(x) for x in inputs]
+
+
+# ------------------------------------------------------------- closed stdout
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE on this system")
+@pytest.mark.parametrize("args", [["run", "P"], ["run", "P", "--json"], ["repl"], ["rules"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly_by_sigpipe(tmp_path, args):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "show A[i, j] B[j, k]\n" * 3000, encoding="utf-8")
+    args = [str(program) if a == "P" else a for a in args]
+    stdin = DECLS + "A[i, j]\n" * 3000 if args == ["repl"] else None
+    # The reader closes the pipe before anything is written: the first write fails.
+    read, write = os.pipe()
+    os.close(read)
+    p = subprocess.run([sys.executable, "-m", "rewrite", *args], stdout=write,
+                       stderr=subprocess.PIPE, text=True, input=stdin)
+    os.close(write)
+    assert p.returncode == -signal.SIGPIPE  # a shell shows 141, as for `yes | head -1`
+    assert p.stderr == ""
+
+
+# --------------------------------------------------------------- big files
+
+
+def test_many_statements_with_long_comments_run_in_one_pass_over_the_lines(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + ("show v[i]  # " + "x" * 200 + "\n") * 2000, encoding="utf-8")
+    r = rewrite("run", str(program))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("\n  v[i]\n") == 2000  # each result once, without its comment
+
+
+def test_a_summary_of_thousands_of_failures_names_ten_lines_and_counts_the_rest(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "show w[i]\n" * 500, encoding="utf-8")
+    r = rewrite("run", str(program))
+    assert r.returncode == 2
+    summary = r.stderr.strip().splitlines()[-1]
+    assert summary == "500 statements failed (lines 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 and 490 more)"
+
+
+def test_lines_are_split_at_newlines_only_as_the_parser_counts_them():
+    text = "a\x0cb\u2028c\r\nd\n"
+    assert source_lines(text) == ("a\x0cb\u2028c", "d", "")
+
+
+@pytest.mark.parametrize("odd", ["\x0c", "\u2028", "\x1c", "\x85", "\r"])
+def test_an_error_after_an_odd_line_separator_in_a_comment_shows_its_own_line(tmp_path, odd):
+    program = tmp_path / "p.tn"
+    program.write_text(f"dim n\n# one{odd}two\ntensor A[i: n]\nshow B[i]\n", encoding="utf-8",
+                       newline="")
+    r = rewrite("run", str(program))
+    assert r.returncode == 2
+    assert re.search(r"p\.tn:4:6: error: unknown name 'B'.*\n    show B\[i\]\n         \^",
+                     r.stderr), r.stderr
+
+
+# ------------------------------------------------------------- near names
+
+
+@pytest.mark.parametrize("statement, hint", [
+    ("show Aa[i, j]", "unknown name 'Aa' (did you mean 'A'?)"),
+    ("show a[i, j]", "unknown name 'a' (did you mean 'A'?)"),
+    ("show relu2(v[i])", "unknown function 'relu2' (did you mean 'relu'?)"),
+    ("show sofmax(v[i])", "unknown function 'sofmax' (did you mean 'softmax'?)"),
+    ("tensor C[i: nn]", "unknown size 'nn' (did you mean 'n'?)"),
+    ("show inv(Bb)", "unknown name 'Bb' (did you mean 'B'?)"),
+    ("rule r(X: tensor): Aa[i, j] => X[i, j]", "unknown name 'Aa' (did you mean 'A'?)"),
+])
+def test_an_unknown_name_suggests_the_near_declared_one(statement, hint):
+    with pytest.raises(InputError) as e:
+        Session().run(DECLS + statement + "\n")
+    assert hint in e.value.message
+
+
+def test_a_name_like_nothing_declared_gets_no_guess():
+    assert near("zzzz", ["A", "B", "relu"]) == ""
+
+
+def test_a_case_slip_is_near_whatever_the_length():
+    assert near("u", ["U", "V"]) == " (did you mean 'U'?)"
+
+
+# --------------------------------------------------------- REPL colon commands
+
+
+def test_an_unclosed_quote_in_a_file_name_is_located_at_the_quote():
+    out = ReplState().handle(':load "my file.tn')
+    assert out.splitlines() == [
+        '<input>:1:7: error: unclosed quote: the file name has no closing "',
+        '    :load "my file.tn',
+        "          ^"]
+
+
+def test_colon_command_errors_underline_the_argument_or_the_command():
+    repl = ReplState()
+    lines(repl, DECLS, "A[i, j]")
+    assert repl.handle(":load").splitlines()[1:] == ["    :load", "    ^^^^^"]
+    out = repl.handle(":gauge Aa on i").splitlines()
+    assert out[0] == "<input>:1:8: error: unknown tensor 'Aa' (did you mean 'A'?)"
+    assert out[2] == "           ^^"
+    out = repl.handle(":apply unitry").splitlines()
+    assert out[0].startswith("<input>:1:8: error: no rule named 'unitry' (did you mean 'unitary'?)")
+
+
+def test_the_file_size_limit_reaches_repl_load(tmp_path):
+    program = tmp_path / "d.tn"
+    program.write_text(DECLS, encoding="utf-8")
+    r = rewrite("--max-file-size", "0.00001", "repl", stdin=f":load {program}\n")
+    assert r.returncode == 0
+    assert "over the file size limit of 10 bytes (raise it with --max-file-size)" in r.stdout
+    r = rewrite("repl", stdin=f":load {program}\nA[i, j]\n")
+    assert "error" not in r.stdout
+
+
+# ------------------------------------------------------------------ --expect
+
+
+def test_a_stated_verdict_on_a_declaration_line_is_one_mismatch_worded_so(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text("dim n  # expect: proved\n", encoding="utf-8")
+    r = rewrite("run", "--expect", str(program))
+    assert r.returncode == 1
+    assert "p.tn:1: expected proved, but no command is on this line" in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        "1 mismatch between stated and given verdicts (0 statements with a result, "
+        "1 stated verdict)")
+
+
+# ------------------------------------------------------------------- --arrays
+
+
+def test_check_file_with_arrays_compares_checks_on_them_and_notes_proofs_ignore_them(tmp_path):
+    weights = tmp_path / "w.npz"
+    np.savez(weights, A=2 * np.eye(3), B=np.arange(9.0).reshape(3, 3))
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "check A @ B == B @ A\nprove A @ B == B @ A\n", encoding="utf-8")
+    r = rewrite("check", str(program), "--arrays", str(weights))
+    # On these arrays A = 2I commutes with B; as an identity for all arrays it is false.
+    assert "holds: equal on w.npz" in r.stdout
+    assert "refuted" in r.stdout.split("[6]")[1]
+    assert ("note: prove is about every array, so w.npz was not used for the prove "
+            "statement (line 6); write check to compare on your arrays") in r.stderr
