@@ -49,7 +49,7 @@ def test_a_comment_on_a_line_without_a_result_is_a_mismatch():
     text = PROGRAM.replace("dim n, k", "dim n, k   # expect: ok")
     _, mismatches = check(text, results(text))
     assert [(m.line, m.got) for m in mismatches] == [(1, None)]
-    assert "no statement with a result" in mismatches[0].message("t.tn")
+    assert "no command is on this line (a declaration gives no verdict" in mismatches[0].message("t.tn")
 
 
 def test_a_misspelt_verdict_names_the_valid_ones():
