@@ -67,11 +67,3 @@ def test_proving_with_concrete_sizes_loads_neither_sympy_nor_numpy():
                      "prove 1/2 A[i, j] + 1/2 A[i, j] == A[i, j]\n")
     assert loaded_after(code) == set()
 
-
-def test_igraph_imports_after_matplotlib_without_pyplot():
-    # A picture imports matplotlib (not pyplot) first; igraph's own import of
-    # pyplot must then not be blocked, or the next canonical form fails.
-    code = ("import matplotlib\n"
-            "from rewrite.core.graphlib import igraph\n"
-            "igraph()\n")
-    assert {"igraph", "matplotlib"} <= loaded_after(code)
