@@ -137,3 +137,23 @@ def test_a_search_that_finds_nothing_says_it_was_exhausted():
                "prove relu(2 a[i]) Q[i, j] == 2 relu(a[i]) Q[i, j]\n")
     assert r.status == "unknown"
     assert "search" in r.verdict.note and "forms explored" in r.verdict.note
+
+
+def test_a_wire_rule_puts_only_tensors_its_variable_admits():
+    # O O^T on a wire is sound for an orthogonal O, not for any invertible G.
+    from rewrite.core.errors import InputError
+    from rewrite.rewriting.ruleset import load_rules
+    from rewrite.rewriting.simplify import apply_gauge
+
+    s = Session()
+    s.run("dim n\ninvertible G[a: n, b: n]\northogonal O[a: n -> b: n]\ntensor x[i: n]\n", "t.tn")
+    (rule,) = load_rules("rule ortho_wire(O: orthogonal): δ[a, c] => O[a, b] O[c, b]\n")
+    from rewrite.core.diagram import as_sum
+    from rewrite.language.expressions import build_expr
+    from rewrite.language.parse import parse
+
+    (stmt,) = parse("show x[i]\n", "u.tn")
+    (d,) = as_sum(build_expr(stmt.expr, s.env)).terms
+    with pytest.raises(InputError, match="puts O: orthogonal on a wire, and G is not one"):
+        apply_gauge(d, "i", s.env.decls["G"], rule)
+    assert len(apply_gauge(d, "i", s.env.decls["O"], rule).nodes) == 3

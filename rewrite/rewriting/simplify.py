@@ -124,8 +124,13 @@ def apply_gauge(d: Diagram, wire: Union[Port, str], x: Decl, rule: Rule | None =
     size = d.port_size(port)
     if not x.is_a(Kind.INVERTIBLE) or x.arity != 2 or any(not scalars.equal(s, size) for s in x.sizes):
         raise InputError(f"gauge needs an invertible {size}x{size} matrix; {x.name} is not one")
+    if len(rule.params) != 1:
+        raise InputError(f"{rule.name} needs exactly one matrix variable to be put on a wire")
+    var, kind = next(iter(rule.params.items()))
+    if not kind.admits(x):
+        raise InputError(f"{rule.name} puts {var}: {kind.kind.value} on a wire, "
+                         f"and {x.name} is not one")
     m = match_wire(compiled(rule), d, port)
-    var = next(iter(rule.params))
     m = replace(m, binding=replace(m.binding, decls={**m.binding.decls, var: x}))
     return apply(d, m)
 
