@@ -203,7 +203,7 @@ def search(left: Sum, right: Sum, key_left: Callable[[Sum], Hashable],
         side = min((s for s in (LEFT, RIGHT) if heaps[s]), key=lambda s: heaps[s][0].priority)
         other = RIGHT if side == LEFT else LEFT
         entry = heapq.heappop(heaps[side])
-        for form, move in _children(entry.form, gauges, matrices, others, rules, trace):
+        for form, move in _children(entry.form, gauges, matrices, others, rules, trace, deadline):
             explored += 1
             key = keys[side](form)
             path = entry.path + (move,)
@@ -219,8 +219,8 @@ def search(left: Sum, right: Sum, key_left: Callable[[Sum], Hashable],
                 heapq.heappush(heaps[side], _Entry(priority(form, side, len(path)), form, path))
             if explored >= budget:
                 return result(found=False, stopped="forms")
-            if time.monotonic() > deadline:
-                return result(found=False, stopped="seconds")
+        if time.monotonic() > deadline:  # checked between children too (`_children`)
+            return result(found=False, stopped="seconds")
     return result(found=False)
 
 
@@ -299,12 +299,16 @@ def _steered(before: Diagram, cand: Diagram, rules: Sequence[Rule], gauge: bool
 
 
 def _children(s: Sum, gauges: Sequence[Rule], matrices: Sequence[Decl],
-              others: Sequence[Rule], rules: Sequence[Rule], trace: bool
-              ) -> Iterator[tuple[Sum, Move]]:
+              others: Sequence[Rule], rules: Sequence[Rule], trace: bool,
+              deadline: float = float("inf")) -> Iterator[tuple[Sum, Move]]:
+    """The forms one move away from `s`, until the deadline passes (a large
+    diagram has many wires, and each candidate costs a copy of it)."""
     gauge_names = {r.name for r in gauges}
     for k, d in enumerate(s.terms):
         tried: set = set()  # starts already normalised (two matches often give one diagram)
         for cand, step in _expanded(d, gauges, matrices, others, trace):
+            if time.monotonic() > deadline:
+                return
             step = RewriteStep(step.rule, step.where, step.nodes, step.after, k)
             for start, first in _steered(d, cand, rules, step.rule in gauge_names):
                 key = canonical(start)
