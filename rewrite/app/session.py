@@ -31,6 +31,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from ..core import heap
 from ..core.errors import InputError, source_lines
 from ..language import syntax as S
 from ..views.render import BROKEN, FAILING, JSON_SCHEMA, exit_code, format_steps, json_of, \
@@ -259,7 +260,17 @@ class Session:
     def iter_run(self, text: str, filename: str = "<input>",
                  mode: str | None = None, only: set[str] | None = None) -> Iterator[Outcome]:
         """Run each statement; with `only`, commands of other verbs are skipped
-        (declarations always run)."""
+        (declarations always run).
+
+        The run is a `heap.run_scope`: what each statement leaves behind is
+        long-lived, and is kept out of the garbage collector's walks until
+        the run ends (core/heap.py says why).
+        """
+        with heap.run_scope():
+            yield from self._iter_run(text, filename, mode, only)
+
+    def _iter_run(self, text: str, filename: str, mode: str | None,
+                  only: set[str] | None) -> Iterator[Outcome]:
         from ..language.parse import parse
 
         if filename == "<expr>" and mode:
@@ -287,6 +298,7 @@ class Session:
                         yield self.command(stmt, text, mode)
                 else:
                     self._declare(stmt, text, filename)
+                heap.settle()
             except InputError as e:
                 if original is not None and e.line == 1 and e.column and e.column > len(mode) + 1:
                     e.column -= len(mode) + 1
@@ -337,6 +349,7 @@ class Session:
                         yield self.command(stmt, text, mode)
                 else:
                     self._declare(stmt, text, filename)
+                heap.settle()
             except InputError as e:
                 for name in depends.defined(stmt):
                     failed.setdefault(name, stmt.line)
@@ -408,6 +421,7 @@ class Session:
         src = _statement_text(text, stmt)
         if verb in ("prove", "check"):
             left, right = build_equation(stmt, self.env)
+            heap.settle()  # the built sides live until the verdict
             return self.decide(verb, left, right, stmt.line, src)
         value = (build_picture(stmt.expr, self.env, stmt.boxed) if verb == "draw"
                  else build_expr(stmt.expr, self.env))

@@ -13,6 +13,7 @@ match this tensor".
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -62,7 +63,17 @@ _PRIMARY = (Kind.ORTHOGONAL, Kind.UNITARY, Kind.ISOMETRY, Kind.DIAGONAL, Kind.PR
             Kind.GENERIC)
 
 
+#: Kind by its word in a declaration.
+_NAMES = {k.value: k for k in Kind}
+
+
 def closure(kinds: frozenset[Kind] | set[Kind]) -> frozenset[Kind]:
+    """The kinds together with every kind they imply."""
+    return _closure(frozenset(kinds))
+
+
+@lru_cache(maxsize=256)
+def _closure(kinds: frozenset[Kind]) -> frozenset[Kind]:
     """The kinds together with every kind they imply."""
     out = set(kinds)
     for k in kinds:
@@ -81,6 +92,14 @@ class KindSet:
 
 
 def combine_kinds(words: list[str] | tuple[str, ...]) -> KindSet:
+    """Resolve declaration words (`real symmetric invertible`) into a KindSet
+    (see `_combine_kinds`); remembered per combination of words, since a
+    generated program declares 10^5 tensors with a handful of combinations."""
+    return _combine_kinds(tuple(words))
+
+
+@lru_cache(maxsize=256)
+def _combine_kinds(words: tuple[str, ...]) -> KindSet:
     """Resolve declaration words (`real symmetric invertible`) into a KindSet.
 
     Raises ValueError with a user-facing sentence for unknown words and for
@@ -91,7 +110,7 @@ def combine_kinds(words: list[str] | tuple[str, ...]) -> KindSet:
     """
     real = False
     kinds: set[Kind] = set()
-    names = {k.value: k for k in Kind}
+    names = _NAMES
     for w in words:
         if w == "real":
             real = True

@@ -36,6 +36,7 @@ from lark.utils import TextSlice
 
 from . import fastpath
 from . import syntax as S
+from ..core import heap
 from ..core.errors import InputError
 from ..core.limits import LIMITS
 
@@ -556,6 +557,9 @@ def _parse(text: str, filename: str | None, fast) -> list[S.Stmt]:
     except LarkError as e:
         raise InputError(str(e).splitlines()[0], None, None, text, filename) from None
     finally:
+        # What was parsed lives as long as the run: inside a run, keep the
+        # collector from walking it all when it starts again (core.heap).
+        heap.settle()
         if collecting:
             gc.enable()
 
