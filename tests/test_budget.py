@@ -17,6 +17,7 @@ import sympy
 
 from rewrite.core.diagram import Diagram, TensorNode
 from rewrite.core.kinds import Decl, Kind
+from rewrite.core.limits import LIMITS
 from rewrite.numerics import evaluate as ev
 from rewrite.numerics.sample import sample_instance
 
@@ -94,21 +95,28 @@ def einsum_value(d: Diagram, inst) -> complex:
     return complex(np.einsum(",".join(terms) + "->", *arrays))
 
 
-@pytest.mark.parametrize("executor", [None, "threads"])
-def test_a_contraction_too_wide_for_the_budget_is_sliced_and_still_exact(executor):
+def _sliced_ring(seed: int):
     d, decls = ring(8, 3)
-    inst = sample_instance(decls, seed=1)
-    full = ev.footprint(d, inst).work
-    budget = sum(ev.footprint(d, inst).arrays.values()) + full // 4
-    fp = ev.footprint(d, inst, budget=budget)
-    assert fp.total <= budget
-    assert any("slices" in text for _, text in fp.items)
+    inst = sample_instance(decls, seed=seed)
+    fp = ev.footprint(d, inst)
+    budget = sum(fp.arrays.values()) + fp.work // 4
+    sliced = ev.footprint(d, inst, budget=budget)
+    assert sliced.total <= budget
+    assert any("slices" in text for _, text in sliced.items)
+    return d, inst
+
+
+@pytest.mark.parametrize("executor, workers", [(None, 1), ("threads", None), (None, 2)],
+                         ids=["in-process", "given-executor", "local-process-pool"])
+def test_a_contraction_too_wide_for_the_budget_is_sliced_and_still_exact(executor, workers):
+    d, inst = _sliced_ring(seed=1)
     pool = ThreadPoolExecutor(2) if executor else None
-    ev.set_executor(pool)
+    saved = (LIMITS.executor, LIMITS.workers)
+    LIMITS.executor, LIMITS.workers = pool, workers
     try:
         value = complex(ev.evaluate(d, inst))
     finally:
-        ev.set_executor(None)
+        LIMITS.executor, LIMITS.workers = saved
         ev._TREES.clear()
         if pool:
             pool.shutdown()
@@ -117,17 +125,15 @@ def test_a_contraction_too_wide_for_the_budget_is_sliced_and_still_exact(executo
 
 def test_slices_run_on_a_local_dask_cluster():
     distributed = pytest.importorskip("distributed")
-    d, decls = ring(8, 3)
-    inst = sample_instance(decls, seed=2)
-    fp = ev.footprint(d, inst)
-    ev.footprint(d, inst, budget=sum(fp.arrays.values()) + fp.work // 4)
+    d, inst = _sliced_ring(seed=2)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        ev.set_executor(client.get_executor())
+        saved = LIMITS.executor
+        LIMITS.executor = client.get_executor()
         try:
             value = complex(ev.evaluate(d, inst))
         finally:
-            ev.set_executor(None)
+            LIMITS.executor = saved
             ev._TREES.clear()
     assert np.isclose(value, einsum_value(d, inst), rtol=1e-10)

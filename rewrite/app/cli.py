@@ -259,9 +259,17 @@ _OPTIONS = {"check_steps": False}
               default=None, metavar="MB",
               help="Memory budget of each numeric check: arrays, intermediates and all "
                    "(default 256 MB); past it the check says so and the verdict is unknown.")
+@click.option("--workers", type=click.IntRange(1), default=None, metavar="N",
+              expose_value=False, callback=_set_limit("workers"),
+              help="Processes that contract the slices of a contraction too wide for the "
+                   "budget (default: one per CPU; 1 contracts them in this process).")
+@click.option("--blas-threads", type=click.IntRange(0), default=DEFAULTS.blas_threads,
+              show_default=True, metavar="N", expose_value=False,
+              callback=lambda ctx, param, value: setattr(LIMITS, "blas_threads", value or None),
+              help="BLAS threads while contracting (0: the BLAS library's own choice).")
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
               help="Run the slices of contractions too wide for the budget on this Dask "
-                   "scheduler (needs the 'dask' extra).")
+                   "scheduler instead of local processes (needs the 'dask' extra).")
 def main(check_steps: bool, max_file_mb: float | None, max_depth: int,
          max_memory_mb: float | None, dask_address: str | None) -> None:
     """Simplify, prove and draw Penrose tensor diagrams written as text.
@@ -285,18 +293,14 @@ def main(check_steps: bool, max_file_mb: float | None, max_depth: int,
         # Later stages walk nested expressions recursively, a few frames a level.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * max_depth + 1000))
     if max_memory_mb is not None:
-        from ..numerics.evaluate import set_max_memory
-
-        set_max_memory(max_memory_mb)
+        LIMITS.max_memory = int(max_memory_mb * 2 ** 20)
     if dask_address is not None:
         try:
             from distributed import Client
         except ImportError:
             raise click.UsageError("--dask needs the optional 'dask' extra: "
                                    "pip install 'penrose-rewrite[dask]'") from None
-        from ..numerics.evaluate import set_executor
-
-        set_executor(Client(dask_address).get_executor())
+        LIMITS.executor = Client(dask_address).get_executor()
 
 
 @main.command()

@@ -8,6 +8,7 @@ record so the command line can set them once, before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import InputError
 
@@ -31,6 +32,24 @@ class Limits:
     # Seconds `prove`'s search may take for one equation (`--search-seconds`):
     # a guard for large diagrams, where each form costs a normalisation.
     search_seconds: float = 10.0
+    # Bytes one numeric check may allocate (`--max-memory MB`): sampled
+    # arrays, eye/ones operands, conjugated copies, bubble values and the
+    # contraction's intermediates, weighed from the sizes before allocating.
+    max_memory: int = 256 * 2 ** 20
+    # At most this many slices of one contraction too wide for the budget;
+    # past it the check is not run and the budget message is given.
+    max_slices: int = 4096
+    # Processes that contract the slices of a sliced contraction (`--workers`):
+    # a local process pool; 1 runs them one after another in this process.
+    # None: one per CPU.
+    workers: int | None = None
+    # Where slices run instead of the local pool: any concurrent.futures
+    # Executor, e.g. a Dask client's `get_executor()` (`--dask ADDRESS`).
+    executor: Any = None
+    # BLAS threads per process while contracting (`--blas-threads`): numeric
+    # checks are many mid-sized steps, where extra threads mostly wait and
+    # spend CPU; None leaves the BLAS library's own setting.
+    blas_threads: int | None = 1
 
 
 LIMITS = Limits()

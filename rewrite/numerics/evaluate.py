@@ -13,7 +13,7 @@ that the search would cost more than it saves.  The largest intermediate is know
 the contraction tree before anything is allocated; past `max_elements` the
 evaluation is refused with `TooLarge`, never a MemoryError.
 
-A numeric check (`compare`) has one memory budget, `MAX_MEMORY`, for
+A numeric check (`compare`) has one memory budget, `LIMITS.max_memory`, for
 everything it would allocate: the sampled arrays, the explicit `eye`/`ones`
 operands, conjugated copies, bubble values and the contraction's
 intermediates.  `footprint` weighs them from the sizes alone, before any array
@@ -34,6 +34,7 @@ from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_s
 from ..core import errors
 from ..core.errors import InputError
 from ..core.kinds import Decl
+from ..core.limits import LIMITS
 from .sample import Instance, array_of, sample_instance
 from .shapes import (Counterexample, check_wires, collect_decls, collect_symbols,  # noqa: F401
                      leg_matching, leg_sizes, shape_mismatch)
@@ -41,23 +42,20 @@ from .shapes import (Counterexample, check_wires, collect_decls, collect_symbols
 #: Refuse contractions whose largest intermediate has more elements than this
 #: (2**27 complex128 elements are 2 GiB).
 MAX_ELEMENTS = 2 ** 27
-#: Networks with at most this many inputs get cotengra's `auto` search.
-AUTO_LIMIT = 200
+#: Networks with at most this many inputs get cotengra's `auto` search
+#: (when greedy's order is costly); larger ones a randomised greedy search.
+AUTO_LIMIT = 64
 #: Tolerances of `allclose_rel` (see there).
 RTOL = 1e-8
 ATOL = 1e-10
 
 
-#: One memory budget for a whole numeric check, in bytes (see `footprint`).
-MAX_MEMORY = 256 * 2 ** 20
 #: Bytes per entry: arrays are complex128.
 ITEM_BYTES = 16
-
-
-def set_max_memory(megabytes: float) -> None:
-    """Set the budget of every later numeric check (the CLI's --max-memory)."""
-    global MAX_MEMORY
-    MAX_MEMORY = int(megabytes * 2 ** 20)
+#: A search for a better contraction order than greedy's is tried only when
+#: greedy's order would cost more than this many multiply-adds: below it the
+#: search (0.1 s) would cost more than it saves.
+SEARCH_FLOPS = 1e7
 
 
 def _mb(n: int) -> str:
@@ -190,51 +188,46 @@ def _tree_key(net: Network) -> tuple:
             tuple(sorted(net.size_dict.items(), key=repr)))
 
 
-#: Slices of one contraction run on this executor (any concurrent.futures
-#: Executor: a process pool, or a Dask client's `get_executor()`); None runs
-#: them one after another in this process.
-EXECUTOR: Any = None
-#: At most this many slices: past it the contraction is too wide to slice usefully.
-MAX_SLICES = 4096
-
-
-def set_executor(executor: Any) -> None:
-    """Run the slices of sliced contractions on `executor` (None: in this process)."""
-    global EXECUTOR
-    EXECUTOR = executor
-
-
 def _sliced(net: Network, tree: Any, elements: int) -> Any:
     """`tree` sliced so that its intermediates fit `elements`, registered for
-    `contract_network`; None when that would take more than MAX_SLICES slices."""
+    `contract_network`; None when that would take more than LIMITS.max_slices slices."""
     if elements < 2:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sliced = tree.slice(target_size=elements)
-    if sliced.nslices > MAX_SLICES:
+    if sliced.nslices > LIMITS.max_slices:
         return None
     _TREES[_tree_key(net)] = sliced
     return sliced
 
 
 def _contract(tree: Any, arrays: list[np.ndarray]) -> np.ndarray:
-    """Contract along `tree`; a sliced tree's slices go to EXECUTOR when one is set."""
-    if tree.nslices > 1 and EXECUTOR is not None:
-        futures = [EXECUTOR.submit(tree.contract_slice, arrays, i, implementation="autoray")
-                   for i in range(tree.nslices)]
-        return np.asarray(tree.gather_slices([f.result() for f in futures]))
-    return np.asarray(tree.contract(arrays, implementation="autoray"))
+    """Contract along `tree`, with at most `LIMITS.blas_threads` BLAS threads;
+    a sliced tree's slices go to an executor (`slices.run_slices`)."""
+    from .slices import blas_threads, run_slices
+
+    # Small contractions never start BLAS threads: leave them be.
+    costly = tree.contraction_cost() > SEARCH_FLOPS
+    with blas_threads(LIMITS.blas_threads if costly else None):
+        if tree.nslices > 1:
+            return np.asarray(run_slices(tree, arrays, LIMITS.executor, LIMITS.workers))
+        return np.asarray(tree.contract(arrays, implementation="autoray"))
 
 
 def _search_tree(net: Network, optimize: Any = None):
-    """The contraction tree: `optimize` if given, else the better of greedy and
-    (for up to AUTO_LIMIT inputs) cotengra's `auto`.
+    """The contraction tree: `optimize` if given, else the best of greedy and,
+    when greedy's order is costly (over SEARCH_FLOPS), a search.
 
-    `auto` runs a short randomised search for mid-sized networks and can come
-    back worse than plain greedy (a 100-site chain once got width 19 instead
-    of 5); greedy costs milliseconds, so both are tried and the cheaper kept
-    by cotengra's combined flops-and-memory score.
+    The search's effort follows what the contraction would cost, not the
+    number of inputs: cotengra's `auto` for networks of up to AUTO_LIMIT
+    inputs (optimal for small ones), and 128 randomised greedy orders
+    (`random-greedy-128`, about 0.1 s for 200 inputs) for larger ones.  `auto`
+    on 200 inputs took 3 s to find what the randomised greedy finds in 0.1 s
+    (a 10 x 10 PEPS norm: width 22, 3e9 flops, where greedy has width 26).
+    `auto` can come back worse than plain greedy (a 100-site chain once got
+    width 19 instead of 5), so every candidate is kept only if cotengra's
+    combined flops-and-memory score is lower.
     """
     import cotengra as ctg
 
@@ -248,10 +241,11 @@ def _search_tree(net: Network, optimize: Any = None):
         if optimize is not None:
             return tree(optimize)
         best = tree("greedy")
-        if len(net.inputs) <= AUTO_LIMIT:
-            other = tree(_auto_optimizer())
-            if other.combo_cost() < best.combo_cost():
-                best = other
+        if best.contraction_cost() <= SEARCH_FLOPS:
+            return best
+        other = tree(_auto_optimizer() if len(net.inputs) <= AUTO_LIMIT else "random-greedy-128")
+        if other.combo_cost() < best.combo_cost():
+            best = other
         return best
 
 
@@ -376,10 +370,8 @@ def footprint(x: Diagram | Sum, inst: Instance, fp: Footprint | None = None,
             tree = _tree(shell)
             inputs = sum(math.prod(shape) for shape in
                          (tuple(sizes[i] for i in ix) for ix in shell.inputs))
-            # Intermediates alive at the peak, and one transposed copy of a
-            # step's operands (numpy's tensordot may make it).
-            elements = max(int(tree.peak_size()) - inputs, int(tree.max_size()))
-            need = 2 * elements * ITEM_BYTES
+            elements = _live_elements(tree, inputs)
+            need = elements * ITEM_BYTES
             out_bytes = math.prod(inst.size(z) for z in d.free_sizes) * ITEM_BYTES
             room = (budget - sum(fp.arrays.values()) - work - inner - 2 * out_bytes
                     if budget is not None else None)
@@ -391,8 +383,8 @@ def footprint(x: Diagram | Sum, inst: Instance, fp: Footprint | None = None,
                 if sliced is None:
                     break
                 tree = sliced
-                elements = max(int(tree.peak_size()) - inputs, int(tree.max_size()))
-                need = 2 * elements * ITEM_BYTES
+                elements = _live_elements(tree, inputs)
+                need = elements * ITEM_BYTES
             work += need
             fp.items.append((need, f"the contraction's intermediates (largest "
                                    f"2**{_width(tree, shell):.1f} entries"
@@ -403,9 +395,24 @@ def footprint(x: Diagram | Sum, inst: Instance, fp: Footprint | None = None,
     return fp
 
 
+def _live_elements(tree: Any, inputs: int) -> int:
+    """Entries a contraction along `tree` holds at once on top of its inputs.
+
+    cotengra's `peak_size` is the most that the intermediates alive at one
+    step (both operands and the result of that step included) hold; numpy's
+    tensordot may also copy the step's two operands to transpose them, so
+    the largest pair of operands of any step is added.  (Counting every
+    intermediate twice instead sliced a 10 x 10 PEPS norm that fits, at
+    3.6 times the flops.)  Inputs are weighed with the arrays.
+    """
+    operands = max((tree.get_size(left) + tree.get_size(right)
+                    for _, left, right in tree.traverse()), default=0)
+    return max(int(tree.peak_size()) - inputs, 0) + int(operands)
+
+
 def check_budget(sides: Iterable[Diagram | Sum], inst: Instance, budget: int | None = None) -> int:
     """The bytes evaluating `sides` at `inst`'s sizes needs; OverBudget past `budget`."""
-    budget = MAX_MEMORY if budget is None else budget
+    budget = LIMITS.max_memory if budget is None else budget
     fp = Footprint()
     work = 0
     for side in sides:
@@ -671,7 +678,7 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
 
     Each trial's sizes are drawn first and the whole check weighed
     (`check_budget`) before any array is sampled; over `max_memory` (default
-    `MAX_MEMORY`) the trial is retried with every symbolic size at 2, and
+    `LIMITS.max_memory`) the trial is retried with every symbolic size at 2, and
     failing that the check gives up with `OverBudget`, naming the sizes.
     """
     left, right = as_sum(left), as_sum(right)

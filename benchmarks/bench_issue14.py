@@ -1,0 +1,147 @@
+"""Every target of the "instant commands and 10^5-tensor diagrams" issue in one table.
+
+Run: python benchmarks/bench_issue14.py [--quick]   (--quick: 10^4 sites at most, smaller networks)
+
+Columns: the target, the figure the issue measured before ("before"), the
+figure now, and whether the target is met.  Figures are CPU seconds (user +
+system) - of a fresh `rewrite` process for whole commands (interpreter start-up
+and imports included, peak resident memory beside), of this process for
+in-process rows - because the machine is shared and wall time is noise.
+Ratios (parsing speed-up, `cost` against cotengra, growth exponents) are
+taken within this one run.  The helpers are those of `bench_startup_scale.py`
+and `bench_heavy.py`, which print the longer tables of their own areas.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+
+from bench_heavy import cpu, ladder_source, peps_source, regular3  # noqa: E402
+from bench_startup_scale import child_cpu, mps_program, rewrite_run, write  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str, str, str]] = []  # what, before, target, now, met
+
+    def row(what: str, before: str, target: str, now: str, met: bool | None) -> None:
+        rows.append((what, before, target, now, "" if met is None else ("yes" if met else "NO")))
+        print(f"  {what}: {now}", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # 1. start-up
+        bare, _, _ = child_cpu([sys.executable, "-c", "pass"], repeat=3)
+        conc = write(tmp, "conc.tn", "tensor A[i: 3, j: 3]\nprove tr(A) == A[i, i]\n")
+        symb = write(tmp, "symb.tn", "dim n\ntensor A[i: n, j: n]\nprove tr(A) == A[i, i]\n")
+        rewrite_run(conc)  # fills the parser cache, as any earlier run would have
+        t, m, _ = rewrite_run(conc, repeat=3)
+        row("1. start-up, one-line file, concrete sizes", "0.83 s, 61 MB", "< 0.25 s",
+            f"{t:.2f} s, {m:.0f} MB (python -c pass: {bare:.3f} s)", t < 0.25)
+        t, m, _ = rewrite_run(symb, repeat=3)
+        row("1. start-up, one-line file, symbolic sizes", "0.83 s, 61 MB", "< 0.35 s",
+            f"{t:.2f} s, {m:.0f} MB", t < 0.35)
+
+        # 2. parsing
+        from rewrite.language.parse import parse, parse_lark
+
+        text = mps_program(10_000)
+        parse("x\n"), parse_lark("x\n")
+        t0 = time.process_time()
+        parse_lark(text)
+        t_lark = time.process_time() - t0
+        t0 = time.process_time()
+        parse(text)
+        t_fast = time.process_time() - t0
+        row("2. parsing a 10^4-site MPS program (lark alone / parse)", "1.69 s",
+            ">= 5x faster", f"{t_lark:.2f} s / {t_fast:.2f} s = {t_lark / t_fast:.1f}x",
+            t_lark / t_fast >= 5)
+
+        # 3. scale
+        sizes = [1_000, 10_000] if QUICK else [1_000, 10_000, 100_000]
+        times: dict[int, float] = {}
+        for n in sizes:
+            path = write(tmp, f"mps{n}.tn", mps_program(n))
+            t, m, code = rewrite_run(path)
+            times[n] = t
+            ok = code == 0
+            if n == 10_000:
+                row("3. MPS norm, 10^4 sites, `rewrite run`", "3.97 s", "< 2 s",
+                    f"{t:.2f} s, {m:.0f} MB" + ("" if ok else f" (exit {code})"), ok and t < 2)
+            elif n == 100_000:
+                row("3. MPS norm, 10^5 sites, `rewrite run`", "did not finish (>15 s, >330 MB)",
+                    "< 15 s, < 1.5 GB", f"{t:.2f} s, {m:.0f} MB" + ("" if ok else f" (exit {code})"),
+                    ok and t < 15 and m < 1536)
+        lo, hi = sizes[0], sizes[-1]
+        exponent = math.log(times[hi] / times[lo]) / math.log(hi / lo)
+        row(f"3. growth exponent, {lo:,} -> {hi:,} sites", "-", "<= 1.1", f"{exponent:.2f}",
+            exponent <= 1.1)
+
+    # 4. canonical forms
+    from rewrite.core.canon import canonical
+
+    nodes = 2_000 if QUICK else 10_000
+    canonical(regular3(100, True))  # imports igraph outside the timings
+    for sym, target, limit, before in ((False, "< 0.2 s", 0.2, "0.36 s"), (True, "< 1 s", 1.0, "21 s")):
+        d = regular3(nodes, sym)
+        s = cpu(lambda: canonical(d))
+        row(f"4. canonical form, random 3-regular, {nodes:,} nodes, "
+            f"{'symmetric tensors' if sym else 'ordered legs'}", before, target, f"{s:.3f} s",
+            s < limit)
+
+    # 5. cost
+    import cotengra as ctg
+    from rewrite.app.session import Session
+    from rewrite.numerics.cost import contraction_cost
+    from rewrite.numerics.network import index_network
+
+    rungs = 300 if QUICK else 1_000
+    session = Session()
+    value = session.last_value(ladder_source(rungs) + "ladder\n", "<ladder>")
+    env = session.env
+    ours = cpu(lambda: contraction_cost(value, env).format(), repeat=2)
+    diagram = value.terms[0] if hasattr(value, "terms") else value
+    net = index_network(diagram)
+    inputs = [op.indices for op in net.operands]
+    ints = {i: 2 for i in net.sizes}
+
+    def direct() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ctg.array_contract_tree(inputs, net.output, size_dict=ints, optimize="greedy")
+            tree.contraction_cost()
+
+    base = cpu(direct)
+    row(f"5. `cost` of the ladder, {rungs:,} rungs, report formatted", "did not finish",
+        "< 2 s, within 3x of cotengra",
+        f"{ours:.3f} s = {ours / base:.1f}x cotengra's greedy tree and cost ({base:.3f} s)",
+        ours < 2 and ours / base <= 3)
+
+    # 6. numeric check of an isometric PEPS norm
+    side = 6 if QUICK else 10
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(tmp, "peps.tn", peps_source(side))
+        t, m, code = rewrite_run(path)
+    row(f"6. numeric check, isometric {side}x{side} PEPS norm ({2 * side * side} tensors)",
+        "7.8 s, 885 MB", "< 2 s, < 400 MB",
+        f"{t:.2f} s, {m:.0f} MB" + ("" if code == 0 else f" (exit {code})"),
+        code == 0 and t < 2 and m < 400)
+
+    head = ("target", "before (issue)", "goal", "now (CPU)", "met")
+    widths = [max(len(r[k]) for r in rows + [head]) for k in range(5)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()
