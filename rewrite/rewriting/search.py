@@ -94,18 +94,21 @@ class SearchResult:
             parts = [f"{m.label} on the left side" for m in self.left_path]
             parts += [f"{m.label} on the right side" for m in self.right_path]
             n = len(parts)
-            return (f"search: {n} expansion{'s' if n != 1 else ''}: " + "; ".join(parts)
-                    + f" ({self.explored} forms explored)")
+            return (f"search: {_count(n, 'expansion')}: " + "; ".join(parts)
+                    + f" ({_count(self.explored, 'form')} explored)")
+        explored = f"{_count(self.explored, 'form')} explored ({self.distinct} distinct)"
         if self.stopped == "forms":
-            return (f"search budget ran out: {self.explored} forms explored "
-                    f"({self.distinct} distinct), the limit is {LIMITS.search_budget} "
+            return (f"search budget ran out: {explored}, the limit is {LIMITS.search_budget} "
                     "(raise it with --search-budget)")
         if self.stopped == "seconds":
-            return (f"search time ran out: {self.explored} forms explored "
-                    f"({self.distinct} distinct) in {LIMITS.search_seconds:g} s "
+            return (f"search time ran out: {explored} in {LIMITS.search_seconds:g} s "
                     "(raise it with --search-seconds)")
-        return (f"search exhausted: {self.explored} forms explored ({self.distinct} distinct); "
+        return (f"search exhausted: {explored}; "
                 "no gauge insertion or expansion rule leads from one side to the other")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @dataclass(order=True)
