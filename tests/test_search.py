@@ -179,3 +179,70 @@ def test_an_expansion_rule_followed_by_a_law_proves_what_the_laws_alone_cannot()
     v = after.verdict
     assert after.status == "proved" and v.how.startswith("search: 1 expansion: hermitian_back")
     assert [s.rule for s in v.left_steps] == ["hermitian_back", "inverse_conj"]
+
+
+# ------------------------------------------- random CP scalings against numpy
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+SCALES = ("D", "inv(D)", "E", "inv(E)")
+
+
+def scaled_side(chains) -> str:
+    """A[i, ·] B[j, ·] C[k, ·] on a copy tensor, each factor's bond passing
+    through its chain of scale matrices first."""
+    parts, ends = [], []
+    for f, leg, chain in zip("ABC", "ijk", chains):
+        b = f"{f.lower()}0"
+        parts.append(f"{f}[{leg}, {b}]")
+        for t, s in enumerate(chain, 1):
+            parts.append(f"{s}[{b}, {f.lower()}{t}]")
+            b = f"{f.lower()}{t}"
+        ends.append(b)
+    return " ".join(parts) + f" δ[{', '.join(ends)}]"
+
+
+def numpy_truth(chains, seed: int = 5) -> bool:
+    A, B, C, D, E = cp_arrays(seed)
+    mats = {"D": D, "E": E, "inv(D)": np.linalg.inv(D), "inv(E)": np.linalg.inv(E)}
+    core = np.zeros((4, 4, 4))
+    core[np.arange(4), np.arange(4), np.arange(4)] = 1
+    factors = []
+    for F, chain in zip((A, B, C), chains):
+        for s in chain:
+            F = F @ mats[s]
+        factors.append(F)
+    left = np.einsum("ia,ja,ka->ijk", A, B, C)
+    return np.allclose(left, np.einsum("ia,jb,kc,abc->ijk", *factors, core))
+
+
+def decide(chains):
+    old = LIMITS.search_budget
+    LIMITS.search_budget = 120
+    try:
+        (r,) = run(CP + f"prove A[i, a] B[j, a] C[k, a] == {scaled_side(chains)}\n")
+    finally:
+        LIMITS.search_budget = old
+    return r
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(SCALES), max_size=2), min_size=3, max_size=3))
+def test_random_scalings_are_never_wrongly_proved_or_refuted(chains):
+    r = decide(chains)
+    if numpy_truth(chains):
+        assert r.status in ("proved", "unknown")
+    else:
+        assert r.status == "refuted"
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.sampled_from("DE"), st.permutations(range(3)))
+def test_one_gauge_pair_between_any_two_factors_is_proved_by_the_search(x, order):
+    f, g = order[0], order[1]
+    chains = [[], [], []]
+    chains[f].append(x)
+    chains[g].append(f"inv({x})")
+    assert numpy_truth(chains)
+    r = decide(chains)
+    assert r.status == "proved" and r.verdict.how.startswith("search: 1 expansion")
