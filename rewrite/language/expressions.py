@@ -610,6 +610,8 @@ def _has_diff(node: Any) -> bool:
 
 @register("softmax", "softmax[i](EXPR)", "softmax of EXPR along its free index i")
 def _softmax(f: S.Softmax, p: Product, env: Env, slots: list[Any] | None) -> None:
+    if not isinstance(f, S.Softmax):  # called as softmax(EXPR): the axis is not said
+        raise error_at("softmax needs the index it normalises along: softmax[k](EXPR)", f)
     inner = build_expr(f.arg, env)
     if f.axis.name not in inner.free:
         raise error_at(f"softmax axis '{f.axis.name}' is not a free index of its argument "
