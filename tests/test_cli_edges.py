@@ -170,3 +170,54 @@ def test_check_file_with_arrays_compares_checks_on_them_and_notes_proofs_ignore_
     assert "refuted" in r.stdout.split("[6]")[1]
     assert ("note: prove is about every array, so w.npz was not used for the prove "
             "statement (line 6); write check to compare on your arrays") in r.stderr
+
+
+# ----------------------------------------------------- every function, every form
+
+FORMS = ["{f}(v[i])", "{f}()", "{f}(v[i], v[i])", "{f}[i](v[i])", "{f}(v[i])[j]", "{f}",
+         "{f}[i]", "{f}(A)", "{f}(A, 'i j -> j i')", "{f}(2)", "{f}(v[i]).T", "{f}''(v[i])"]
+
+
+def _function_names() -> list[str]:
+    from rewrite.language.expressions import function_names
+
+    return sorted(set(function_names()) | {"eye", "ones", "tr", "kron", "inv", "conj", "diag",
+                                           "diff", "einsum", "pow"})
+
+
+@pytest.mark.parametrize("name", _function_names())
+def test_every_function_in_every_call_form_gives_a_result_or_a_located_error(name):
+    # softmax(EXPR) without its axis was an internal error; every builder must
+    # meet every shape of call the grammar lets through.
+    for form in FORMS:
+        text = DECLS + f"show {form.format(f=name)}\n"
+        try:
+            Session().run(text)
+        except InputError as e:
+            assert e.line == 5 and e.column, (form, e.format())
+
+
+# ------------------------------------------------------ messages in the user's words
+
+
+def _message(statement: str, decls: str = DECLS) -> str:
+    with pytest.raises(InputError) as e:
+        Session().run(decls + statement + "\n")
+    return e.value.message
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("show A[i, j]\u200b", "unexpected character U+200B (zero width space)"),
+    ("show A[i,\u00a0j]", "unexpected character U+00A0 (no-break space)"),
+    ("show 'abc'", "unexpected string 'abc'"),
+    ("show A[i j]", "expected ',' or ']' before 'j' (indices are separated by commas"),
+    ("show \uff21[i, j]", "unknown name '\uff21' (did you mean 'A'? '\uff21' is a look-alike character)"),
+])
+def test_syntax_and_name_errors_say_what_is_wrong_in_the_users_words(statement, message):
+    assert _message(statement).startswith(message)
+
+
+def test_a_size_mismatch_in_matrix_notation_names_no_index_the_user_never_wrote():
+    message = _message("show eye(n) @ eye(m)", "dim n, m\n")
+    assert message.startswith("size mismatch where matrix notation joins two legs")
+    assert "index" not in message

@@ -87,8 +87,12 @@ def near(name: str, known: Iterable[str]) -> str:
     its name, and a name like nothing known gets no guess rather than a wrong one.
     """
     import difflib
+    import unicodedata
 
     known = [k for k in known if k != name]
+    plain = unicodedata.normalize("NFKC", name)  # a look-alike: fullwidth Ａ, the ligature ﬁ
+    if plain != name and plain in known:
+        return f" (did you mean '{plain}'? '{name}' is a look-alike character)"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if not close:  # a case slip (`a` for `A`) is near whatever its length
         close = [k for k in known if k.lower() == name.lower()][:1]

@@ -400,7 +400,22 @@ def _describe(tok: Token) -> str:
         return "end of line"
     if tok.type in ("NAME", "FUNC"):
         return f"name '{tok}'"
+    if str(tok)[:1] in "'\"":
+        return f"string {tok}"
     return f"'{tok}'"
+
+
+def _char(ch: str) -> str:
+    """A character as a message can show it: invisible and look-alike ones by
+    code point and name (a zero-width space, a no-break space, a fullwidth
+    letter), so the user can find what to delete."""
+    import unicodedata
+
+    if ch.isprintable() and not ch.isspace() and ch.isascii():
+        return f"'{ch}'"
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "") + \
+        (f" '{ch}'" if ch.isprintable() and not ch.isspace() else "")
 
 
 def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
@@ -412,7 +427,7 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
         if ch in "'\"":
             return err("unterminated string", e.line, e.column)
-        return err(f"unexpected character '{ch}'", e.line, e.column)
+        return err(f"unexpected character {_char(ch)}", e.line, e.column)
     if not isinstance(e, UnexpectedToken):
         return err(str(e).splitlines()[0], getattr(e, "line", None), getattr(e, "column", None))
     tok = e.token
@@ -438,6 +453,10 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
             return err("expected a size", line, col, width)
         if ch == "[" and "NAME" in expected and tok.type != "NAME":
             return err("expected an index name", line, col, width)
+        if ch == "[" and tok.type == "NAME" and "COMMA" in expected:
+            return err(f"expected ',' or ']' before '{tok}' (indices are separated by "
+                       "commas; a group of legs is written in parentheses, (i j))", line, col,
+                       width)
     if tok.type == "$END":
         return err("unexpected end of input", line, col)
     if tok.type == "_NL":

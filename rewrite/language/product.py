@@ -36,13 +36,21 @@ from ..core.unionfind import UnionFind
 Dims = Mapping[str, Any]
 
 
-
 def checked_bubble(node: BubbleNode, at: S.Located) -> BubbleNode:
     """`node`, unless bubbles now nest deeper than the nesting limit (see core/limits)."""
     if node.nesting > LIMITS.max_depth:
         raise error_at(f"bubbles nest more than {LIMITS.max_depth} deep (through let "
                        f"definitions; the nesting limit, raise it with --max-depth)", at)
     return node
+
+
+def _on(name: str) -> str:
+    """Where a size mismatch is, in the user's words: matrix notation's legs
+    (`%`-names the user never wrote) are where two matrices meet."""
+    if name.startswith("%"):
+        return "where matrix notation joins two legs (a row against a column)"
+    return f"on index '{name}'"
+
 
 @dataclass
 class Fuse:
@@ -93,7 +101,7 @@ class Product:
             if old is None:
                 self.size[name] = (size, at)
             elif not Z.same(old[0], size):
-                raise error_at(f"size mismatch on index '{name.lstrip('%')}': {old[0]} here, "
+                raise error_at(f"size mismatch {_on(name)}: {old[0]} here, "
                                f"but {size} at line {getattr(old[1], 'line', '?')}", at)
 
     def bind(self, slot: Any, port: Port | None, size: Any, dims: Dims) -> str | None:
@@ -215,7 +223,7 @@ def _merge_sizes(p: Product) -> None:
         if old is None:
             p.class_sizes[r] = (size, where)
         elif not Z.same(old[0], size):
-            raise error_at(f"size mismatch on index '{name.lstrip('%')}': {size} here, "
+            raise error_at(f"size mismatch {_on(name)}: {size} here, "
                            f"but {old[0]} for the same line at line "
                            f"{getattr(old[1], 'line', '?')}", where)
 
