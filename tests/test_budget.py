@@ -137,3 +137,25 @@ def test_slices_run_on_a_local_dask_cluster():
             LIMITS.executor = saved
             ev._TREES.clear()
     assert np.isclose(value, einsum_value(d, inst), rtol=1e-10)
+
+
+def test_slices_are_contracted_in_process_when_workers_cannot_start():
+    # A program read from stdin has no main module the pool's workers could
+    # import: they die at start, and the slices are contracted in the process.
+    program = (
+        "import sys, numpy as np\n"
+        f"sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})\n"
+        "from test_budget import ring, einsum_value\n"
+        "from rewrite.core.limits import LIMITS\n"
+        "from rewrite.numerics import evaluate as ev\n"
+        "from rewrite.numerics.sample import sample_instance\n"
+        "d, decls = ring(8, 3)\n"
+        "inst = sample_instance(decls, seed=4)\n"
+        "fp = ev.footprint(d, inst)\n"
+        "ev.footprint(d, inst, budget=sum(fp.arrays.values()) + fp.work // 4)\n"
+        "LIMITS.workers = 2\n"
+        "print(np.isclose(complex(ev.evaluate(d, inst)), einsum_value(d, inst), rtol=1e-10))\n")
+    r = subprocess.run([sys.executable, "-"], input=program, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True"

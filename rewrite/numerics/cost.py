@@ -158,10 +158,32 @@ def _number(v: int) -> str:
 SHOWN_LEGS = 12
 
 
-def _legs_text(legs: tuple[str, ...]) -> str:
+def _legs_text(legs: Sequence[str]) -> str:
     if len(legs) <= SHOWN_LEGS:
         return ", ".join(legs)
     return ", ".join(legs[:SHOWN_LEGS - 3]) + ", …, " + ", ".join(legs[-2:]) + f" ({len(legs)} legs)"
+
+
+def _step_legs_text(s: ContractionStep) -> str:
+    """`_legs_text` of a step, naming only the legs shown: the naive order of a
+    long ladder has steps with a thousand legs, and naming them all made
+    printing quadratic."""
+    ids = s.leg_ids
+    if len(ids) <= SHOWN_LEGS:
+        return ", ".join(s.names[i] for i in ids)
+    return (", ".join(s.names[i] for i in ids[:SHOWN_LEGS - 3]) + ", …, "
+            + ", ".join(s.names[i] for i in ids[-2:]) + f" ({len(ids)} legs)")
+
+
+@lru_cache(maxsize=4096)
+def _monomial_text(m: frozenset) -> tuple[str, bool]:
+    """A step's cost monomial as text, and whether it has symbols; once per
+    distinct monomial (the steps of an order share a few).  A product of
+    symbols and numbers is already factored, so sympy's `factor` is skipped."""
+    e = _monomial(m)
+    plain = all(isinstance(b, int) or getattr(b, "is_Symbol", False) or getattr(b, "is_Number", False)
+                for b, _ in m)
+    return (str(e) if plain else _text(e)), bool(e.free_symbols)
 
 
 @dataclass(frozen=True)
@@ -237,8 +259,9 @@ class CostReport:
         out = []
         for k, s in enumerate(order.steps, 1):
             what = f"{s.left} · {s.right}" if s.right is not None else f"sum over {s.left}"
-            out.append(f"  {k}. {what} → {s.result}[{_legs_text(s.legs)}]   "
-                       f"cost {_shown(s.flops, self.sizes, s.flops_value)}")
+            text, symbolic = _monomial_text(s.flops_monomial)
+            cost = f"{text} = {_number(s.flops_value)}" if symbolic else _number(s.flops_value)
+            out.append(f"  {k}. {what} → {s.result}[{_step_legs_text(s)}]   cost {cost}")
         return out
 
     def to_json(self) -> dict:

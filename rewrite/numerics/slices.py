@@ -19,6 +19,7 @@ import atexit
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator
 
@@ -81,12 +82,18 @@ def run_slices(tree: Any, arrays: list, executor: Executor | None = None,
         chunks = workers
     else:
         chunks = max(1, min(n, workers or default_workers()))
-    parts = [list(range(k, n, chunks)) for k in range(chunks)]
-    futures = [executor.submit(contract_chunk, tree, arrays, part) for part in parts if part]
+    parts = [p for p in (list(range(k, n, chunks)) for k in range(chunks)) if p]
     values: list[Any] = [None] * n
-    for part, future in zip([p for p in parts if p], futures):
-        for i, value in zip(part, future.result()):
-            values[i] = value
+    try:
+        futures = [executor.submit(contract_chunk, tree, arrays, part) for part in parts]
+        for part, future in zip(parts, futures):
+            for i, value in zip(part, future.result()):
+                values[i] = value
+    except BrokenProcessPool:
+        # The workers could not start (a program read from stdin has no main
+        # module to import) or died: the slices are contracted here instead.
+        _POOLS.pop(chunks, None)
+        values = [tree.contract_slice(arrays, i, implementation="autoray") for i in range(n)]
     return tree.gather_slices(values)
 
 
