@@ -246,3 +246,16 @@ def test_one_gauge_pair_between_any_two_factors_is_proved_by_the_search(x, order
     assert numpy_truth(chains)
     r = decide(chains)
     assert r.status == "proved" and r.verdict.how.startswith("search: 1 expansion")
+
+
+def test_a_shipped_law_that_does_not_shrink_goes_to_the_search_not_to_simplify(monkeypatch):
+    from rewrite.rewriting import ruleset
+
+    (back,) = ruleset.load_rules("rule hermitian_back(K: hermitian): K[i, j] => conj(K)[j, i]\n")
+    shipped = ruleset.core_rules()
+    monkeypatch.setattr(ruleset, "core_rules", lambda: shipped + [back])
+    assert back in ruleset.shipped_expansions()
+    (r,) = run(HERMITIAN + HERMITIAN_EQ)
+    assert r.status == "proved" and r.verdict.how.startswith("search: 1 expansion: hermitian_back")
+    (s,) = run(HERMITIAN + "simplify H[a, b]\n")
+    assert s.status == "ok"  # simplify did not try to use the expansion

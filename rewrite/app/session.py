@@ -226,20 +226,22 @@ class Session:
 
     @property
     def core_rules(self) -> list:
+        from ..rewriting.ruleset import loaded
+
         if self._core is None:
             from ..rewriting.ruleset import core_rules
 
-            self._core = list(core_rules())
-        from ..rewriting.ruleset import loaded
-
+            # A shipped law that does not shrink the diagram is an expansion:
+            # prove's search uses it (`expansion_rules`), simplify must not.
+            self._core = [r for r in core_rules() if loaded(r).simplifies]
         return self._core + [r for r in self.env.rules if loaded(r).simplifies]
 
     @property
     def expansion_rules(self) -> list:
         if self._gauge is None:
-            from ..rewriting.ruleset import gauge_rules
+            from ..rewriting.ruleset import shipped_expansions
 
-            self._gauge = list(gauge_rules())
+            self._gauge = list(shipped_expansions())
         from ..rewriting.ruleset import loaded
 
         return self._gauge + [r for r in self.env.rules if not loaded(r).simplifies]

@@ -21,7 +21,7 @@ from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
 from ..transforms.expand import expand
-from .ruleset import core_rules, gauge_rules, loaded
+from .ruleset import core_rules, loaded, shipped_expansions
 from .search import SearchResult, search as best_first
 from .simplify import X, simplify
 from .strategies import RewriteStep
@@ -122,7 +122,7 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     cex = shape_mismatch(left, right, decls, constraints)
     if cex is not None:
         return Verdict("refuted", counterexample=cex)
-    rules = core_rules() if rules is None else [r for r in rules if loaded(r).simplifies]
+    rules = [r for r in (core_rules() if rules is None else rules) if loaded(r).simplifies]
     lr, rr = simplify(left, rules, trace=trace), simplify(right, rules, trace=trace)
     ln, rn = lr.sum, align(lr.sum, rr.sum)
     steps = dict(left_steps=lr.steps, right_steps=rr.steps, left_normal=ln, right_normal=rn)
@@ -166,7 +166,7 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     found = None
     if search:
         found = best_first(le, re_, canonical_sum, lambda s: canonical_sum(align(le, s)),
-                           rules, gauge_rules() if expansions is None else list(expansions),
+                           rules, shipped_expansions() if expansions is None else list(expansions),
                            budget=search_budget, trace=trace)
         if found.found:
             return Verdict("proved", how=found.describe(), search=found,

@@ -237,6 +237,12 @@ def gauge_rules() -> list[Rule]:
     return shipped_rules("gauge")
 
 
+def shipped_expansions() -> list[Rule]:
+    """The shipped rules `prove`'s search may use as expansions: the gauge rules,
+    and any shipped law that does not shrink the diagram (`simplify` skips it)."""
+    return gauge_rules() + [r for r in core_rules() if not loaded(r).simplifies]
+
+
 def unbound_variables(rule: Rule) -> list[str]:
     """Pattern variables the right side uses but the left side does not bind
     (such a rule cannot be applied by matching alone)."""
