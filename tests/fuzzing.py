@@ -254,6 +254,325 @@ def mutated_case(seed: int) -> Case:
     return with_command(mutate(source, rng), rng.randrange(len(COMMANDS)), "mutation")
 
 
+# ---------------------------------------------------------------- adversarial
+
+# One statement each, after HEADER: what a demanding new user tries across the
+# whole language (LANGUAGE.md §1-§10): zero, negative, huge and NaN-like sizes
+# and numbers, every function called in odd ways, kinds that cannot be met,
+# names colliding with functions, kinds and keywords, rules whose sides
+# disagree or loop, broken brackets and strings, invisible and look-alike
+# characters.  Each must end in a result or a located input error.
+ADVERSARIAL: list[str] = r"""
+show A
+show A[i, j] A[j, k] A[k, i]
+show A[i, i, i]
+show A[i]
+show A[i, j, k]
+show v[i] v[i] v[i] v[i]
+show 0
+show 0 A[i, j]
+show 1
+show -A[i, j]
+show A[i, j] - - A[i, j]
+show --A[i,j]
+show 2 * 3 * A[i, j]
+show A[i,j] * B[j,k]
+show 1/0 A[i,j]
+show 0/0 A[i, j]
+show 1e400 A[i, j]
+show 1e-400 A[i,j]
+show 99999999999999999999999999999999999 A[i,j]
+show nan A[i,j]
+show inf A[i,j]
+show A[i, j] + B[i, j]
+show A[i, j] + v[i]
+show A[i, j] + A[j, i]
+show A + A.T
+show A.T.T.T.H
+show A @ A @ A @ v
+show v @ v
+show v @ A
+show A @ B
+show tr(v)
+show tr(A @ A)
+show tr(tr(A))
+show kron()
+show kron(A)
+show kron(A, B, A)
+show eye(0)
+show eye(-1)
+show eye(n*n)
+show eye(n) @ eye(m)
+show δ[i]
+show δ[]
+show δ[i, j]
+show delta[i: n, j: m]
+show δ[i: 0, j]
+show A[(i j), k]
+show A[(i: 2 j), k]
+show A[(i: 0 j), k]
+show A[i, j] -> [j, i]
+show A[i, j] -> [k]
+show A[i, j] -> [i, i]
+show A[i, j] -> []
+show A[i, j] -> [(i j)]
+show A[i, j] -> [((i j))]
+show A[i,j] -> [i, j] -> [j, i]
+show einsum('ij,jk->ik', A, A)
+show einsum('ij,jk->ik', A)
+show einsum('ii->i', A)
+show einsum('i j, j k -> i k', A, A)
+show einsum('...', A)
+show einsum('', A)
+show einsum(A, 'i j -> (i j)')
+show einsum(A, 'i j -> ')
+show einsum(A, v, 'i j, j -> i')
+show einsum('ij->ij->ij', A)
+show einsum('ab', 1)
+show relu(A[i, j])
+show relu()
+show relu(A[i, j], B[i, j])
+show softmax[k](A[q, k])
+show softmax[z](A[q, k])
+show softmax(A[q, k])
+show softmax[k]()
+show exp(log(sqrt(abs(sign(v[i])))))
+show pow(v[i], 2)
+show pow(v[i], 0)
+show pow(v[i], -1)
+show pow(v[i], 1e308)
+show pow(v[i], n)
+show pow(v[i])
+show pow(v[i], 2, 3)
+show tanh''(v[i])
+show tanh'''''''''(v[i])
+show relu'(v[i])
+show foo'(v[i])
+show diff(v[i], v)
+show diff(v[i], A)
+show diff(diff(relu(A[i,j] v[j]), v), v)
+show diff(v[i] v[i], v)
+show diff(conj(v)[i] v[i], v)
+show diff(A, A)
+show diff(v[i], conj(v))
+show diff(v[i], 2)
+show inv(A)
+show inv(X)
+show inv(X @ X)
+show inv(X @ A)
+show inv(U)
+show inv(Q)
+show inv(inv(inv(X)))
+show inv(v)
+show inv(X -> [b, a])
+show inv(X[a,b] X[b,c] -> [a, c])
+show inv(eye(n))
+show inv(0)
+show conj(conj(conj(A)))
+show conj(2)
+show conj(v)[i]
+show conj(relu(v[i]))
+show (A[i, j])[j, i]
+show (A[i, j] + B[i, j])[a, b]
+show (A @ B)[x, y]
+show (v[i])[i]
+show ((((((((((v[i]))))))))))
+show A[i, j] B[j, k] C[k, l]
+show n
+show n A[i, j]
+show d A[i, j]
+show n*m A[i, j]
+show tril(n)
+show shift(n) @ triu(n)
+show ones(n)
+show ones(0)
+expand (A[i,j] + B[i,j]) (A[j,k] + B[j,k])
+expand A[i,j]
+expand 0
+cost A @ A @ A
+cost v[i] v[i]
+cost 0
+cost n
+paths A @ v
+paths 0
+draw A @ v
+simplify conj(U)[a, b] U[a, c]
+simplify U[a, b] conj(U)[c, b]
+simplify X[a,b] inv(X)[b,c]
+simplify Q[a, b] conj(Q)[c, b]
+simplify S[i, j] - S[j, i]
+simplify δ[i, i]
+simplify δ[i: n, i]
+simplify δ[i: n, j] δ[j, i]
+prove A == A
+prove A[i, j] == A[j, i]
+prove A[i, j] == B[i, j]
+prove v[i] == v[j]
+prove A[i, j] == v[i]
+prove 0 == 0
+prove 0 == A[i, j]
+prove 1 == 1
+prove 2 == 3
+prove n == n
+prove n == m
+prove n A[i,j] == m A[i,j]
+prove tr(A @ B) == tr(B @ A)
+prove tr(A @ B @ A) == tr(B @ A @ A)
+prove S[i, j] == S[j, i]
+prove δ[i, i] == n
+prove δ[i: n, i] == d
+prove relu(2 v[i]) == 2 relu(v[i])
+prove relu(v[i] + v[i]) == relu(v[i]) + relu(v[i])
+prove exp(log(v[i])) == v[i]
+prove sqrt(v[i]) sqrt(v[i]) -> [i] == v[i]
+prove abs(v[i]) == v[i]
+prove sign(v[i]) abs(v[i]) -> [i] == v[i]
+prove inv(X @ X) == inv(X) @ inv(X)
+prove inv(X.T) == inv(X).T
+prove inv(Q) == Q.H
+prove conj(U)[a, b] U[a, c] == δ[b, c]
+prove U[a, b] conj(U)[c, b] == δ[a, c]
+prove 1.0000000001 A[i, j] == A[i, j]
+prove 1e-300 A[i,j] == 0
+prove (n-2)(n-3) A[i,j] == 0 A[i,j]
+prove A[i, j] == A[i, j] -> [j, i]
+prove A == A.T
+prove A @ A == A
+prove A[i,j] + B[i,j] == B[i,j] + A[i,j]
+prove A[i,j] + B[i,j] == B[j,i] + A[j,i]
+prove pow(v[i], 2) == v[i] v[i] -> [i]
+prove pow(v[i], -1) v[i] -> [i] == ones(n)[i]
+prove diff(v[i] v[i], v)[j] == 2 v[j]
+prove einsum('ij,jk->ik', A, B) == A @ B
+prove kron(eye(2), eye(3)) == eye(6)
+prove kron(eye(n), eye(m)) == eye(n*m)
+prove kron(A, B) == kron(B, A)
+check A[i, j] == A[j, i]
+check A == A
+check v[i] == 1e308 v[i]
+check 1e308 v[i] == 1e308 v[i]
+check 1e200 v[i] v[i] == 1e200 v[i] v[i]
+check relu(1e300 v[i]) == 1e300 relu(v[i])
+check exp(1000 v[i]) == exp(1000 v[i])
+check log(0 v[i]) == log(0 v[i])
+check sqrt(-1 v[i] v[i] -> [i]) == sqrt(-1 v[i] v[i] -> [i])
+check pow(0 v[i], -1) == pow(0 v[i], -1)
+check 0 == 0
+rule r: A[i, j] => B[i, j]
+rule r(Y: tensor): Y[i, j] => Y[j, i]
+rule r(Y: tensor): Y[i, j] => 2 Y[i, j]
+rule r(Y: tensor): Y[i, j] => Y[i, j]
+rule r(Y: tensor): Y[i, j] => Y[i, k]
+rule r(Y: tensor): Y[i, j] => δ[i, j]
+rule r(Y: symmetric): Y[i, j] => Y[j, i]
+rule r(Y: invertible): inv(Y)[a, b] => Y[a, b]
+rule r(Y: tensor): inv(Y)[a, b] => Y[a, b]
+rule r(Y: nokind): Y[a, b] => Y[a, b]
+rule r(Y: tensor, Y: tensor): Y[a, b] => Y[a, b]
+rule (Y: tensor): Y[a,b] => Y[a,b]
+rule r(): => A[i,j]
+rule r(Y: tensor): Y[*w] => Y[*w]
+rule r(Y: tensor): Y[*w, *w] => Y[*w, *w]
+rule relu(Y: tensor): Y[a, b] => Y[a, b]
+let A = B[i, j]
+let w = v[i]
+let w = w[i]
+let w[i] = v[i]
+let w[i, i] = v[i]
+let w[j] = v[i]
+let relu = v[i]
+let n = v[i]
+let δ = v[i]
+let prove = v[i]
+dim n
+dim q = 0
+dim q = -1
+dim q = 2.5
+dim q = 1e10
+dim q = n
+dim q = n*n
+dim q = 99999999999999999999
+dim relu
+dim A
+tensor A[i: n]
+tensor Z[i: n, i: n]
+tensor Z[]
+tensor Z
+tensor Z[i: 0]
+tensor Z[i: q]
+tensor relu[i: n]
+tensor exp[i: n]
+tensor eye[i: n]
+tensor conj[i: n]
+tensor δ[i: n]
+tensor delta[i: n]
+tensor tr[i: n, j: n]
+tensor ones[i: n]
+tensor T[i: n]
+tensor H[i: n]
+isometry Z[a: n -> b: m]
+isometry Z[a: 2 -> b: 3]
+isometry Z[a: n -> ]
+isometry Z[-> b: n]
+unitary Z[a: 2 -> b: 3]
+unitary Z[a: n -> b: m]
+orthogonal Z[a: 2 -> b: 3]
+antisymmetric psd Z[i: n, j: n]
+symmetric Z[i: n, j: m]
+diagonal Z[i: n, j: m, k: n]
+invertible Z[i: n, j: m]
+invertible Z[i: n]
+hermitian Z[i: n, j: m]
+real real tensor Z[i: n]
+function f
+function f(0)
+function f(-1)
+function f(1000)
+function relu
+function A
+function f''
+draw A @ v to "out.svg"
+draw A @ v to "out.pdf"
+draw A @ v to ""
+draw A @ v to "/"
+draw A @ v to "a/b/c.svg"
+ξ[i]
+αβγ = 3
+show A[ι, ȷ]
+show A[i,j]	# tab
+show A[i,j]\
+  B[j,k]
+show A[i,j] \
+show (
+show )
+show ]
+show [
+show A[i,j]]
+show "
+show 'abc'
+show A[i j]
+show A[i,,j]
+show A[,]
+show A[i,]
+show @
+show A @
+show .T
+show A.X
+show A..T
+show A.T[i,j]
+prove A[i,j] == 
+prove == A[i,j]
+prove A[i,j] == B[i,j] == A[i,j]
+prove A[i,j] = A[i,j]
+check A[i,j] != A[i,j]
+show ﬁ[i]
+show Ａ[i, j]
+show A[i, j]​
+simplify
+prove
+""".strip("\n").split("\n")
+
+
 # ------------------------------------------------------------------- resource
 
 @dataclass

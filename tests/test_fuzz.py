@@ -9,12 +9,14 @@ so they pass silently once fixed.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from fuzzing import COMMANDS, Result, grammar_programs, mutated_case, resource_cases, run_case, \
-    with_command
+from fuzzing import ADVERSARIAL, COMMANDS, HEADER, Result, grammar_programs, mutated_case, \
+    resource_cases, run_case, with_command
 
 # Seconds: a hang, not slowness - the suite may share a loaded machine.
 TIMEOUT = 120.0
@@ -47,10 +49,41 @@ def _resource_params():
         yield pytest.param(rc, id=rc.name, marks=marks)
 
 
-@pytest.mark.parametrize("rc", _resource_params())
+@pytest.mark.parametrize("rc", list(_resource_params()))
 def test_resource_inputs_end_in_a_result_or_a_clear_error(rc):
     r = run_case(rc.case, KNOWN_TIMEOUT if rc.known else TIMEOUT)
     no_bug(r)
     assert r.code in rc.codes, f"exit {r.code}, expected {rc.codes}:\n{r.out[-1500:]}"
     if rc.codes == (2,):
         assert "error" in r.out
+
+
+def _run_in_process(path: str, *args: str) -> tuple[int, str]:
+    """`rewrite run PATH` in this process: the exit code and everything printed."""
+    import contextlib
+    import io
+
+    from rewrite.app.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            main(["run", *args, path], standalone_mode=False)
+            code = 0
+        except SystemExit as e:
+            code = e.code
+    return code, out.getvalue()
+
+
+# In this process (a subprocess each would cost a second of start-up): the
+# profile's example count samples the list; benchmarks/fuzz.py runs them all.
+@given(st.sampled_from(ADVERSARIAL), st.sampled_from([(), ("--json",), ("--trace",)]))
+def test_adversarial_statements_give_results_or_located_input_errors(tmp_path_factory, statement,
+                                                                     options):
+    path = tmp_path_factory.mktemp("adv") / "p.tn"
+    path.write_text(HEADER + statement + "\n", encoding="utf-8")
+    code, out = _run_in_process(str(path), *options)
+    assert code in (0, 1, 2) and "internal error" not in out and "Traceback" not in out, \
+        f"exit {code} for {statement!r}:\n{out[-2000:]}"
+    if code == 2:
+        assert re.search(r"p\.tn:\d+:\d+: error: ", out), out[-2000:]
