@@ -221,3 +221,30 @@ def test_a_size_mismatch_in_matrix_notation_names_no_index_the_user_never_wrote(
     message = _message("show eye(n) @ eye(m)", "dim n, m\n")
     assert message.startswith("size mismatch where matrix notation joins two legs")
     assert "index" not in message
+
+
+# ------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("option", ["--max-memory", "--max-file-size", "--search-seconds"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1", "abc"])
+def test_a_limit_that_is_not_a_positive_finite_number_is_a_usage_error(tmp_path, option, value):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "show A @ v\n", encoding="utf-8")
+    r = rewrite(option, value, "run", str(program))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"Invalid value for '{option}'" in r.stderr
+
+
+@pytest.mark.parametrize("arg", ["", "   "])
+def test_an_empty_expression_argument_is_a_usage_error(arg):
+    r = rewrite("prove", arg)
+    assert r.returncode == 2
+    assert "the FILE|EXPR argument is empty" in r.stderr
+
+
+def test_a_huge_file_size_limit_reads_files_as_usual(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "show A @ v\n", encoding="utf-8")
+    r = rewrite("--max-file-size", "1e300", "run", str(program))
+    assert r.returncode == 0 and "A[a, j] v[j]" in r.stdout

@@ -40,6 +40,8 @@ def _source(arg: str) -> tuple[str, str]:
 
     if os.path.lexists(arg) or _PATH_LIKE.fullmatch(arg):
         return read_text(arg), arg
+    if not arg.strip():
+        raise click.UsageError("the FILE|EXPR argument is empty: give a file or an expression")
     return arg, "<expr>"
 
 
@@ -210,6 +212,29 @@ def _set_limit(field: str) -> Callable:
     return callback
 
 
+class _PositiveFinite(click.ParamType):
+    """A positive, finite number (of megabytes, of seconds): `nan` and `inf`
+    parse as floats but are no limit (`int(inf * 2**20)` fails after parsing,
+    and a deadline of nan seconds is never reached)."""
+
+    def __init__(self, name: str, unit: str) -> None:
+        self.name, self.unit = name, unit
+
+    def convert(self, value, param, ctx) -> float:
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of {self.unit}", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"{value} is not a positive, finite number of {self.unit}", param, ctx)
+        return number
+
+
+MEGABYTES = _PositiveFinite("MB", "megabytes")
+SECONDS = _PositiveFinite("S", "seconds")
+
 _common = [
     click.option("--decl", "decls", multiple=True, metavar="FILE",
                  help="Load declarations (dim, tensor, let, rule) from FILE first."),
@@ -232,7 +257,7 @@ _OPTIONS = {"check_steps": False}
 @click.option("--check-steps", is_flag=True,
               help="Debug mode: check every rewrite numerically and name the first step "
                    "that changes the value.")
-@click.option("--max-file-size", "max_file_mb", type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-file-size", "max_file_mb", type=MEGABYTES,
               default=None, metavar="MB",
               help="Refuse input files larger than this (default 64 MB).")
 @click.option("--max-depth", type=click.IntRange(1, 100_000), default=DEFAULTS.max_depth,
@@ -251,11 +276,11 @@ _OPTIONS = {"check_steps": False}
               callback=_set_limit("search_budget"),
               help="Let prove's search make up to N forms (gauge insertions and expansion "
                    "rules, each normalised) before it says unknown.")
-@click.option("--search-seconds", type=click.FloatRange(min=0, min_open=True),
+@click.option("--search-seconds", type=SECONDS,
               default=DEFAULTS.search_seconds, show_default=True, metavar="S",
               expose_value=False, callback=_set_limit("search_seconds"),
               help="Let prove's search run up to S seconds per equation.")
-@click.option("--max-memory", "max_memory_mb", type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-memory", "max_memory_mb", type=MEGABYTES,
               default=None, metavar="MB",
               help="Memory budget of each numeric check: arrays, intermediates and all "
                    "(default 256 MB); past it the check says so and the verdict is unknown.")

@@ -73,7 +73,10 @@ def read_text(path: str, limit: int | None = None) -> str:
                         f"{_mb(limit)} (raise it with --max-file-size)", path)
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            # Never ask for more than the file holds (and a little, to see it grow):
+            # read(n) may allocate n bytes first, and a huge --max-file-size
+            # does not fit in a read size at all.
+            data = f.read(min(limit, st.st_size + 2**16) + 1)
     except OSError as e:
         raise FileError(f"cannot read {path}: {_reason(e)}", path) from None
     if len(data) > limit:  # the file grew after stat
