@@ -26,6 +26,14 @@ CP_SCALED = ("prove A[i, a] B[j, b] C[k, c] δ[a, b, c] == A[i, a] D[a, x] E[x, 
              "B[j, b] inv(D)[b, b2] C[k, c] inv(E)[c, c2] δ[a2, b2, c2]")
 
 
+@pytest.fixture(autouse=True)
+def _limits_restored():
+    """The command line sets the global limits; each test starts from the defaults."""
+    yield
+    LIMITS.search_budget = type(LIMITS)().search_budget
+    LIMITS.search_seconds = type(LIMITS)().search_seconds
+
+
 def run(text: str):
     return Session().run(text, "t.tn")
 
@@ -108,7 +116,6 @@ def test_the_command_line_reports_the_search_and_its_budget(tmp_path):
     assert out.exit_code == 1
     assert "search budget ran out: 3 forms explored" in out.output
     assert "raise it with --search-budget" in out.output
-    LIMITS.search_budget = type(LIMITS)().search_budget
 
 
 def test_json_lists_the_search_moves(tmp_path):
@@ -259,3 +266,11 @@ def test_a_shipped_law_that_does_not_shrink_goes_to_the_search_not_to_simplify(m
     assert r.status == "proved" and r.verdict.how.startswith("search: 1 expansion: hermitian_back")
     (s,) = run(HERMITIAN + "simplify H[a, b]\n")
     assert s.status == "ok"  # simplify did not try to use the expansion
+
+
+def test_a_search_stopped_by_its_time_budget_says_so_even_before_any_form(tmp_path):
+    f = tmp_path / "cp.tn"
+    f.write_text(CP + CP_SCALED + "\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--search-seconds", "1e-9", "run", str(f)])
+    assert out.exit_code == 1
+    assert "search time ran out" in out.output and "raise it with --search-seconds" in out.output

@@ -171,7 +171,11 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
         if found.found:
             return Verdict("proved", how=found.describe(), search=found,
                            **_with_path(steps, found))
-    searched = found.describe() if found is not None and found.explored else ""
+    # Say what the search did when it did anything, and always when a budget
+    # stopped it; with nothing to try (no invertible in sight, no expansion
+    # rule) there is nothing to say.
+    searched = (found.describe() if found is not None and (found.explored or found.stopped)
+                else "")
     return Verdict("unknown", how=unchecked, note=searched, search=found, **steps)
 
 
