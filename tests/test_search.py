@@ -274,3 +274,15 @@ def test_a_search_stopped_by_its_time_budget_says_so_even_before_any_form(tmp_pa
     out = CliRunner().invoke(cli, ["--search-seconds", "1e-9", "run", str(f)])
     assert out.exit_code == 1
     assert "search time ran out" in out.output and "raise it with --search-seconds" in out.output
+
+
+def test_diagonals_commute_by_one_gauge_on_each_side_meeting_in_the_middle():
+    g = np.random.default_rng(7)
+    F = g.normal(size=(3, 4))
+    D, Ei = np.diag(g.normal(size=4) + 2), np.linalg.inv(np.diag(g.normal(size=4) + 2))
+    assert np.allclose(F @ D @ Ei, F @ Ei @ D)
+    (r,) = run("dim n, r\ninvertible diagonal D[a: r, b: r]\ninvertible diagonal E[a: r, b: r]\n"
+               "tensor F[i: n, a: r]\n"
+               "prove F[i, a] D[a, b] inv(E)[b, c] == F[i, a] inv(E)[a, b] D[b, c]\n")
+    found = r.verdict.search
+    assert r.status == "proved" and found.left_path and found.right_path
