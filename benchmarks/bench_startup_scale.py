@@ -7,7 +7,8 @@ its memory is that process's peak resident set (`ru_maxrss`).
 
 Rows:
   start-up      `rewrite run` of a one-line file, concrete and symbolic sizes,
-                against `python -c pass` measured in the same run
+                against `python -c pass` measured in the same run, and of
+                every examples/*.tn
   parse         a 10^4-site MPS norm program parsed by lark alone
                 (`parse_lark`, the reference) and by `parse` (fast path for
                 plain lines, lark for the rest), in this process
@@ -16,10 +17,20 @@ Rows:
                 exponent log(t(10^5)/t(10^3)) / log(100)
   matmul chain  `show A @ A @ ... @ A` with 2,000 and 4,000 factors
 
-Run: python benchmarks/bench_startup_scale.py [--quick]   (--quick stops at 10^4)
+Children run with their bytecode cached, as an installed package has it
+(`PYTHONDONTWRITEBYTECODE` is dropped, and every file is run once first), and
+with the parser cache filled.
+
+With `--baseline DIR`, DIR is the source tree of an earlier version (for
+instance `git archive <commit> | tar -x -C DIR`): the start-up rows measure it
+in the same run, so "before" and "after" are ratios of one machine state.
+
+Run: python benchmarks/bench_startup_scale.py [--quick] [--startup] [--baseline DIR]
+     (--quick stops at 10^4; --startup prints the start-up rows only)
 """
 from __future__ import annotations
 
+import glob
 import math
 import os
 import resource
@@ -29,11 +40,23 @@ import tempfile
 import time
 
 QUICK = "--quick" in sys.argv
+STARTUP_ONLY = "--startup" in sys.argv
+BASELINE = sys.argv[sys.argv.index("--baseline") + 1] if "--baseline" in sys.argv else None
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
 
 
-def child_cpu(cmd: list[str], repeat: int = 1) -> tuple[float, float, int]:
+def child_env(tree: str | None = None) -> dict[str, str]:
+    """The environment of a measured child: bytecode on, `tree` first on the path."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = tree or ROOT
+    return env
+
+
+def child_cpu(cmd: list[str], repeat: int = 1, env: dict[str, str] | None = None,
+              cwd: str | None = None) -> tuple[float, float, int]:
     """Best CPU seconds of `repeat` runs of `cmd`, peak memory in MB, exit code."""
     best, peak, code = math.inf, 0.0, 0
     for _ in range(repeat):
@@ -44,15 +67,53 @@ def child_cpu(cmd: list[str], repeat: int = 1) -> tuple[float, float, int]:
                  "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
                  "print(r.ru_utime + r.ru_stime, r.ru_maxrss, p.returncode)\n")
         out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True,
-                             text=True, check=True).stdout.split()
+                             text=True, check=True, env=env or child_env(), cwd=cwd).stdout.split()
         best = min(best, float(out[0]))
         peak = max(peak, int(out[1]) / 1024)
         code = int(out[2])
     return best, peak, code
 
 
-def rewrite_run(path: str, repeat: int = 1) -> tuple[float, float, int]:
-    return child_cpu([sys.executable, "-m", "rewrite", "run", path], repeat)
+def rewrite_run(path: str, repeat: int = 1, tree: str | None = None) -> tuple[float, float, int]:
+    """`rewrite run path` in its own folder (examples read files beside them)."""
+    return child_cpu([sys.executable, "-m", "rewrite", "run", os.path.basename(path)], repeat,
+                     env=child_env(tree), cwd=os.path.dirname(os.path.abspath(path)))
+
+
+def startup_rows(tmp: str) -> list[tuple[str, str, str, str]]:
+    """One-line files and every example: CPU before (the baseline tree, or the
+    issue's figure) and now, best of a few runs each."""
+    rows = []
+    bare, _, _ = child_cpu([sys.executable, "-c", "pass"], repeat=5)
+    conc = write(tmp, "conc.tn", "tensor A[i: 3, j: 3]\nprove tr(A) == A[i, i]\n")
+    symb = write(tmp, "symb.tn", "dim n\ntensor A[i: n, j: n]\nprove tr(A) == A[i, i]\n")
+    examples = sorted(glob.glob(os.path.join(ROOT, "examples", "*.tn")))
+    trees = [None] + ([BASELINE] if BASELINE else [])
+    for tree in trees:  # bytecode and the parser cache, as any earlier run would leave them
+        for path in [conc, symb] + examples:
+            rewrite_run(path, tree=tree)
+
+    def before(path: str, repeat: int, figure: str) -> tuple[str, float | None]:
+        if not BASELINE:
+            return figure, None
+        t, m, _ = rewrite_run(path, repeat, BASELINE)
+        return f"{t:.2f} s, {m:.0f} MB", t
+
+    rows.append(("`python -c pass`", "0.027 s", f"{bare:.3f} s", ""))
+    for name, path, target in (("concrete", conc, "< 0.25 s"), ("symbolic", symb, "< 0.35 s")):
+        was, t0 = before(path, 5, "0.83 s, 61 MB")
+        t, m, _ = rewrite_run(path, repeat=5)
+        ratio = f", {t0 / t:.1f}x faster" if t0 else ""
+        rows.append((f"start-up, one line, {name} sizes", was,
+                     f"{t:.2f} s, {m:.0f} MB ({t / bare:.0f}x python{ratio})", target))
+    for path in examples:
+        was, t0 = before(path, 3, "")
+        t, m, code = rewrite_run(path, repeat=3)
+        verdict = "" if code == 0 else f" (exit {code})"
+        ratio = f", {t0 / t:.1f}x faster" if t0 else ""
+        rows.append((f"`rewrite run` examples/{os.path.basename(path)}", was,
+                     f"{t:.2f} s, {m:.0f} MB{verdict}{ratio}", ""))
+    return rows
 
 
 def mps_program(n: int) -> str:
@@ -79,17 +140,10 @@ def main() -> None:
     rows: list[tuple[str, str, str, str]] = []  # what, now (the issue's figure), measured, target
     with tempfile.TemporaryDirectory() as tmp:
         # ------------------------------------------------------------ start-up
-        bare, _, _ = child_cpu([sys.executable, "-c", "pass"], repeat=5)
-        conc = write(tmp, "conc.tn", "tensor A[i: 3, j: 3]\nprove tr(A) == A[i, i]\n")
-        symb = write(tmp, "symb.tn", "dim n\ntensor A[i: n, j: n]\nprove tr(A) == A[i, i]\n")
-        rewrite_run(conc)  # fills the parser cache, as any earlier run would have
-        t_conc, m_conc, _ = rewrite_run(conc, repeat=5)
-        t_symb, m_symb, _ = rewrite_run(symb, repeat=5)
-        rows.append(("`python -c pass`", "0.027 s", f"{bare:.3f} s", ""))
-        rows.append(("start-up, concrete sizes", "0.83 s, 61 MB",
-                     f"{t_conc:.2f} s, {m_conc:.0f} MB ({t_conc / bare:.0f}x python)", "< 0.25 s"))
-        rows.append(("start-up, symbolic sizes", "0.83 s, 61 MB",
-                     f"{t_symb:.2f} s, {m_symb:.0f} MB ({t_symb / bare:.0f}x python)", "< 0.35 s"))
+        rows += startup_rows(tmp)
+        if STARTUP_ONLY:
+            print_table(rows, "before" if BASELINE else "issue's 'now'")
+            return
 
         # --------------------------------------------------------------- parse
         from rewrite.language.parse import parse, parse_lark
@@ -136,9 +190,12 @@ def main() -> None:
                      f"{chain[2000]:.2f} s / {chain[4000]:.2f} s "
                      f"(ratio {chain[4000] / chain[2000]:.1f})", "linear (ratio ~2)"))
 
-    widths = [max(len(r[k]) for r in rows + [("what", "now", "measured", "target")])
-              for k in range(4)]
-    head = ("what", "issue's 'now'", "measured (CPU)", "target")
+    print_table(rows, "before / issue's 'now'" if BASELINE else "issue's 'now'")
+
+
+def print_table(rows: list[tuple[str, str, str, str]], before: str) -> None:
+    head = ("what", before, "measured (CPU)", "target")
+    widths = [max(len(r[k]) for r in rows + [head]) for k in range(4)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
     print("| " + " | ".join("-" * w for w in widths) + " |")
     for r in rows:

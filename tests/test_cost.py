@@ -35,7 +35,8 @@ def ladder_source(k: int, size: str = "d") -> str:
 
 def ladder_report(k: int, sizes=None):
     env = env_of(ladder_source(k))
-    return contraction_cost(env.lets["ladder"], env, sizes=sizes), env.dims["d"]
+    # A dim is a scalars.Mono until sympy is needed; sympy's polynomial tools want its symbol.
+    return contraction_cost(env.lets["ladder"], env, sizes=sizes), sympy.sympify(env.dims["d"])
 
 
 # ---------------------------------------------------------------- order_cost

@@ -671,7 +671,7 @@ def _size_arg(a: Any, env: Env, fn: str = "eye") -> Any:
         value: Any = 1
         for f in a.terms[0].product.factors:
             v = scalar_of(f, env)
-            if v is None or not (scalars.is_integer(v) or not scalars.is_concrete(v)
+            if v is None or not (scalars.is_size(v) or v == 0 or scalars.is_size(v) is None
                                  and scalars.sympify(v).is_integer):
                 raise error_at(f"{fn}(...) takes a size: a whole number, a declared dim or a "
                                "product of them", f)

@@ -60,10 +60,11 @@ def solve_part(whole: Any, known: list[Any]) -> Any:
 def is_size(x: Any) -> bool:
     """Whether `x` is a positive whole number for all positive whole values of
     its symbols (an integer, a dim, or a product of them)."""
-    x = scalars.normal(x)
-    if scalars.is_concrete(x):
-        return scalars.is_integer(x) and x > 0
+    fast = scalars.is_size(x)
+    if fast is not None:
+        return fast
     sympy = scalars.sympy()
+    x = scalars.sympify(x)
     coeff, rest = x.as_coeff_Mul()
     if not (coeff.is_Integer and coeff > 0):
         return False

@@ -196,6 +196,6 @@ def shape_mismatch(left: Diagram | Sum, right: Diagram | Sum,
         {x: by_name[str(x)] for x in scalars.free_symbols(e)}))
     left_shape = tuple(value(a) for a, _ in pairs)
     right_shape = tuple(value(b) for _, b in pairs)
-    shown = {k: v for k, v in by_name.items() if scalars.symbol(k) in symbols}
+    shown = {k: v for k, v in by_name.items() if scalars.sympy_symbol(k) in symbols}
     return Counterexample(shown, seed, math.inf,
                           reason=f"shapes differ: left {left_shape}, right {right_shape}")

@@ -56,8 +56,14 @@ def _names(taken: set[str]):
 
 def size_text(size: Any) -> str:
     """A size as the language writes it: `n*m`, `2*d`, `n*n` (no powers)."""
+    size = scalars.normal(size)
     if scalars.is_concrete(size):
         return scalars.text(size)
+    if isinstance(size, scalars.Mono):
+        if type(size.coeff) is not int or any(e < 0 for _, e in size.powers):
+            return str(size)
+        head = [str(size.coeff)] if size.coeff != 1 else []
+        return "*".join(head + [k for k, e in size.factors() for _ in range(e)])
     s = scalars.sympify(size)
     if s.is_Integer:
         return str(int(s))
@@ -73,9 +79,16 @@ def scalar_text(c: Any) -> tuple[int, str]:
     """A coefficient as (sign, text) the grammar reads back: `2`, `1/2`, `1/2 n n`."""
     if c == 0:
         return 1, "0"
+    c = scalars.normal(c)
     if scalars.is_concrete(c):
-        c = scalars.normal(c)
         return (-1 if c < 0 else 1), scalars.text(abs(c))
+    if isinstance(c, scalars.Mono):
+        words = [scalars.text(abs(c.coeff))] if abs(c.coeff) != 1 else []
+        if all(e > 0 for _, e in c.powers):
+            words += [k for k, e in c.factors() for _ in range(e)]
+        else:
+            words.append(f"({scalars.Mono(1, c.powers)})")
+        return (-1 if c.coeff < 0 else 1), " ".join(words)
     c = scalars.sympify(c)
     num, rest = c.as_coeff_Mul()
     sign = -1 if num < 0 else 1
