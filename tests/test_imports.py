@@ -67,3 +67,16 @@ def test_proving_with_concrete_sizes_loads_neither_sympy_nor_numpy():
                      "prove 1/2 A[i, j] + 1/2 A[i, j] == A[i, j]\n")
     assert loaded_after(code) == set()
 
+
+
+def test_proving_with_symbolic_sizes_that_are_monomials_loads_neither_sympy_nor_numpy():
+    # A dim is a scalars.Mono: sizes n, n*m and the loop's scalar n need no sympy.
+    code = _run_file("dim n, m\ntensor A[i: n, j: n]\ntensor B[k: n, l: m]\n"
+                     "prove tr(A) == A[i, i]\nprove δ[i: n, i] B[k, l] == n B[k, l]\n")
+    assert loaded_after(code) == set()
+
+
+def test_a_numeric_check_with_concrete_sizes_loads_numpy_but_not_sympy():
+    # `check` is numeric by definition; its sizes are still plain ints.
+    loaded = loaded_after(_run_file("tensor A[i: 3, j: 3]\ncheck A[i, j] A[j, k] == A[i, j] A[j, k]\n"))
+    assert "numpy" in loaded and "sympy" not in loaded

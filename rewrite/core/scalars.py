@@ -231,6 +231,11 @@ def _from_sympy(x: Any) -> Any:
     return Mono.make(coeff, powers)
 
 
+def is_sympy(x: Any) -> bool:
+    """Whether `x` is a sympy object (a relation, an expression), without importing sympy."""
+    return _sympy_basic(x)
+
+
 def normal(x: Any) -> Any:
     """`x` in its one form: an int or Fraction for a rational number, a `Mono`
     for a monomial in size symbols, else a sympy expression."""

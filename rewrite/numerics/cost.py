@@ -29,6 +29,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import sympy
 
+from ..core import scalars
 from ..core.diagram import BubbleNode, Diagram, Sum
 from ..core.errors import InputError
 from .network import IndexNetwork, index_network
@@ -91,7 +92,8 @@ class Order:
     def flops(self) -> Any:
         terms = [c * _monomial(m) for m, c in self.flops_terms]
         total = sympy.Add(*terms)
-        if any(not (s.is_Symbol or s.is_Number) for m, _ in self.flops_terms for s, _ in m):
+        if any(not (x.is_Symbol or x.is_Number) for m, _ in self.flops_terms for s, _ in m
+               for x in [scalars.sympify(s)]):
             total = sympy.expand(total)  # a size like n + 1 multiplies out
         return total
 

@@ -22,8 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import sympy
-
+from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram
 from ..core.unionfind import UnionFind
 
@@ -86,7 +85,7 @@ def index_network(d: Diagram) -> IndexNetwork:
             for i in range(1, node.arity):
                 lines.union((v, i), (v, 0))
 
-    net = IndexNetwork(diagram=d, factor=sympy.sympify(d.scalar))
+    net = IndexNetwork(diagram=d, factor=scalars.normal(d.scalar))
     ids: dict[Any, int] = {}
 
     def index(port: Any, size: Any) -> int:
@@ -94,7 +93,7 @@ def index_network(d: Diagram) -> IndexNetwork:
         k = ids.get(root)
         if k is None:
             k = ids[root] = len(net.sizes)
-            net.sizes[k] = sympy.sympify(size)
+            net.sizes[k] = scalars.normal(size)
         return k
 
     with_input: set[int] = set()
@@ -131,7 +130,7 @@ def index_network(d: Diagram) -> IndexNetwork:
             root = lines.find((v, 0))
             if root not in ids and root not in closed:
                 closed.add(root)
-                net.factor = net.factor * sympy.sympify(node.size)
+                net.factor = scalars.mul(net.factor, node.size)
 
     # Names: free legs keep theirs (when they are identifiers and unique).
     taken: set[str] = set()

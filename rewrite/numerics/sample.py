@@ -19,11 +19,12 @@ import itertools
 import math
 import zlib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
-import sympy
 
+from ..core import scalars
 from ..core.diagram import TensorNode
 from ..core.errors import InputError
 from ..core.kinds import MATRIX_KINDS, Decl, Kind
@@ -103,8 +104,13 @@ class Instance:
         return v
 
     def value(self, expr: Any) -> complex:
-        """A sympy scalar (sizes, fractions, I, sqrt, ...) evaluated with these sizes."""
-        e = sympy.sympify(expr)
+        """A scalar (sizes, fractions; in sympy also I, sqrt, ...) evaluated with these sizes."""
+        if isinstance(expr, scalars.CONCRETE):
+            return complex(expr)
+        if isinstance(expr, scalars.Mono):
+            return complex(_size_fn(expr)(self.sizes_by_name))
+        sympy = scalars.sympy()
+        e = scalars.sympify(expr)
         by_name = self.sizes_by_name
         subs = {}
         for s in e.free_symbols:
@@ -190,15 +196,16 @@ def rows_cols(decl: Decl) -> tuple[int, int]:
 def _symbols_of(exprs: Iterable[Any]) -> set[sympy.Symbol]:
     out: set[sympy.Symbol] = set()
     for e in exprs:
-        out |= sympy.sympify(e).free_symbols
+        out |= scalars.free_symbols(e)
     return out
 
 
 def relation_test(rel: Any) -> Constraint:
     """A user constraint: a sympy relation (`n <= m`, `Eq(n, 2*k)`) or a callable."""
-    if callable(rel) and not isinstance(rel, sympy.Basic):
+    if callable(rel) and not scalars.is_sympy(rel):
         return (lambda: getattr(rel, "__name__", "constraint"),
                 lambda v, f=rel: bool(f(v)))
+    sympy = scalars.sympy()
     r = sympy.sympify(rel)
 
     def test(v: Callable[[Any], int], r=r) -> bool:
@@ -222,6 +229,18 @@ def _size_fn(expr: Any) -> Callable[[Mapping[str, int]], int]:
     hit = _SIZE_FNS.get(expr)
     if hit is not None:
         return hit
+    if isinstance(expr, scalars.Mono):
+        def mono(a: Mapping[str, int], c=expr.coeff, powers=expr.powers) -> Any:
+            v = c
+            for name, k in powers:
+                v = v * Fraction(a[name]) ** k
+            return scalars.normal(v)
+
+        _SIZE_FNS[expr] = mono
+        return mono
+    if isinstance(expr, scalars.CONCRETE):
+        return lambda a, v=scalars.normal(expr): v
+    sympy = scalars.sympy()
     x = sympy.sympify(expr)
     coeff, rest = x.as_coeff_Mul()
     powers = []
@@ -621,12 +640,12 @@ def sample_size_values(decls: Iterable[Decl], seed: int, constraints: Iterable =
     syms = _symbols_of(s for d in by_name.values() for s in d.sizes)
     syms |= set(symbols)
     for c in constraints:
-        if isinstance(c, sympy.Basic):
+        if scalars.is_sympy(c):
             syms |= c.free_symbols
     fixed = {str(k): int(v) for k, v in (fixed_sizes or {}).items()}
     for name in fixed:
         if name not in {str(s) for s in syms}:
-            syms.add(sympy.Symbol(name, positive=True, integer=True))
+            syms.add(scalars.sympy_symbol(name))
     return sample_sizes(syms, seed, tests, fixed, smallest=smallest)
 
 
