@@ -134,3 +134,23 @@ def write_bytes(path: str, data: bytes) -> None:
 
 def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n} bytes"
+
+
+def cache_dir() -> str | None:
+    """The folder for the tool's caches (the analysed grammar, the shipped rules),
+    created if need be; None when it cannot be written (then nothing is cached).
+
+    `REWRITE_CACHE_DIR`, else `$XDG_CACHE_HOME/penrose-rewrite`, else
+    `~/.cache/penrose-rewrite`.  Caches only save time: each entry is named by a
+    hash of what it was made from and is rebuilt when missing or unreadable.
+    """
+    base = os.environ.get("REWRITE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "penrose-rewrite")
+    try:
+        os.makedirs(base, exist_ok=True)
+        if not os.access(base, os.W_OK | os.X_OK):
+            return None
+    except OSError:
+        return None
+    return base

@@ -38,6 +38,7 @@ from . import fastpath
 from . import syntax as S
 from ..core import heap
 from ..core.errors import InputError
+from ..core.files import cache_dir
 from ..core.limits import LIMITS
 
 _OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
@@ -80,24 +81,16 @@ def grammar_text() -> str:
 
 
 def _cache_file(grammar: str) -> str | bool:
-    """Where the analysed grammar is cached, or False when no directory is writable.
-
-    `REWRITE_CACHE_DIR`, else `$XDG_CACHE_HOME/penrose-rewrite`, else
-    `~/.cache/penrose-rewrite`.  The name carries a hash of the grammar and of
-    lark's version; lark also checks its own hash inside the file.
+    """Where the analysed grammar is cached (`files.cache_dir`), or False when no
+    directory is writable.  The name carries a hash of the grammar and of lark's
+    version; lark also checks its own hash inside the file.
     """
     import lark
 
-    base = os.environ.get("REWRITE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "penrose-rewrite")
-    key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:16]
-    try:
-        os.makedirs(base, exist_ok=True)
-        if not os.access(base, os.W_OK | os.X_OK):
-            return False
-    except OSError:
+    base = cache_dir()
+    if base is None:
         return False
+    key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:16]
     return os.path.join(base, f"tn-parser-{key}.lark")
 
 

@@ -14,13 +14,17 @@ in the language itself.  Nothing here imports the strategies above it.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Union
 
 from ..core.diagram import Diagram, TensorNode
 from ..core.errors import InputError
-from ..core.files import read_text
+from ..core.files import cache_dir, read_text
 from ..core.kinds import Decl
 from ..core.pattern import Rule
 from ..language.env import Env
@@ -213,19 +217,88 @@ def _load_text(text: str, env: Env, filename: str | None, check: bool) -> list[R
 
 
 _SHIPPED: dict[str, list[Rule]] = {}
+#: The rule files shipped in `rules/`, loaded (and cached) together.
+SHIPPED_FILES = ("core", "kinds", "gauge")
 
 
 def shipped_rules(name: str) -> list[Rule]:
     """A rule file shipped with the package (`rules/NAME.tn`), loaded once."""
     if name not in _SHIPPED:
-        from importlib.resources import files
-
-        text = files("rewrite.rules").joinpath(f"{name}.tn").read_text(encoding="utf-8")
-        # The shipped rules are checked numerically by the test suite
-        # (tests/test_rules.py); re-checking them at every start would cost
-        # half a second of each command.  User rules are always checked.
-        _SHIPPED[name] = _load_text(text, Env(), f"rules/{name}.tn", False)
+        _SHIPPED.update(_load_shipped())
     return _SHIPPED[name]
+
+
+def _load_shipped() -> dict[str, list[Rule]]:
+    """Every shipped rule file, from the cache when it is current, else built.
+
+    The shipped rules are checked numerically by the test suite
+    (tests/test_rules.py); re-checking them at every start would cost half a
+    second of each command, and even parsing and classifying them is a third
+    of a short command's time, so the built rules and their classes are kept
+    in the cache folder (`files.cache_dir`) under a hash of the rule files,
+    the grammar and the package's modules (path, size and modification time,
+    as Python's own bytecode cache checks them).  User rules are always built
+    and checked.
+    """
+    from importlib.resources import files
+
+    texts = {name: files("rewrite.rules").joinpath(f"{name}.tn").read_text(encoding="utf-8")
+             for name in SHIPPED_FILES}
+    path = _shipped_cache_path(texts)
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                rules, kinds = pickle.load(f)
+            for name in SHIPPED_FILES:
+                for r, k in zip(rules[name], kinds[name], strict=True):
+                    loaded(r)._kind = k
+            return rules
+        except Exception:  # missing, damaged or half written: built again below
+            pass
+    rules = {name: _load_text(texts[name], Env(), f"rules/{name}.tn", False)
+             for name in SHIPPED_FILES}
+    if path is not None:
+        kinds = {name: [loaded(r).kind for r in rs] for name, rs in rules.items()}
+        _write_cache(path, pickle.dumps((rules, kinds), protocol=pickle.HIGHEST_PROTOCOL))
+    return rules
+
+
+def _shipped_cache_path(texts: dict[str, str]) -> str | None:
+    base = cache_dir()
+    if base is None:
+        return None
+    from ..language.parse import grammar_text
+
+    h = hashlib.sha256(f"{sys.version}\n{grammar_text()}".encode())
+    for name in SHIPPED_FILES:
+        h.update(f"\0{name}\0{texts[name]}".encode())
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for n in sorted(names):
+            if n.endswith(".py"):
+                st = os.stat(os.path.join(folder, n))
+                h.update(f"\0{folder}/{n}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return os.path.join(base, f"rules-{h.hexdigest()[:16]}.pickle")
+
+
+def _write_cache(path: str, data: bytes) -> None:
+    """Write atomically (a reader sees the old file or the whole new one) and
+    drop the entries of other versions; a failure only means no cache."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        folder = os.path.dirname(path)
+        for n in os.listdir(folder):
+            if n.startswith("rules-") and n.endswith(".pickle") and n != os.path.basename(path):
+                os.remove(os.path.join(folder, n))
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
 
 
 def core_rules() -> list[Rule]:
