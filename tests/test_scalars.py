@@ -143,3 +143,9 @@ def test_the_printer_writes_a_size_in_sympys_factor_order(x):
     from rewrite.views.printer import size_text
 
     assert size_text(x) == sympy_size_text(sympy_form(x))
+
+
+@given(monomials.filter(lambda x: isinstance(x, scalars.Mono)))
+def test_a_monomial_formats_and_takes_absolute_values_as_sympy_does(x):
+    assert f"{x:>30}" == f"{str(sympy_form(x)):>30}"
+    assert sympy_form(abs(x)) == abs(sympy_form(x))

@@ -127,6 +127,9 @@ class Mono:
     def __pos__(self) -> "Mono":
         return self
 
+    def __abs__(self) -> "Mono":
+        return Mono(abs(self.coeff), self.powers)  # every symbol is positive
+
     def __add__(self, other: Any) -> Any:
         if isinstance(other, CONCRETE) and other == 0:
             return self
@@ -200,6 +203,9 @@ class Mono:
 
     def __repr__(self) -> str:
         return str(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
     def factors(self) -> list[tuple[str, int]]:
         """(name, exponent) in the order of sympy's `args` (and `as_powers_dict`):
