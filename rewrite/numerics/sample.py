@@ -106,9 +106,9 @@ class Instance:
     def value(self, expr: Any) -> complex:
         """A scalar (sizes, fractions; in sympy also I, sqrt, ...) evaluated with these sizes."""
         if isinstance(expr, scalars.CONCRETE):
-            return complex(expr)
+            return _complex(expr)
         if isinstance(expr, scalars.Mono):
-            return complex(_size_fn(expr)(self.sizes_by_name))
+            return _complex(_size_fn(expr)(self.sizes_by_name))
         sympy = scalars.sympy()
         e = scalars.sympify(expr)
         by_name = self.sizes_by_name
@@ -191,6 +191,15 @@ def rows_cols(decl: Decl) -> tuple[int, int]:
     """Row legs of an invertible: the legs before `->`, or the first half without one."""
     r = decl.split if 0 < decl.split < decl.arity else decl.arity // 2
     return r, decl.arity - r
+
+
+def _complex(x: Any) -> complex:
+    """An exact number as a complex float; past the float range it is ±inf (as
+    sympy's evaluation gives), which the checks report as an overflow."""
+    try:
+        return complex(x)
+    except OverflowError:
+        return complex(math.inf if x > 0 else -math.inf)
 
 
 def _symbols_of(exprs: Iterable[Any]) -> set[sympy.Symbol]:
