@@ -1,21 +1,23 @@
-"""Exact scalars and sizes, with sympy only where a size symbol appears.
+"""Exact scalars and sizes, with sympy only where a value needs it.
 
-A coefficient or a size is a Python `int` or `fractions.Fraction` when it is a
-number, and a sympy expression only when a size symbol (`dim n`) is in it.
-Both are exact, so verdicts are the same either way; the point is start-up:
-importing sympy costs several times more than the rest of a short command, and
-a file whose sizes are all numbers never needs it.  Every layer goes through
-this module for arithmetic, comparison, canonical text and printing of
-scalars, and it imports sympy lazily, the first time a symbolic value needs it.
+A coefficient or a size takes the lightest exact form that holds it: a Python
+`int` or `fractions.Fraction` for a number, a `Mono` for a monomial in size
+symbols (`n`, `2*n*m`, `n/2`), and a sympy expression for anything else
+(`n + 1`).  All are exact, so verdicts are the same whichever form a value
+has; the point is start-up: importing sympy costs several times more than the
+rest of a short command, and a file whose sizes are numbers or plain dims never
+needs it.  Every layer goes through this module for arithmetic, comparison,
+canonical keys and text of scalars, and it imports sympy lazily.
 
 `normal` is the one conversion: a sympy number (the result of `n / n`, say)
-comes back as an `int` or a `Fraction`, so a value never has two forms that
-print or key differently.  Floats are never produced here; a float passed in
-by a caller stays a sympy Float, as before.
+comes back as an `int` or a `Fraction`, a sympy monomial as a `Mono`, so a
+value never has two forms that print or key differently.  A `Mono` compares
+equal to its sympy form but hashes differently: normalise before using values
+of mixed origin as dict keys.  Floats are never produced here; a float passed
+in by a caller stays a sympy Float, as before.
 """
 from __future__ import annotations
 
-import math
 import sys
 from fractions import Fraction
 from functools import lru_cache
@@ -44,7 +46,7 @@ class Mono:
 
     Sizes and most symbolic coefficients are of this form (`n`, `n*m`, `2*d`,
     `1/n` after `A / n`), and with it a file with `dim n` runs without sympy.
-    A sympy library offers no lighter type, hence this small one: products,
+    sympy has no lighter type (importing it is the cost), hence this one: products,
     quotients and powers stay monomials; anything else (a sum of unlike
     monomials, a comparison, an attribute that only sympy has) becomes the
     equal sympy expression.  Every symbol is a positive integer, as a `dim` is.
