@@ -90,3 +90,15 @@ def test_the_rules_cache_name_follows_the_rule_files(tmp_path, monkeypatch):
     changed = {**texts, "core": texts["core"] + "rule r(X: tensor): X[i] => X[i]\n"}
     assert ruleset._shipped_cache_path(texts) == ruleset._shipped_cache_path(dict(texts))
     assert ruleset._shipped_cache_path(texts) != ruleset._shipped_cache_path(changed)
+
+
+def test_the_rules_cache_keeps_a_bounded_number_of_versions(tmp_path, monkeypatch):
+    monkeypatch.setenv("REWRITE_CACHE_DIR", str(tmp_path))
+    for k in range(ruleset.RULES_CACHE_ENTRIES + 3):
+        old = tmp_path / f"rules-old{k:02d}.pickle"
+        old.write_bytes(b"another version")
+        os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    fresh_load(monkeypatch)
+    kept = sorted(p.name for p in tmp_path.glob("rules-*.pickle"))
+    assert len(kept) == ruleset.RULES_CACHE_ENTRIES
+    assert "rules-old00.pickle" not in kept and "rules-old18.pickle" in kept

@@ -282,18 +282,26 @@ def _shipped_cache_path(texts: dict[str, str]) -> str | None:
     return os.path.join(base, f"rules-{h.hexdigest()[:16]}.pickle")
 
 
+#: Entries of the rules cache kept (other versions, other checkouts): the oldest go.
+RULES_CACHE_ENTRIES = 16
+
+
 def _write_cache(path: str, data: bytes) -> None:
     """Write atomically (a reader sees the old file or the whole new one) and
-    drop the entries of other versions; a failure only means no cache."""
+    keep the newest `RULES_CACHE_ENTRIES` entries, so that several installed
+    versions or checkouts do not evict each other at every run; a failure only
+    means no cache."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
         folder = os.path.dirname(path)
-        for n in os.listdir(folder):
-            if n.startswith("rules-") and n.endswith(".pickle") and n != os.path.basename(path):
-                os.remove(os.path.join(folder, n))
+        entries = [os.path.join(folder, n) for n in os.listdir(folder)
+                   if n.startswith("rules-") and n.endswith(".pickle")]
+        entries.sort(key=os.path.getmtime, reverse=True)
+        for old in entries[RULES_CACHE_ENTRIES:]:
+            os.remove(old)
     except OSError:
         try:
             os.remove(tmp)
