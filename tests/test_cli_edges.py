@@ -248,3 +248,14 @@ def test_a_huge_file_size_limit_reads_files_as_usual(tmp_path):
     program.write_text(DECLS + "show A @ v\n", encoding="utf-8")
     r = rewrite("--max-file-size", "1e300", "run", str(program))
     assert r.returncode == 0 and "A[a, j] v[j]" in r.stdout
+
+
+def test_past_the_syntax_error_limit_the_errors_stay_reported_and_the_rest_is_named(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "show v[i]\n" + "show v[i\n" * 120, encoding="utf-8")
+    r = rewrite("run", str(program))
+    assert r.returncode == 2
+    assert r.stdout.count("error: missing ']'") == 100
+    assert "[5] show v[i]\n  v[i]" in r.stdout  # the statement before still ran
+    assert ("p.tn:106:1: error: too many syntax errors: 100 reported, so lines 106-125 were "
+            "not read (fix those first)") in r.stdout

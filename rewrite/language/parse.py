@@ -616,7 +616,7 @@ def parse_each(text: str, filename: str | None = None
         try:
             return parse("\n".join(lines), filename), errors
         except InputError as e:
-            if e.line is None or len(errors) >= MAX_SYNTAX_ERRORS or not 1 <= e.line <= len(lines):
+            if e.line is None or not 1 <= e.line <= len(lines):
                 raise
             e.source = text
             # The error's traceback and context hold the frames of the failed
@@ -624,6 +624,15 @@ def parse_each(text: str, filename: str | None = None
             # in a 20 MB file, that is 2 GB.
             e.__traceback__ = e.__context__ = e.__cause__ = None
             first, last = _statement_lines(lines, e.line)
+            if len(errors) >= MAX_SYNTAX_ERRORS:
+                # The errors so far stay reported and the statements before
+                # this one still run; the rest of the file is not read.
+                stop = InputError(f"too many syntax errors: {MAX_SYNTAX_ERRORS} reported, so "
+                                  f"lines {first}-{len(lines) - 1} were not read (fix those "
+                                  "first)", first, 1, text, filename)
+                errors.append((stop, first, first))
+                lines[first - 1:] = [""] * (len(lines) - first + 1)
+                continue
             errors.append((e, first, last))
             for k in range(first, last + 1):
                 lines[k - 1] = ""
