@@ -259,3 +259,15 @@ def test_past_the_syntax_error_limit_the_errors_stay_reported_and_the_rest_is_na
     assert "[5] show v[i]\n  v[i]" in r.stdout  # the statement before still ran
     assert ("p.tn:106:1: error: too many syntax errors: 100 reported, so lines 106-125 were "
             "not read (fix those first)") in r.stdout
+
+
+def test_repl_load_goes_on_after_a_files_errors_as_run_does(tmp_path):
+    program = tmp_path / "r.tn"
+    program.write_text("dim n\ntensor A[i: n, j: n]\nshow B\nshow A[i\nshow A @ A\n",
+                       encoding="utf-8")
+    repl = ReplState()
+    out = repl.handle(f":load {program}")
+    assert "r.tn:3:6: error: unknown name 'B'" in out
+    assert "r.tn:4:7: error: missing ']'" in out
+    assert "A[a, j] A[j, b]" in out  # the statement after the errors ran
+    assert repl.handle("A[i, j]") == "A[i, j]"  # and the declarations before them stayed

@@ -118,13 +118,23 @@ class ReplState:
         """Statements of the language: declarations stay, commands print, a bare
         expression becomes current."""
         from ..language.expressions import build_expr
-        from ..language.parse import parse
+        from ..language.parse import parse, parse_each
         from ..views.printer import format_sum
         from ..views.render import answer
 
-        stmts = parse(text, filename)
+        typed = filename == "<input>"
+        if typed:
+            stmts, syntax = parse(text, filename), []
+        else:  # a file goes on after its errors, as `run` does (LANGUAGE.md §10)
+            stmts, syntax = parse_each(text, filename)
+        events: list[Any] = sorted([(st.line, k, st) for k, st in enumerate(stmts)]
+                                   + [(first, -1, e) for e, first, _ in syntax],
+                                   key=lambda ev: ev[:2])
         out: list[str] = []
-        for st in stmts:
+        for _, _, st in events:
+            if isinstance(st, InputError):
+                out.append(st.located(text, filename).format())
+                continue
             try:
                 if isinstance(st, S.Command) and st.bare:
                     value = build_expr(st.expr, self.session.env)
@@ -137,7 +147,9 @@ class ReplState:
                     self.declarations.append(_source_of(st, text))
             except InputError as e:
                 # Earlier statements have taken effect; report where this one failed.
-                raise e.located(text, filename) from None
+                if typed:
+                    raise e.located(text, filename) from None
+                out.append(e.located(text, filename).format())
         return "\n".join(out)
 
     # -- completion --------------------------------------------------------------
