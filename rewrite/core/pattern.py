@@ -56,6 +56,14 @@ class Atom:
     op: str = ""  # "", "inv", "diag"
     split: int | None = None
     pos: tuple[int, int] | None = field(default=None, compare=False)
+    # A bubble atom, `exp(E)[a]` or `softmax[k](E)[q, k]`: `fn` is the
+    # function, `inner` its argument as a combination of expression variables
+    # (coefficient, name) - one variable with coefficient ±1 on a left side,
+    # `exp(E + F)` on a right side - and `axis` the slot name of a softmax's
+    # axis.  `head` is then the first variable's name.
+    fn: str = ""
+    inner: tuple[tuple[Any, str], ...] = ()
+    axis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class VarKind:
     kind: Kind = Kind.GENERIC
     real: bool = False
     also: frozenset[Kind] = frozenset()
+    # `E: expression` stands for the whole argument of a bubble (any sum)
+    expression: bool = False
 
     def admits(self, decl: "Decl") -> bool:
         """May a tensor declared as `decl` stand for this variable?"""

@@ -14,6 +14,7 @@ from . import syntax as S
 from ..core.errors import InputError, error_at, near
 from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
 from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from ..core.functions import lookup
 from .expressions import DELTA_NAMES, scalar_of
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ KINDS = {k.value: k for k in Kind}
 
 
 def _var_kind(param: S.Param) -> VarKind:
+    if param.kind == ("expression",):
+        return VarKind(expression=True)
     try:
         ks = combine_kinds(list(param.kind))
     except ValueError as e:
@@ -55,7 +58,58 @@ def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
     return Side(tuple(atoms), coeff, tuple(boundary)), groups, boundary
 
 
+def _bubble_atom(f: Any, params: dict[str, VarKind], env: Env) -> Atom | None:
+    """`exp(E)[a]`, `relu(-E)[*a]`, `softmax[k](E)[q, k]`, `exp(E + F)[c]`: a
+    bubble whose argument is a combination of expression variables, or None
+    when `f` is not a call of an elementwise function or softmax."""
+    if isinstance(f, S.Softmax):
+        fn, arg, axis = "softmax", f.arg, f.axis.name
+    elif isinstance(f, S.Call) and f.fn not in ("conj", "inv", "diag") and \
+            lookup(f.fn) is not None and len(f.args) == 1:
+        fn, arg, axis = lookup(f.fn).name, f.args[0], None
+    else:
+        return None
+    if f.indices is None:
+        raise error_at(f"a bubble in a rule needs its legs, as in {fn}(E)[*a]", f)
+    inner: list[tuple[Any, str]] = []
+    for term in arg.terms if isinstance(arg, S.SumExpr) and arg.output is None else ():
+        coeff: Any = term.sign
+        names = []
+        for g in term.product.factors:
+            value = scalar_of(g, env)
+            if value is not None:
+                coeff = coeff * value
+            elif isinstance(g, S.Ref) and g.indices is None and g.name in params \
+                    and params[g.name].expression:
+                names.append(g.name)
+            else:
+                names = []
+                break
+        if len(names) != 1:
+            inner = []
+            break
+        inner.append((coeff, names[0]))
+    if not inner:
+        raise error_at(f"in a rule, a bubble's argument is a sum of expression variables "
+                       f"(declared 'E: expression'), as in {fn}(E) or exp(E + F)", arg)
+    slots = []
+    for s in f.indices.slots:
+        if isinstance(s, S.Index) and s.size is None:
+            slots.append(Slot((s.name,)))
+        elif isinstance(s, S.Stars):
+            slots.append(Slot(tuple(s.names), group=True))
+        else:
+            raise error_at("a bubble's legs in a rule are indices or groups (*w)", s)
+    if axis is not None and axis not in [s.name for s in slots if not s.group]:
+        raise error_at(f"the softmax axis '{axis}' must be one of the bubble's legs", f)
+    return Atom(inner[0][1], tuple(slots), False, "", f.indices.split,
+                pos=(f.line, f.column), fn=fn, inner=tuple(inner), axis=axis)
+
+
 def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]) -> Atom:
+    bubble = _bubble_atom(f, params, env)
+    if bubble is not None:
+        return bubble
     conj, op = False, ""
     node, idx = f, None
     if isinstance(f, (S.Ref, S.Call)):
@@ -94,6 +148,9 @@ def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, De
     if head == DELTA:
         if op or conj:
             raise error_at("δ takes no conj/inv/diag", f)
+    elif name in params and params[name].expression:
+        raise error_at(f"{name} is an expression variable: it stands for a bubble's argument, "
+                       f"as in exp({name})[a]", f)
     elif name in params:
         # A variable stands for any tensor of its kind: inv and diag need the
         # kind to promise them, as they do for a declared tensor.
@@ -131,6 +188,18 @@ def build_rule(stmt: S.RuleStmt, env: Env) -> Rule:
     decls: dict[str, Decl] = {}
     lhs, g1, b1 = _rule_side(stmt.lhs, params, env, decls)
     rhs, g2, b2 = _rule_side(stmt.rhs, params, env, decls)
+    bound = set()
+    for atom in lhs.atoms:
+        if atom.fn:
+            if len(atom.inner) != 1 or atom.inner[0][0] not in (1, -1):
+                raise error_at("on a rule's left side a bubble's argument is one expression "
+                               "variable, E or -E", stmt.lhs)
+            bound.add(atom.head)
+    for atom in rhs.atoms:
+        for _, name in atom.inner:
+            if name not in bound:
+                raise error_at(f"the expression variable {name} is not bound by the left side",
+                               stmt.rhs)
     if set(b1) != set(b2):
         only_l = sorted(set(b1) - set(b2))
         only_r = sorted(set(b2) - set(b1))

@@ -15,7 +15,7 @@ from math import prod
 from typing import Any, Iterable, Union
 
 from ..core import scalars
-from ..core.diagram import DeltaNode, Diagram, Port, TensorNode
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
 from ..core.kinds import Decl
 from ..core.pattern import DELTA, Atom, Side, Slot
 from ..core.unionfind import UnionFind
@@ -38,6 +38,9 @@ class Binding:
     groups: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     indices: dict[str, Any] = field(default_factory=dict)
     delta_size: Any = None
+    # expression variables (`E: expression`) -> the bubble argument matched;
+    # a rule check binds them to random tensors through `decls` instead
+    exprs: dict[str, Sum] = field(default_factory=dict)
 
 
 def leg_name(key: LegKey) -> str:
@@ -102,10 +105,13 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
             for legs in delta_legsets(atom, lengths):
                 deltas.append(legs)
             continue
-        if atom.head not in decls:
-            raise ValueError(f"no declaration bound for {atom.head!r}")
-        node = TensorNode(decls[atom.head], atom.conj, atom.op)
         legs = [key for s in atom.args for key in expand_slot(s, lengths)]
+        if atom.fn:
+            node: Any = bubble_of(atom, legs, binding, decls)
+        elif atom.head not in decls:
+            raise ValueError(f"no declaration bound for {atom.head!r}")
+        else:
+            node = TensorNode(decls[atom.head], atom.conj, atom.op)
         if len(legs) != node.arity:
             raise ValueError(f"{node.title} has {node.arity} legs, the pattern gives {len(legs)}")
         v = d.add_node(node)
@@ -155,6 +161,40 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
     for v in ids:
         d.settle_delta(v)
     return d
+
+
+def bubble_of(atom: Atom, legs: list[LegKey], binding: Binding, decls: dict[str, Decl]) -> BubbleNode:
+    """The bubble of a bubble atom: `fn` of the combination of the expression
+    variables' bound arguments (`binding.exprs`, legs by position), or, in a
+    rule check, of the random tensors standing for them (`decls`)."""
+    names = [f"e{k}" for k in range(len(legs))]
+    terms: list[Diagram] = []
+    sizes: tuple[Any, ...] | None = None
+    for coeff, var in atom.inner:
+        if var in binding.exprs:
+            s = binding.exprs[var]
+        elif var in decls:
+            d = Diagram()
+            v = d.add_node(TensorNode(decls[var]))
+            for k, size in enumerate(decls[var].sizes):
+                d.connect((v, k), d.add_free(names[k], size))
+            s = Sum.of(d)
+        else:
+            raise ValueError(f"no argument bound for {var!r}")
+        if len(s.free) != len(legs):
+            raise ValueError(f"{atom.fn}({var}) has {len(s.free)} legs, the pattern gives {len(legs)}")
+        sizes = sizes or tuple(s.sizes)
+        for t in s.terms:
+            t = t.renamed(names) if list(t.free) != names else t.copy()
+            t.scalar = scalars.mul(t.scalar, coeff)
+            terms.append(t)
+    axis = None
+    if atom.axis is not None:
+        axis = legs.index(atom.axis)
+    # like terms collected (exp(x) ⊙ exp(x) is exp(2 x), not exp(x + x))
+    from ..core.canon import collect_terms
+
+    return BubbleNode(atom.fn, collect_terms(terms, tuple(names), sizes or ()), axis)
 
 
 # ------------------------------------------------- random bindings for rule checks
@@ -244,6 +284,16 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
                 ports, split = _decl_ports(atom, lens)
                 for k in ports:
                     cls.find(k)
+                if atom.fn:  # each expression variable: a tensor with the bubble's legs
+                    for _, var in atom.inner:
+                        if var not in shape:
+                            shape[var] = (ports, None)
+                            continue
+                        if len(shape[var][0]) != len(ports):
+                            return None
+                        for a, c in zip(shape[var][0], ports):
+                            cls.union(c, a)
+                    continue
                 if atom.head in rule.decls:
                     known = rule.decls[atom.head]
                     if known.arity != len(ports):

@@ -59,6 +59,7 @@ class Compiled:
     orders: tuple[tuple[int, ...], ...]
     bare_wire: bool
     groups: frozenset[str]
+    bubbles: bool = False  # whether some atom is a bubble (bubbles may anchor a match)
 
     @property
     def atoms(self) -> tuple[Atom, ...]:
@@ -97,7 +98,8 @@ def compile_side(rule: Rule, side: Side | None = None) -> Compiled:
     bare = (len(side.atoms) == 1 and side.atoms[0].head == DELTA
             and len(side.atoms[0].args) == 2 and not any(s.group for s in side.atoms[0].args)
             and len(internal) == 0)
-    return Compiled(rule, side, internal, tuple(orders), bare, frozenset(side_groups(side)))
+    return Compiled(rule, side, internal, tuple(orders), bare, frozenset(side_groups(side)),
+                    any(a.fn for a in side.atoms))
 
 
 # ----------------------------------------------------------------- compatibility
@@ -113,6 +115,9 @@ def fits(c: Compiled, a: int, node: Any) -> bool:
     atom = c.atoms[a]
     if atom.head == DELTA:
         return isinstance(node, DeltaNode)
+    if atom.fn:
+        return (isinstance(node, BubbleNode) and node.fn == atom.fn and not node.conj
+                and not node.args and (node.axis is None) == (atom.axis is None))
     if not isinstance(node, TensorNode) or node.conj != atom.conj or node.op != atom.op:
         return False
     var = c.rule.params.get(atom.head)
@@ -147,10 +152,11 @@ class _State:
     glen: dict[str, int]
     first: dict[LegKey, Port]  # internal legs: the first occurrence's port
     bport: dict[LegKey, Port]  # boundary legs: their port
+    exprs: dict[str, Any] = field(default_factory=dict)  # expression variables -> Sum
 
     def fork(self) -> "_State":
         return _State(dict(self.nodes), self.used, dict(self.vars), dict(self.glen),
-                      dict(self.first), dict(self.bport))
+                      dict(self.first), dict(self.bport), dict(self.exprs))
 
 
 def _record(c: Compiled, d: Diagram, st: _State, key: LegKey, p: Port) -> bool:
@@ -251,6 +257,9 @@ def _bind(c: Compiled, d: Diagram, st: _State, a: int, v: int) -> Iterator[_Stat
     if v in st.used or not fits(c, a, node):
         return
     atom = c.atoms[a]
+    if atom.fn:
+        yield from _bind_bubble(c, d, st, a, v, node)
+        return
     if isinstance(node, TensorNode):
         var = atom.head
         if var in st.vars and not same_decl(st.vars[var], node.decl):
@@ -265,6 +274,43 @@ def _bind(c: Compiled, d: Diagram, st: _State, a: int, v: int) -> Iterator[_Stat
         yield from _bind_ordered(c, d, st, atom, v, node)
     else:
         yield from _bind_unordered(c, d, st, atom, v, node.arity)
+
+
+def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
+                 node: BubbleNode) -> Iterator[_State]:
+    """A bubble atom `fn(E)[...]` (or `fn(-E)`) on a bubble of that function:
+    E is bound to the bubble's argument (negated for -E), and an E bound
+    before must be the same argument (equal canonical keys, legs by position)."""
+    from ..core.canon import canonical_sum
+
+    atom = c.atoms[a]
+    coeff, var = atom.inner[0]
+    arg = node.inside if coeff == 1 else _negated(node.inside)
+    if var in st.exprs and canonical_sum(st.exprs[var], by_position=True) != \
+            canonical_sum(arg, by_position=True):
+        return
+    st = st.fork()
+    st.exprs[var] = arg
+    st.nodes[a] = v
+    st.used = st.used | {v}
+    for s2 in _bind_ordered(c, d, st, atom, v, node):
+        if atom.axis is not None:
+            legs = [k for s in atom.args for k in _keys([s], s2)[0]]
+            if atom.axis not in legs or legs.index(atom.axis) != node.axis:
+                continue
+        yield s2
+
+
+def _negated(s: Any) -> Any:
+    from ..core import scalars
+    from ..core.diagram import Sum
+
+    terms = []
+    for t in s.terms:
+        t = t.copy()
+        t.scalar = scalars.mul(t.scalar, -1)
+        terms.append(t)
+    return Sum(tuple(terms), s.free, s.sizes)
 
 
 def _candidates(c: Compiled, d: Diagram, st: _State, a: int) -> Iterable[int]:
@@ -300,7 +346,8 @@ def _finish(c: Compiled, d: Diagram, st: _State) -> Match:
         q = d.link[st.bport[k]]
         outer.append(("leg", where[q]) if q[0] in remove else q)
     return Match(c.rule, tuple(st.nodes[a] for a in range(len(side.atoms))),
-                 Binding(decls, groups, indices, delta_size), remove, tuple(outer), (), ports)
+                 Binding(decls, groups, indices, delta_size, dict(st.exprs)), remove,
+                 tuple(outer), (), ports)
 
 
 def search_from(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) -> Iterator[Match]:
@@ -331,7 +378,7 @@ def find_matches(pattern: Union[Rule, Compiled], d: Diagram,
         return
     for v in (d.nodes if anchors is None else anchors):
         node = d.nodes.get(v)
-        if node is None or isinstance(node, BubbleNode):
+        if node is None or (isinstance(node, BubbleNode) and not c.bubbles):
             continue
         for a in range(len(c.atoms)):
             if fits(c, a, node):

@@ -88,6 +88,8 @@ class LoadedRule:
         is safe.
         """
         r, b = self.rule, m.binding
+        if b.exprs:  # built from the matched bubble arguments: nothing to share
+            return instantiate(r.rhs, b, r.decls, boundary=r.lhs.boundary)
         heads = {a.head for a in r.rhs.atoms}
         key = (tuple(sorted(b.groups.items())), tuple(sorted(b.indices.items())),
                tuple((h, dc) for h, dc in sorted(b.decls.items()) if h in heads), b.delta_size)
@@ -310,8 +312,9 @@ def _write_cache(path: str, data: bytes) -> None:
 
 
 def core_rules() -> list[Rule]:
-    """The shipped simplification rules: rules/core.tn and the kinds' laws (rules/kinds.tn)."""
-    return shipped_rules("core") + shipped_rules("kinds")
+    """The shipped simplification rules: rules/core.tn, the kinds' laws
+    (rules/kinds.tn) and the bubble laws (rules/bubbles.tn)."""
+    return shipped_rules("core") + shipped_rules("kinds") + shipped_rules("bubbles")
 
 
 def gauge_rules() -> list[Rule]:

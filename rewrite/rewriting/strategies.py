@@ -185,7 +185,7 @@ class Exhaust(Strategy):
             v = work.pop()
             queued.discard(v)
             node = d.nodes.get(v)
-            if node is None or isinstance(node, BubbleNode):
+            if node is None:
                 continue
             m = _first_match(d, v, node, table, by_label)
             if m is None:
@@ -206,6 +206,8 @@ def _first_match(d: Diagram, v: int, node: Any, table, by_label: dict) -> Match 
     if isinstance(node, TensorNode):
         dc = node.decl
         label = (dc.kind, dc.real, node.conj, node.op, dc.name if dc.name in table[1] else None)
+    elif isinstance(node, BubbleNode):  # bubble atoms test exactly these (match.fits)
+        label = ("bubble", node.fn, node.conj, node.axis is None, bool(node.args))
     else:
         label = type(node).__name__
     fitting = by_label.get(label)
