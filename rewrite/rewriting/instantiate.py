@@ -108,6 +108,13 @@ def instantiate(side: Side, binding: Binding, decls: dict[str, Decl] | None = No
         legs = [key for s in atom.args for key in expand_slot(s, lengths)]
         if atom.fn:
             node: Any = bubble_of(atom, legs, binding, decls)
+            if node.fn == "exp" and not node.inside.terms:
+                # exp(0) is 1 on every entry: one ones-vector (a one-leg δ) per leg
+                for key, s in zip(legs, node.sizes):
+                    v = d.add_node(DeltaNode(s, 1))
+                    occ.setdefault(key, []).append((v, 0))
+                    size.setdefault(key, s)
+                continue
         elif atom.head not in decls:
             raise ValueError(f"no declaration bound for {atom.head!r}")
         else:

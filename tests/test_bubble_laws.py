@@ -1,0 +1,116 @@
+"""Laws of bubbles as rules (rules/bubbles.tn): bubble atoms with expression
+variables in the rule language, checked on load, used by simplify.  Ground
+truth: numpy for the laws themselves, exact arithmetic for random products."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewrite.app.session import Session
+from rewrite.core.errors import InputError
+from rewrite.rewriting.ruleset import load_rules, loaded, shipped_rules
+
+DECLS = ("dim n, m\ntensor s[q: n, k: m]\ntensor v[k: m]\ntensor T[q: n, k: m, r: n]\n"
+         "real tensor x[i: n]\nreal tensor y[i: n]\nreal tensor w[i: n]\n"
+         "tensor A[i: n, j: n]\ntensor B[i: n, j: n]\n")
+
+
+def statuses(text: str) -> list[str]:
+    return [o.status for o in Session().run(DECLS + text)]
+
+
+def test_numpy_softmax_rows_sum_to_one_and_exp_turns_sums_into_products():
+    # the laws themselves, in numpy alone
+    rng = np.random.default_rng(0)
+    s = rng.standard_normal((3, 4))
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    assert np.allclose((e / e.sum(axis=1, keepdims=True)).sum(axis=1), 1)
+    a, b = rng.standard_normal(5), rng.standard_normal(5)
+    assert np.allclose(np.exp(a + b), np.exp(a) * np.exp(b))
+
+
+def test_every_bubble_law_is_a_simplification():
+    assert {loaded(r).kind for r in shipped_rules("bubbles")} == {"simplification"}
+
+
+@pytest.mark.parametrize("equation", [
+    "softmax[k](v[k]) δ[k: m] == 1",
+    "softmax[k](s[q, k]) -> [q] == δ[q: n]",
+    "softmax[q](s[q, k]) -> [k] == δ[k: m]",
+    "softmax[k](T[q, k, r]) -> [q, r] == δ[q: n] δ[r: n]",
+    "softmax[r](T[q, k, r]) -> [q, k] == δ[q: n] δ[k: m]",
+])
+def test_softmax_sums_to_one_along_its_axis(equation):
+    assert statuses(f"prove {equation}\n") == ["proved"]
+
+
+def test_softmax_summed_along_another_leg_is_not_one():
+    assert statuses("prove softmax[k](s[q, k]) -> [k] == δ[k: m]\n") == ["refuted"]
+
+
+@pytest.mark.parametrize("equation", [
+    "exp(x[i] + y[i]) == exp(x[i]) exp(y[i]) -> [i]",
+    "exp(x[i]) exp(y[i]) exp(x[i]) -> [i] == exp(2 x[i] + y[i])",
+    "exp(A[i, j]) exp(B[i, j]) -> [i, j] == exp(A[i, j] + B[i, j])",
+    "exp(x[i]) exp(y[i]) == exp(x[i] + y[i]) δ[i: n]",
+    "exp(x[i]) exp(-x[i]) -> [i] == δ[i: n]",
+])
+def test_exp_of_a_sum_is_the_elementwise_product_of_exps(equation):
+    assert statuses(f"prove {equation}\n") == ["proved"]
+
+
+def test_exp_of_a_sum_is_not_the_sum_of_exps():
+    assert statuses("prove exp(x[i] + y[i]) == exp(x[i]) + exp(y[i])\n") == ["refuted"]
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("rule b(E: expression): softmax[k](E)[k] δ[k] => 2", "unsound"),
+    ("rule b(E: expression, F: expression): exp(E)[a] exp(F)[b] δ[a, b, *c] "
+     "=> exp(E - F)[d] δ[d, *c]", "unsound"),
+    ("rule b(E: expression): relu(E)[a] => relu(-E)[a]", "unsound"),
+    ("rule b(E: expression): exp(E + E)[a] => exp(E)[a]", "one expression variable"),
+    ("rule b(E: expression, F: expression): exp(E)[a] => exp(F)[a]", "not bound"),
+    ("rule b(E: tensor): exp(E)[a] => exp(E)[a]", "sum of expression variables"),
+    ("rule b(E: expression): softmax[k](E)[q] => softmax[k](E)[q]", "softmax axis"),
+])
+def test_bad_bubble_rules_are_refused_at_their_position(rule, message):
+    with pytest.raises(InputError) as e:
+        load_rules(rule, filename="mine.tn")
+    assert message in e.value.message
+    assert e.value.line == 1
+
+
+def test_a_users_bubble_rule_is_checked_and_applied():
+    text = ("rule sig_sum(E: expression): sigmoid(E)[a] sigmoid(-E)[b] δ[a, b, *c] => δ[*c]\n")
+    with pytest.raises(InputError, match="unsound"):
+        load_rules(text)
+    good = "rule tanh_odd(E: expression): tanh(-E)[a] => -1 tanh(E)[a]\n"
+    (r,) = load_rules(good)
+    assert r.name == "tanh_odd"
+
+
+# ------------------------------------------------ random products (property)
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(-2, 2), st.sampled_from(["x", "y", "w"])),
+                min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(-2, 2), st.sampled_from(["x", "y", "w"])),
+                min_size=1, max_size=3))
+def test_random_products_of_exps_get_the_true_verdict(factors, exponent):
+    # left: the elementwise product of exp(c v); right: exp of a linear combination.
+    # True exactly when the coefficients agree (x, y, w independent): exact arithmetic.
+    left = " ".join(f"exp(({c}) {n}[i])" for c, n in factors)
+    right = "exp(" + " + ".join(f"({c}) {n}[i]" for c, n in exponent) + ")"
+    total = {n: Fraction(0) for n in "xyw"}
+    for c, n in factors:
+        total[n] += c
+    want = {n: Fraction(0) for n in "xyw"}
+    for c, n in exponent:
+        want[n] += c
+    true = total == want
+    got = statuses(f"prove {left} -> [i] == {right}\ncheck {left} -> [i] == {right}\n")
+    assert got == (["proved", "holds"] if true else ["refuted", "refuted"])
