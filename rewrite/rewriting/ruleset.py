@@ -220,7 +220,7 @@ def _load_text(text: str, env: Env, filename: str | None, check: bool) -> list[R
 
 _SHIPPED: dict[str, list[Rule]] = {}
 #: The rule files shipped in `rules/`, loaded (and cached) together.
-SHIPPED_FILES = ("core", "kinds", "gauge")
+SHIPPED_FILES = ("core", "kinds", "bubbles", "gauge")
 
 
 def shipped_rules(name: str) -> list[Rule]:
