@@ -157,6 +157,86 @@ this page.
 """
 
 
+# The pictures the measures are reported for: (title, example, expression, boxed).
+MEASURED = [
+    ("PEPS norm, 3×3", "networks", "peps_norm", False),
+    ("tree tensor network norm", "networks", "tree_norm", False),
+    ("MPO·MPS sandwich", "networks", "sandwich", False),
+    ("Tucker", "networks", "tucker", False),
+    ("attention block", "transformers", "attention", False),
+    ("induction head network", "induction_head", "out", False),
+    ("two-layer transformer, lets boxed", "path_expansion", "out", True),
+    ("two-layer transformer, inlined", "path_expansion", "out", False),
+]
+
+MEASURED_INTRO = """## Pictures, measured
+
+Every picture can be checked without looking at it: `rewrite draw EXPR --decl
+FILE --stats` (or `Diagram.stats()` in Python) counts wire crossings, node
+overlaps, wires running through nodes they do not touch and labels inside a
+box they do not belong to, and gives the size in points (the SVG's units).
+These are the numbers for the standard structures; the pictures follow the
+table and appear again with their examples below."""
+
+PEPS_NOTE = """A PEPS norm of 3×3 sites or more cannot be drawn without crossings: its
+graph, the grid P_L × P_L doubled into two layers joined site by site
+(P_L × P_L × P_2), is not planar for L ≥ 3 (networkx's `check_planarity`
+says so, and `tests/test_pictures.py` checks it).  The picture is the one
+drawn by hand in the field: the ket grid, the bra grid behind it shifted down
+and to the right, the physical wires short between them.  A wire only ever
+crosses a wire of the other layer (a ket bond crosses a bra bond; the
+physical wires cross nothing), nothing overlaps, and the crossings are two
+per plaquette, 2 (L − 1)², the bound the tests assert.  The 2×2 norm is the
+cube graph, which is planar: its bra is drawn as a bigger square around the
+ket, with no crossing.  (A 2×N norm, N ≥ 3, is planar too but is drawn as a
+double layer, with 2 (N − 1) crossings.)"""
+
+
+def _measured_value(example: str, expr: str, boxed: bool):
+    session = Session()
+    session.load_declarations((EXAMPLES / f"{example}.tn").read_text(encoding="utf-8"), f"{example}.tn")
+    return session.last_value(expr, "<expr>", boxes=boxed)
+
+
+def _peps_norm(side: int):
+    """A side × side PEPS norm, built like tests/networks.py builds it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import networks
+
+    decls, expr = networks.peps(side, side)
+    session = Session()
+    session.load_declarations(decls, "peps.tn")
+    return session.last_value(expr, "<expr>")
+
+
+def measured() -> str:
+    """The table of crossings and sizes of the standard pictures, their
+    pictures, and the PEPS norms' crossings by size."""
+    from rewrite.views.measure import picture_stats
+
+    rows = ["| picture | expression | crossings | overlaps | wires through nodes | size (pt) |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    pics = []
+    for n, (title, example, expr, boxed) in enumerate(MEASURED):
+        value = _measured_value(example, expr, boxed)
+        st = picture_stats(value)
+        shown = f"`{expr}`" + (" boxed" if boxed else "") + f" in `examples/{example}.tn`"
+        rows.append(f"| {title} | {shown} | {st.crossings} | {st.overlaps} | {st.wires_through_nodes} "
+                    f"| {st.width:.0f} × {st.height:.0f} |")
+        name = f"measured-{n}-{_slug(title)}.svg"
+        (PICTURES / name).write_text(to_svg(value), encoding="utf-8")
+        pics += [f"{title}:", "", f"![{title}](gallery/{name})", ""]
+    peps = ["| PEPS norm | planar | crossings | bound 2 (L − 1)² | overlaps | size (pt) |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for side in range(2, 7):
+        st = picture_stats(_peps_norm(side))
+        planar = "yes" if side == 2 else "no"
+        bound = 0 if side == 2 else 2 * (side - 1) ** 2
+        peps.append(f"| {side}×{side} | {planar} | {st.crossings} | {bound} | {st.overlaps} "
+                    f"| {st.width:.0f} × {st.height:.0f} |")
+    return "\n".join([MEASURED_INTRO, "", *rows, "", PEPS_NOTE, "", *peps, "", *pics])
+
+
 # The seed document's order; examples not listed follow alphabetically.
 SEED_ORDER = ["language_tour", "operations", "contractions", "special_tensors",
               "decompositions", "tensor_train", "networks", "neural_networks", "transformers",
@@ -176,7 +256,8 @@ def main() -> int:
     toc = ["## Contents", ""] + [f"- [{_title(p.read_text(encoding='utf-8'), p.stem)}]"
                                   f"(#{_anchor(_title(p.read_text(encoding='utf-8'), p.stem))})"
                                   for p in paths]
-    sections = [section(p) for p in paths]
+    toc.insert(2, "- [Pictures, measured](#pictures-measured)")
+    sections = [measured()] + [section(p) for p in paths]
     PAGE.write_text("\n\n".join([HEADER, "\n".join(toc)] + sections) + "\n", encoding="utf-8")
     print(f"wrote {PAGE.relative_to(ROOT)} and {len(list(PICTURES.glob('*.svg')))} pictures")
     return 0

@@ -152,13 +152,22 @@ def test_peps_is_drawn_on_its_lattice_without_crossings(rows, cols):
     assert clean(value(*N.peps(rows, cols, norm=False)))
 
 
-@pytest.mark.parametrize("rows, cols", [(2, 2), (3, 3), (6, 6)])
-def test_peps_norm_is_a_double_layer_whose_wires_cross_only_between_layers(rows, cols):
-    """A 3×3 PEPS norm is not planar (networkx's planarity check on the 3-D
-    grid graph says so), so zero crossings is impossible; the picture draws
-    the conjugate layer behind the ket layer, and a wire only ever crosses a
-    wire of the other layer.  Nothing overlaps and no wire runs through a node."""
-    x = value(*N.peps(rows, cols))
+def peps_norm_crossings_bound(side: int) -> int:
+    """The documented bound (docs/gallery.md) on crossings in the picture of
+    a side × side PEPS norm: none for 2×2, whose graph (the cube) is planar;
+    2 (side - 1)² for the double layer, two per plaquette.  The graph
+    P_L × P_L × P_2 is not planar for L >= 3, so some crossings must stay."""
+    return 0 if side == 2 else 2 * (side - 1) ** 2
+
+
+@pytest.mark.parametrize("side", [2, 3, 4, 5, 6])
+def test_peps_norm_is_a_double_layer_whose_wires_cross_only_between_layers(side):
+    """The conjugate layer is drawn behind the ket layer (around it for 2×2);
+    a wire only ever crosses a wire of the other layer (a ket bond a bra
+    bond: the physical wires between the layers cross nothing); nothing
+    overlaps and no wire runs through a node; the crossings stay within the
+    documented bound."""
+    x = value(*N.peps(side, side))
     data = picture_json(x)
     bra = {n["id"] for n in data["nodes"] if n["label"].endswith("*")}
     layer = lambda ends: {end in bra for end in ends}  # noqa: E731
@@ -166,6 +175,13 @@ def test_peps_norm_is_a_double_layer_whose_wires_cross_only_between_layers(rows,
         assert len(layer(a)) == len(layer(b)) == 1 and layer(a) != layer(b)
     st = picture_stats(x)
     assert (st.overlaps, st.wires_through_nodes) == (0, 0)
+    assert st.crossings <= peps_norm_crossings_bound(side)
+
+
+def test_peps_norms_of_three_by_three_and_more_are_not_planar():
+    """Why the bound is not zero: networkx's planarity test on the graphs."""
+    assert planar(value(*N.peps(2, 2)))
+    assert not any(planar(value(*N.peps(side, side))) for side in (3, 4))
 
 
 @pytest.mark.parametrize("depth", [2, 3, 4])

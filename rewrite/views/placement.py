@@ -15,7 +15,8 @@ shape:
 * `mirrored`: a norm or sandwich ⟨ψ|O|ψ⟩ of any shape - ψ laid out once (as a
   row, grid or tree), its conjugate below as its mirror image (a grid's
   conjugate behind it, shifted down and right, as a double layer is drawn by
-  hand), and the operators between, under the sites they act on.
+  hand; a 2×2 grid's around it, which avoids every crossing), and the
+  operators between, under the sites they act on.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ..core.kinds import Kind
 Pos = dict[int, tuple[float, float]]
 
 LAYER_SHIFT = (0.42, -0.52)  # where a grid's conjugate layer sits, in steps
+RING = 2.6  # how much bigger the conjugate square of a 2×2 norm is drawn
 BAND = 1.0  # steps between a tree's leaves and its mirror image's (operators go between)
 
 
@@ -202,7 +204,15 @@ def mirrored(d: Diagram, h: nx.Graph, order: list[int], row: Callable[[nx.Graph]
     ops = [v for v in order if v not in pos and v not in pair.values()]
     out: Pos = dict(pos)
     sides = {v: 1 for v in ket}
-    if kind == "grid":
+    if kind == "grid" and len(ket) == 4:
+        # A 2×2 norm is the cube graph, which is planar: the bra as a bigger
+        # square around the ket, the physical wires running out between them.
+        cx = sum(pos[v][0] for v in ket) / 4
+        cy = sum(pos[v][1] for v in ket) / 4
+        for v in ket:
+            x, y = pos[v]
+            out[pair[v]] = (cx + RING * (x - cx), cy + RING * (y - cy))
+    elif kind == "grid":
         for v in ket:
             x, y = pos[v]
             out[pair[v]] = (x + LAYER_SHIFT[0], y + LAYER_SHIFT[1])
