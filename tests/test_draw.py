@@ -17,7 +17,7 @@ import pytest
 import sympy
 from hypothesis import given
 
-from rewrite.views import draw as drawmod
+from rewrite.views import draw as drawmod, notebook
 from rewrite.core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode
 from rewrite.views.draw import (draw, leg_width, repr_latex, repr_mimebundle, scene, to_png, to_svg,
                           to_tikz)
@@ -396,7 +396,7 @@ def test_latex_repr_is_a_formula_naming_the_tensors():
 def test_own_index_formatter_writes_subscripts_and_coefficients():
     t1 = net([(T(A), ["i", "j"]), (T(B), ["j", "k"])], scalar=2)
     t2 = net([(T(decl("M", "ik", (n, k))), ["i", "k"])], scalar=-1)
-    tex = drawmod._sum_text(Sum((t1, t2), ("i", "k"), (n, k)), tex=True)
+    tex = notebook._sum_text(Sum((t1, t2), ("i", "k"), (n, k)), tex=True)
     assert tex == "2 \\, A_{i a} \\, B_{a k} - M_{i k}"
 
 
@@ -647,7 +647,7 @@ def test_label_fits_inside_its_shape(kind, split, name):
     sc = scene(net([(T(decl(name, "ab", (n, n), kind, split)), ["a", "b"])]))
     (s,) = sc.shapes
     (lx0, _), (lx1, _) = [t for t in sc.texts if t.gid.startswith("label-")][0].extent()
-    assert drawmod._holds(s, drawmod.label_box(name), margin=0.0)
+    assert drawmod.holds(s, drawmod.label_box(name), margin=0.0)
     xs = [p[0] for p in s.extent()]
     assert max(xs) - min(xs) >= lx1 - lx0
 
@@ -692,3 +692,22 @@ def test_short_sum_stays_in_one_row():
     terms = tuple(net([(T(A), ["i", "j"])], scalar=c) for c in (1, 2))
     sc = scene(Sum(terms, ("i", "j"), (n, m)))
     assert len({round(s.centre[1], 6) for s in sc.shapes}) == 1
+
+
+def test_every_shape_form_has_a_writer_in_every_backend():
+    """The backends are registries keyed by `Shape.form`: a form the scene
+    makes (here from every example's diagrams) must be known to both."""
+    from rewrite.views.backend_matplotlib import PATCHES
+    from rewrite.views.backend_tikz import PATHS
+    from rewrite.app.session import Session
+
+    root = Path(__file__).resolve().parent.parent
+    forms = set()
+    for path in sorted((root / "examples").glob("*.tn")):
+        s = Session()
+        s.load_declarations(path.read_text(encoding="utf-8"), path.name)
+        for value in s.env.lets.values():
+            forms |= {sh.form for sh in scene(value).shapes}
+    assert {"circle", "polygon", "box", "dot"} <= forms
+    assert forms <= set(PATCHES) and forms <= set(PATHS)
+    assert drawmod.DRAW_FORMATS == tuple(drawmod.WRITERS) == (".svg", ".png", ".tex")

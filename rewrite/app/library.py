@@ -390,15 +390,16 @@ class Diagram:
     def draw(self, path: str | os.PathLike | None = None, *, widths: bool = False):
         """The Penrose picture: a matplotlib Figure, or written to `path`
         (.svg, .png or .tex, by extension) and the path returned."""
-        from ..views import draw as D
+        from ..views.backend_matplotlib import RC, figure
+        from ..views.draw import draw, scene
 
         if path is not None:
-            D.draw(self.value, os.fspath(path), widths=widths)
+            draw(self.value, os.fspath(path), widths=widths)
             return os.fspath(path)
         import matplotlib
 
-        with matplotlib.rc_context(D._RC):
-            return D._figure(D.scene(self.value, widths))
+        with matplotlib.rc_context(RC):
+            return figure(scene(self.value, widths))
 
     def layout(self, *, widths: bool = False) -> dict:
         """The picture's layout as plain data, the same dict `rewrite draw EXPR

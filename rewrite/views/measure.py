@@ -31,7 +31,8 @@ from dataclasses import asdict, dataclass
 from typing import Union
 
 from ..core.diagram import Diagram, Sum
-from .draw import UNIT_INCH, Scene, Shape, scene
+from .primitives import UNIT_INCH, Scene, Shape
+from .scene import scene
 from .layout import Point
 
 PT = UNIT_INCH * 72  # one drawing unit in SVG points (matplotlib writes 72 per inch)
