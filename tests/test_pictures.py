@@ -57,6 +57,8 @@ GOLDEN_CASES = {
     "ttn_norm": lambda: value(*N.ttn(2)),
     "tucker": lambda: value(*N.tucker()),
     "softmax_head": lambda: example("path_expansion.tn", "h1"),
+    "softmax_of_a_sum": lambda: value(BUBBLE_DECLS, "softmax[k](A[q, k] + B[q, k]) C[k, h]"),
+    "sum_with_aligned_legs": lambda: value(SUM_DECLS, "A[i, j] + A[j, i] + B[i, a] C[a, b] B[b, c] C[c, a] A[a, j]"),
 }
 
 
