@@ -18,14 +18,13 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from bench_heavy import cpu, ladder_source, peps_source, regular3  # noqa: E402
-from bench_startup_scale import child_cpu, mps_program, rewrite_run, write  # noqa: E402
+from bench_heavy import cost_against_cotengra, cpu, peps_source, regular3  # noqa: E402
+from bench_startup_scale import child_cpu, mps_program, print_table, rewrite_run, write  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
@@ -98,28 +97,8 @@ def main() -> None:
             s < limit)
 
     # 5. cost
-    import cotengra as ctg
-    from rewrite.app.session import Session
-    from rewrite.numerics.cost import contraction_cost
-    from rewrite.numerics.network import index_network
-
     rungs = 300 if QUICK else 1_000
-    session = Session()
-    value = session.last_value(ladder_source(rungs) + "ladder\n", "<ladder>")
-    env = session.env
-    ours = cpu(lambda: contraction_cost(value, env).format(), repeat=2)
-    diagram = value.terms[0] if hasattr(value, "terms") else value
-    net = index_network(diagram)
-    inputs = [op.indices for op in net.operands]
-    ints = {i: 2 for i in net.sizes}
-
-    def direct() -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ctg.array_contract_tree(inputs, net.output, size_dict=ints, optimize="greedy")
-            tree.contraction_cost()
-
-    base = cpu(direct)
+    _, ours, base = cost_against_cotengra(rungs)
     row(f"5. `cost` of the ladder, {rungs:,} rungs, report formatted", "did not finish",
         "< 2 s, within 3x of cotengra",
         f"{ours:.3f} s = {ours / base:.1f}x cotengra's greedy tree and cost ({base:.3f} s)",
@@ -137,13 +116,7 @@ def main() -> None:
         f"{t:.2f} s, {m:.0f} MB" + ("" if code == 0 else f" (exit {code})"),
         code == 0 and t < 2 and m < 400)
 
-    head = ("target", "before (issue)", "goal", "now (CPU)", "met")
-    widths = [max(len(r[k]) for r in rows + [head]) for k in range(5)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
-    print("| " + " | ".join("-" * w for w in widths) + " |")
-    for r in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-
+    print_table(rows, "before (issue)", head=("target", "before (issue)", "goal", "now (CPU)", "met"))
 
 if __name__ == "__main__":
     main()

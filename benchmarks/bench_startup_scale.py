@@ -205,9 +205,11 @@ def main() -> None:
     print_table(rows, "before / issue's 'now'" if BASELINE else "issue's 'now'")
 
 
-def print_table(rows: list[tuple[str, str, str, str]], before: str) -> None:
-    head = ("what", before, "measured (CPU)", "target")
-    widths = [max(len(r[k]) for r in rows + [head]) for k in range(4)]
+def print_table(rows: list[tuple[str, ...]], before: str,
+                head: tuple[str, ...] | None = None) -> None:
+    """Print rows as one Markdown table; every benchmark of #14 prints this way."""
+    head = head or ("what", before, "measured (CPU)", "target")
+    widths = [max(len(r[k]) for r in rows + [head]) for k in range(len(head))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
     print("| " + " | ".join("-" * w for w in widths) + " |")
     for r in rows:

@@ -16,6 +16,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluation import evaluate_shown, session_with
 from rewrite.app.session import Session
 from rewrite.core.errors import InputError
 from rewrite.language.expressions import build_expr
@@ -29,16 +30,11 @@ DECLS = ("dim n\nreal tensor x[i: n]\nreal tensor w[i: n]\nreal tensor v[i: n]\n
 
 
 def session() -> Session:
-    s = Session()
-    s.run(DECLS)
-    return s
+    return session_with(DECLS)
 
 
 def value(text: str, seed: int = 0):
-    s = session()
-    (stmt,) = parse(f"show {text}")
-    inst = sample_instance(s.env.decls.values(), seed)
-    return evaluate(build_expr(stmt.expr, s.env), inst), inst
+    return evaluate_shown(DECLS, text, seed)
 
 
 def statuses(text: str) -> list[str]:

@@ -524,6 +524,23 @@ def as_sum(x: Union[Diagram, Sum]) -> Sum:
     return Sum.of(x) if isinstance(x, Diagram) else x
 
 
+def nested_sums(x: Union[Diagram, Sum]) -> Iterator[Sum]:
+    """x as a sum, then every bubble argument inside it, at any depth.
+
+    Walks that must see inside bubbles (declarations used, size symbols) loop
+    over these sums instead of each writing its own recursion; a work list,
+    not recursion, so deep nesting cannot exhaust the stack.
+    """
+    todo = [as_sum(x)]
+    while todo:
+        s = todo.pop()
+        yield s
+        for t in s.terms:
+            for node in t.nodes.values():
+                if isinstance(node, BubbleNode):
+                    todo.extend(reversed(node.arguments))
+
+
 def inline(d: Diagram, v: int, term: Diagram, conj: bool = False) -> list[int]:
     """Replace bubble node `v` of `d`, in place, by one diagram whose free legs
     are the bubble's ports (a one-term sum joining the product); `conj` inlines

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ..core import scalars
-from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
+from ..core.diagram import DeltaNode, Diagram, Sum, TensorNode, as_sum, nested_sums
 from ..core.errors import InputError
 from ..core.kinds import Decl
 
@@ -70,50 +70,35 @@ class Counterexample:
 def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
     """Every declaration used by tensor nodes, inside bubbles too."""
     out: dict[str, Decl] = {}
-
-    def walk(s: Sum) -> None:
-        for t in s.terms:
-            for node in t.nodes.values():
-                if isinstance(node, TensorNode):
-                    old = out.setdefault(node.decl.name, node.decl)
-                    if old != node.decl:
-                        raise InputError(f"two different declarations are named {node.decl.name}")
-                elif isinstance(node, BubbleNode):
-                    for a in node.arguments:
-                        walk(a)
-
     for x in xs:
-        walk(as_sum(x))
+        for s in nested_sums(x):
+            for t in s.terms:
+                for node in t.nodes.values():
+                    if isinstance(node, TensorNode):
+                        old = out.setdefault(node.decl.name, node.decl)
+                        if old != node.decl:
+                            raise InputError(f"two different declarations are named {node.decl.name}")
     return out
 
 
 def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
     """Size symbols (sympy symbols) anywhere: scalars, free legs, deltas, bubbles, declarations."""
+    sizes: list[Any] = []
+    for x in xs:
+        for s in nested_sums(x):
+            sizes.extend(s.sizes)
+            for t in s.terms:
+                sizes.append(t.scalar)
+                sizes.extend(t.free_sizes)
+                for node in t.nodes.values():
+                    if isinstance(node, TensorNode):
+                        sizes.extend(node.decl.sizes)
+                    elif isinstance(node, DeltaNode):
+                        sizes.append(node.size)
     out: set[Any] = set()
-
-    def sym(e: Any) -> None:
+    for e in sizes:
         if not isinstance(e, scalars.CONCRETE):
             out.update(scalars.free_symbols(e))
-
-    def walk(s: Sum) -> None:
-        for e in s.sizes:
-            sym(e)
-        for t in s.terms:
-            sym(t.scalar)
-            for e in t.free_sizes:
-                sym(e)
-            for node in t.nodes.values():
-                if isinstance(node, TensorNode):
-                    for e in node.decl.sizes:
-                        sym(e)
-                elif isinstance(node, DeltaNode):
-                    sym(node.size)
-                elif isinstance(node, BubbleNode):
-                    for a in node.arguments:
-                        walk(a)
-
-    for x in xs:
-        walk(as_sum(x))
     return out
 
 
