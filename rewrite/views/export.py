@@ -32,6 +32,7 @@ import sympy
 from ..core.functions import is_builtin, pow_exponent
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
 from ..core.errors import InputError
+from .labels import tex_name
 from ..numerics.network import IndexNetwork, Operand, fresh_names, index_network  # noqa: F401 (re-exported)
 
 JSON_SCHEMA = "penrose-rewrite/diagram/1"
@@ -448,12 +449,8 @@ def sum_json(s: Sum) -> dict:
 
 
 def _tex_name(name: str) -> str:
-    """`name` in TeX math; a clash-renamed index (`b1ʹ`, modifier-letter
-    primes) keeps its primes as math primes, `b_{1}'`."""
-    bare = name.rstrip("\u02b9")
-    if bare != name:
-        return _tex_plain_name(bare) + "'" * (len(name) - len(bare))
-    return _tex_plain_name(name)
+    """`name` in TeX math, subscripting as `export --to tex` does (`W_{Q}`)."""
+    return tex_name(name, _tex_plain_name)
 
 
 def _tex_plain_name(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 import sympy
 
@@ -13,13 +13,16 @@ from ..core.functions import pow_exponent
 from .primitives import BASE_WIDTH
 
 
-def tex_name(name: str) -> str:
+def tex_name(name: str, plain: Callable[[str], str] | None = None) -> str:
     """`name` in TeX math; a clash-renamed index (`b1ʹ`, modifier-letter
-    primes) keeps its primes as math primes, `b_{1}'`."""
+    primes) keeps its primes as math primes, `b_{1}'`.  `plain` writes the
+    name without primes (pictures set long names upright; `export --to tex`
+    passes its own, which subscripts)."""
+    plain = plain or _tex_plain_name
     bare = name.rstrip("\u02b9")
     if bare != name:
-        return _tex_plain_name(bare) + "'" * (len(name) - len(bare))
-    return _tex_plain_name(name)
+        return plain(bare) + "'" * (len(name) - len(bare))
+    return plain(name)
 
 
 def _tex_plain_name(name: str) -> str:
