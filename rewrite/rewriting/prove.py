@@ -21,6 +21,7 @@ from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
 from ..transforms.expand import expand
+from ..transforms.unfold import unfold_derivatives
 from .ruleset import core_rules, loaded, shipped_expansions
 from .search import SearchResult, search as best_first
 from .simplify import X, simplify
@@ -133,8 +134,9 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     used = {st.rule.lstrip("-") for st in lr.steps + rr.steps}
     trusted = not (used & recheck)
     try:
-        le = simplify(expand(ln), rules).sum
-        re_ = simplify(expand(rn), rules).sum
+        # tanh' and sigmoid' as polynomials of the function (transforms.unfold)
+        le = simplify(unfold_derivatives(expand(ln)), rules).sum
+        re_ = simplify(unfold_derivatives(expand(rn)), rules).sum
     except LimitError as e:
         # Too many terms to expand: no symbolic verdict from here on, numbers decide.
         note = f"not expanded: {e.message}"

@@ -1,0 +1,105 @@
+"""Derivatives of tanh and sigmoid written through the function itself.
+
+`diff` writes tanh's derivative as its own bubble, `dtanh(u)`, but a user
+writes the same thing as `1 - tanh(u) ⊙ tanh(u)`.  Both are true, and no
+product rule can relate them, since one side is a sum (a rule side is one
+product).  `prove` therefore unfolds these derivative bubbles into
+polynomials of the function, elementwise, before it compares expanded normal
+forms:
+
+    tanh'   = 1 - t²            sigmoid'  = s - s²
+    tanh''  = -2 t + 2 t³       sigmoid'' = s - 3 s² + 2 s³
+
+A power p of a bubble f(E) with legs a, b, ... is p copies of the bubble whose
+like legs meet on a (p + 1)-leg δ (the elementwise product), the last δ leg
+going where the derivative's leg went; power 0 is the all-ones tensor (a
+one-leg δ on each leg).  A conjugated bubble stays conjugated: these are real
+functions, so conj(f'(E)) = f'(conj E) is the same polynomial in conj(f(E)).
+Only bubbles in the terms themselves are unfolded, not bubbles nested inside
+another bubble's argument.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Union
+
+from ..core.canon import collect_terms
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, as_sum
+from ..core.limits import LIMITS, LimitError
+
+#: Derivative bubble -> (function, {power: coefficient}).  The polynomials are
+#: the textbook identities above; tests/test_unfold.py checks each against
+#: numpy's tanh and a logistic function by finite differences.
+POLYNOMIALS: dict[str, tuple[str, dict[int, int]]] = {
+    "dtanh": ("tanh", {0: 1, 2: -1}),
+    "tanh''": ("tanh", {1: -2, 3: 2}),
+    "dsigmoid": ("sigmoid", {1: 1, 2: -1}),
+    "sigmoid''": ("sigmoid", {1: 1, 2: -3, 3: 2}),
+}
+
+
+def unfoldable(node: object) -> bool:
+    return isinstance(node, BubbleNode) and node.fn in POLYNOMIALS
+
+
+def unfolded_terms(x: Union[Sum, Diagram]) -> int:
+    """How many terms unfolding makes before like terms are collected."""
+    total = 0
+    for t in as_sum(x).terms:
+        n = 1
+        for node in t.nodes.values():
+            if unfoldable(node):
+                n *= len(POLYNOMIALS[node.fn][1])
+        total += n
+    return total
+
+
+def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
+    """`x` with every tanh/sigmoid derivative bubble of its terms written as a
+    polynomial of the function; like terms collected.  Refused with a
+    `LimitError` before anything is built past `max_terms` (default
+    `LIMITS.max_terms`)."""
+    limit = LIMITS.max_terms if max_terms is None else max_terms
+    total = unfolded_terms(x)
+    if total > limit:
+        raise LimitError("unfolding derivatives would make too many terms", total, limit,
+                         "--max-terms")
+    s = as_sum(x)
+    out: list[Diagram] = []
+    todo = list(s.terms)
+    while todo:
+        d = todo.pop()
+        v = next((v for v, n in d.nodes.items() if unfoldable(n)), None)
+        if v is None:
+            out.append(d)
+            continue
+        node = d.nodes[v]
+        base, poly = POLYNOMIALS[node.fn]
+        outer = []
+        for k in range(node.arity):
+            q = d.link[(v, k)]
+            outer.append(("leg", q[1]) if q[0] == v else q)
+        for power, coeff in poly.items():
+            e = d.copy()
+            e.substitute([v], list(outer), _power(dataclasses.replace(node, fn=base), power))
+            e.scalar = e.scalar * coeff
+            todo.append(e)
+    return collect_terms(reversed(out), s.free, s.sizes)
+
+
+def _power(f: BubbleNode, p: int) -> Diagram:
+    """f(E)^p elementwise, as a diagram whose free legs are f's legs in order."""
+    r = Diagram()
+    legs = [r.add_free(f"x{k}", size) for k, size in enumerate(f.sizes)]
+    if p == 1:
+        v = r.add_node(f)
+        for k, leg in enumerate(legs):
+            r.connect((v, k), leg)
+        return r
+    copies = [r.add_node(f) for _ in range(p)]
+    for k, (leg, size) in enumerate(zip(legs, f.sizes)):
+        delta = r.add_node(DeltaNode(size, p + 1))
+        r.connect((delta, 0), leg)
+        for j, v in enumerate(copies):
+            r.connect((v, k), (delta, j + 1))
+    return r
