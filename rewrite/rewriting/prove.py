@@ -21,6 +21,7 @@ from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
 from ..transforms.expand import expand
+from ..transforms.parity import signs_fixed
 from ..transforms.unfold import unfold_derivatives
 from .ruleset import core_rules, loaded, shipped_expansions
 from .search import SearchResult, search as best_first
@@ -135,8 +136,9 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     trusted = not (used & recheck)
     try:
         # tanh' and sigmoid' as polynomials of the function (transforms.unfold)
-        le = simplify(unfold_derivatives(expand(ln)), rules).sum
-        re_ = simplify(unfold_derivatives(expand(rn)), rules).sum
+        # and bubbles of a negated argument by parity (transforms.parity)
+        le = simplify(unfold_derivatives(signs_fixed(expand(ln))), rules).sum
+        re_ = simplify(unfold_derivatives(signs_fixed(expand(rn))), rules).sum
     except LimitError as e:
         # Too many terms to expand: no symbolic verdict from here on, numbers decide.
         note = f"not expanded: {e.message}"

@@ -75,19 +75,26 @@ def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> 
             continue
         node = d.nodes[v]
         base, poly = POLYNOMIALS[node.fn]
-        outer = []
-        for k in range(node.arity):
-            q = d.link[(v, k)]
-            outer.append(("leg", q[1]) if q[0] == v else q)
+        f = dataclasses.replace(node, fn=base)
         for power, coeff in poly.items():
-            e = d.copy()
-            e.substitute([v], list(outer), _power(dataclasses.replace(node, fn=base), power))
-            e.scalar = e.scalar * coeff
-            todo.append(e)
+            todo.append(node_replaced(d, v, power_of(f, power), coeff))
     return collect_terms(reversed(out), s.free, s.sizes)
 
 
-def _power(f: BubbleNode, p: int) -> Diagram:
+def node_replaced(d: Diagram, v: int, r: Diagram, coeff: int = 1) -> Diagram:
+    """A copy of `d` with node `v` replaced by `r` (whose free legs are v's
+    ports, in order) and the scalar multiplied by `coeff`."""
+    outer = []
+    for k in range(d.nodes[v].arity):
+        q = d.link[(v, k)]
+        outer.append(("leg", q[1]) if q[0] == v else q)
+    e = d.copy()
+    e.substitute([v], outer, r)
+    e.scalar = e.scalar * coeff
+    return e
+
+
+def power_of(f: BubbleNode, p: int) -> Diagram:
     """f(E)^p elementwise, as a diagram whose free legs are f's legs in order."""
     r = Diagram()
     legs = [r.add_free(f"x{k}", size) for k, size in enumerate(f.sizes)]

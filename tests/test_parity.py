@@ -1,0 +1,106 @@
+"""prove fixes the sign of a bubble's argument through the function's parity,
+so `relu(x) - relu(-x) == x` and `tanh(-x) == -tanh(x)` are proved.
+
+Ground truth: numpy definitions of the functions (derivatives by central
+finite differences), independent of the table under test; false variants are
+refuted, never proved.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewrite.app.session import Session
+from rewrite.transforms.parity import AT_ZERO, PARITY
+
+
+def _gelu(u):
+    return 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))
+
+
+def _sigmoid(u):
+    return 1 / (1 + np.exp(-u))
+
+
+def _d(f, order=1, h=1e-3):
+    if order == 1:
+        return lambda u: (f(u + h) - f(u - h)) / (2 * h)
+    return lambda u: (f(u + h) - 2 * f(u) + f(u - h)) / h ** 2
+
+
+NUMPY = {"tanh": np.tanh, "sign": np.sign, "abs": np.abs, "relu": lambda u: np.maximum(u, 0),
+         "gelu": _gelu, "sigmoid": _sigmoid, "dtanh": _d(np.tanh), "tanh''": _d(np.tanh, 2),
+         "dsigmoid": _d(_sigmoid), "sigmoid''": _d(_sigmoid, 2), "dgelu": _d(_gelu)}
+
+DECLS = "dim n\nreal tensor x[i: n]\nreal tensor y[i: n]\ntensor z[i: n]\nreal tensor W[i: n, j: n]\n"
+
+
+def statuses(text: str) -> list[str]:
+    return [o.status for o in Session().run(DECLS + text)]
+
+
+@pytest.mark.parametrize("fn", sorted(PARITY))
+def test_each_parity_law_holds_in_numpy(fn):
+    f = NUMPY[fn]
+    u = np.concatenate([np.linspace(-3, -0.1, 30), np.linspace(0.1, 3, 30)])
+    parts = {"f": f(u), "one": np.ones_like(u), "arg": u}
+    value = sum(c * parts[what] for c, what in PARITY[fn])
+    assert np.allclose(f(-u), value, atol=1e-5)
+
+
+@pytest.mark.parametrize("equation", [
+    "relu(x[i]) - relu(-x[i]) == x[i]",
+    "relu(W @ x) - relu(-(W @ x)) == W @ x",
+    "relu(x[i] - y[i]) - relu(y[i] - x[i]) == x[i] - y[i]",
+    "tanh(-x[i]) == -tanh(x[i])",
+    "tanh(y[i] - x[i]) + tanh(x[i] - y[i]) == 0 x[i]",
+    "sigmoid(-x[i]) == δ[i] - sigmoid(x[i])",
+    "abs(-2 x[i]) == abs(2 x[i])",
+    "gelu(x[i]) - gelu(-x[i]) == x[i]",
+    "conj(relu(-z[i])) == conj(relu(z[i])) - conj(z[i])",
+    "dtanh(-x[i]) == δ[i] - tanh(x[i])[a] tanh(x[i])[b] δ[a, b, i]",
+])
+def test_a_parity_identity_is_proved(equation):
+    assert statuses(f"prove {equation}\n") == ["proved"]
+
+
+@pytest.mark.parametrize("equation", [
+    "relu(x[i]) + relu(-x[i]) == x[i]",
+    "tanh(-x[i]) == tanh(x[i])",
+    "sigmoid(-x[i]) == sigmoid(x[i])",
+    "exp(-x[i]) == exp(x[i])",
+])
+def test_a_false_parity_identity_is_refuted(equation):
+    assert statuses(f"prove {equation}\n") == ["refuted"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(a=st.integers(-3, 3).filter(bool), b=st.integers(-3, 3), c=st.integers(-3, 3))
+def test_relu_odd_part_is_proved_exactly_when_true(a, b, c):
+    # relu(u) - relu(-u) == u exactly; numpy says when c x equals a x + b y
+    rng = np.random.default_rng(0)
+    xs, ys = rng.normal(size=7), rng.normal(size=7)
+    u = a * xs + b * ys
+    true = np.allclose(np.maximum(u, 0) - np.maximum(-u, 0), c * xs)
+    arg = f"{a} x[i] {'-' if b < 0 else '+'} {abs(b)} y[i]"
+    (status,) = statuses(f"prove relu({arg}) - relu(-({arg})) == {c} x[i]\n")
+    assert status == ("proved" if true else "refuted")
+
+
+@pytest.mark.parametrize("fn", sorted(AT_ZERO))
+def test_each_value_at_zero_is_numpys(fn):
+    f = {**NUMPY, "exp": np.exp, "sqrt": np.sqrt, "step": lambda u: np.heaviside(u, 0.0)}[fn]
+    assert np.isclose(f(np.zeros(1))[0], float(AT_ZERO[fn]), atol=1e-6)
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(0 x[i]) == δ[i]", "proved"),
+    ("exp((0) x[i]) exp((0) x[i]) -> [i] == exp((0) x[i])", "proved"),
+    ("sigmoid(x[i] - x[i]) == 1/2 δ[i]", "proved"),
+    ("tanh(0 x[i]) == 0 x[i]", "proved"),
+    ("sigmoid(0 x[i]) == δ[i]", "refuted"),
+])
+def test_a_bubble_of_the_zero_argument_is_its_constant(equation, verdict):
+    assert statuses(f"prove {equation}\n") == [verdict]
