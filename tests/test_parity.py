@@ -104,3 +104,32 @@ def test_each_value_at_zero_is_numpys(fn):
 ])
 def test_a_bubble_of_the_zero_argument_is_its_constant(equation, verdict):
     assert statuses(f"prove {equation}\n") == [verdict]
+
+
+SOFTMAX_DECLS = ("dim n, m\nreal tensor s[q: n, k: m]\ntensor t[q: n, k: m]\n"
+                 "real tensor c[q: n]\nreal tensor b[k: m]\n")
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("softmax[k](s[q, k] + c[q] δ[k: m]) == softmax[k](s[q, k])", "proved"),
+    ("softmax[k](t[q, k] - 3 c[q] δ[k: m]) == softmax[k](t[q, k])", "proved"),
+    ("softmax[q](s[q, k] + b[k] δ[q: n]) == softmax[q](s[q, k])", "proved"),
+    # a shift that varies along the axis changes the softmax
+    ("softmax[k](s[q, k] + b[k] δ[q: n]) == softmax[k](s[q, k])", "refuted"),
+    ("softmax[q](s[q, k] + c[q] δ[k: m]) == softmax[q](s[q, k])", "refuted"),
+])
+def test_a_softmax_ignores_a_shift_constant_along_its_axis(equation, verdict):
+    assert [o.status for o in Session().run(SOFTMAX_DECLS + f"prove {equation}\n")] == [verdict]
+
+
+def test_softmax_shift_invariance_holds_in_numpy():
+    rng = np.random.default_rng(1)
+    s, c = rng.normal(size=(3, 4)), rng.normal(size=(3, 1))
+
+    def softmax(a):
+        e = np.exp(a - a.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    assert np.allclose(softmax(s + c), softmax(s))
+    b = rng.normal(size=(1, 4))  # varies along the axis
+    assert not np.allclose(softmax(s + b), softmax(s))

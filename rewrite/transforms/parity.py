@@ -18,7 +18,9 @@ keys are canonical), so `relu(x) - relu(-x) == x` meets.  A coefficient that
 is symbolic leaves the argument as it is.  `step` is left alone: step(0) = 0
 breaks step(-u) = 1 - step(u) at 0.  Only bubbles in the terms themselves are
 rewritten, not bubbles nested inside another bubble's argument.  A bubble
-of the zero argument becomes its constant f(0) on every entry (`AT_ZERO`).
+of the zero argument becomes its constant f(0) on every entry (`AT_ZERO`),
+and a softmax drops the terms of its argument that are constant along its
+axis (a shift: softmax[k](E + c ⊗ 1_k) = softmax[k](E)).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from fractions import Fraction
 from typing import Union
 
 from ..core.canon import canonical
-from ..core.diagram import BubbleNode, Diagram, Sum, as_sum
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, as_sum
 from ..core.limits import LIMITS, LimitError
 from .expand import expand
 from .unfold import node_replaced, power_of
@@ -79,6 +81,21 @@ def is_negated(s: Sum) -> bool:
     return isinstance(c, (int, Fraction)) and c < 0
 
 
+def constant_along(t: Diagram, axis: int) -> bool:
+    """True when term `t` does not vary along its free leg `axis`: that leg
+    ends on a one-leg δ (the all-ones vector), so t = t' ⊗ 1."""
+    v, _ = t.link[(BOUNDARY, axis)]
+    return v != BOUNDARY and isinstance(t.nodes[v], DeltaNode) and t.nodes[v].arity == 1
+
+
+def _shifted(node: object) -> bool:
+    """A softmax whose argument has terms constant along its axis, and others."""
+    if not (isinstance(node, BubbleNode) and node.fn == "softmax" and node.axis is not None):
+        return False
+    flat = [constant_along(t, node.axis) for t in node.inside.terms]
+    return any(flat) and not all(flat)
+
+
 def _flippable(node: object) -> bool:
     return (isinstance(node, BubbleNode) and not node.args and node.axis is None
             and ((node.fn in AT_ZERO and not node.inside.terms)
@@ -105,12 +122,18 @@ def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
     changed = False
     while todo:
         d = todo.pop()
-        v = next((v for v, n in d.nodes.items() if _flippable(n)), None)
+        v = next((v for v, n in d.nodes.items() if _flippable(n) or _shifted(n)), None)
         if v is None:
             out.append(d)
             continue
         changed = True
         node = d.nodes[v]
+        if _shifted(node):  # softmax[k](E + c ⊗ 1_k) = softmax[k](E)
+            kept = tuple(t for t in node.inside.terms if not constant_along(t, node.axis))
+            e = d.copy()
+            e.nodes[v] = node.with_arguments([Sum(kept, node.inside.free, node.inside.sizes)])
+            todo.append(e)
+            continue
         if not node.inside.terms:  # f(0): a constant on every entry
             todo.append(node_replaced(d, v, power_of(node, 0), AT_ZERO[node.fn]))
             continue
