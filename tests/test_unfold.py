@@ -16,7 +16,7 @@ from rewrite.app.session import Session
 from rewrite.core.limits import LimitError
 from rewrite.transforms.unfold import POLYNOMIALS, unfold_derivatives
 
-DECLS = ("dim n\nreal tensor x[i: n]\ntensor z[i: n]\nreal tensor W[i: n, j: n]\n")
+DECLS = ("dim n\nreal tensor x[i: n]\nreal tensor y[i: n]\ntensor z[i: n]\nreal tensor W[i: n, j: n]\n")
 
 FUNCTIONS = {"tanh": np.tanh, "sigmoid": lambda u: 1 / (1 + np.exp(-u))}
 ORDER = {"dtanh": 1, "tanh''": 2, "dsigmoid": 1, "sigmoid''": 2}
@@ -89,3 +89,27 @@ def test_unfolding_past_the_term_limit_is_refused_before_building():
     with pytest.raises(LimitError):
         unfold_derivatives(value, max_terms=4)
     assert len(unfold_derivatives(value, max_terms=8).terms) == 8
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("pow(x[i], 2) == x[i] x[i] -> [i]", "proved"),
+    ("pow(x[i], 3) == x[i] x[i] x[i] -> [i]", "proved"),
+    ("pow(x[i], 2) x[i] == x[i] x[i] x[i] -> []", "proved"),
+    ("pow(x[i], 2) == x[i]", "refuted"),
+    ("pow(x[i], 1/2) == x[i]", "refuted"),
+])
+def test_a_whole_power_is_a_product_of_copies(equation, verdict):
+    assert statuses(f"prove {equation}\n") == [verdict]
+
+
+@settings(max_examples=12, deadline=None)
+@given(a=st.integers(-2, 2), b=st.integers(-2, 2), c=st.integers(-2, 2))
+def test_the_square_of_a_sum_is_proved_exactly_when_the_coefficients_are_binomial(a, b, c):
+    # numpy decides: (x + y)² against a x² + b x y + c y² on random vectors
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=6), rng.normal(size=6)
+    true = np.allclose((x + y) ** 2, a * x * x + b * x * y + c * y * y)
+    terms = [(a, "x[i] x[i]"), (b, "x[i] y[i]"), (c, "y[i] y[i]")]
+    rhs = " ".join(f"{'-' if k < 0 else '+'} {abs(k)} {t}" for k, t in terms)
+    (status,) = statuses(f"prove pow(x[i] + y[i], 2) == {rhs} -> [i]\n")
+    assert status == ("proved" if true else "refuted")

@@ -15,8 +15,10 @@ like legs meet on a (p + 1)-leg δ (the elementwise product), the last δ leg
 going where the derivative's leg went; power 0 is the all-ones tensor (a
 one-leg δ on each leg).  A conjugated bubble stays conjugated: these are real
 functions, so conj(f'(E)) = f'(conj E) is the same polynomial in conj(f(E)).
-Only bubbles in the terms themselves are unfolded, not bubbles nested inside
-another bubble's argument.
+A whole power `pow(E, k)`, 1 ≤ k ≤ 8, is written as k copies of E joined
+leg by leg (then expanded), so `pow(x, 2) == x ⊙ x`.  Only bubbles in the
+terms themselves are unfolded, not bubbles nested inside another bubble's
+argument.
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from typing import Union
 
 from ..core.canon import collect_terms
 from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, as_sum
+from ..core.functions import pow_exponent
 from ..core.limits import LIMITS, LimitError
+from .expand import expand
 
 #: Derivative bubble -> (function, {power: coefficient}).  The polynomials are
 #: the textbook identities above; tests/test_unfold.py checks each against
@@ -38,8 +42,23 @@ POLYNOMIALS: dict[str, tuple[str, dict[int, int]]] = {
 }
 
 
+#: The largest whole power `pow(E, k)` written out as a product (k copies of E).
+MAX_POWER = 8
+
+
+def _whole_power(node: object) -> int | None:
+    """k for `pow(E, k)` with a whole k from 1 to MAX_POWER, else None."""
+    if not isinstance(node, BubbleNode):
+        return None
+    k = pow_exponent(node.fn)
+    if k is None or k.denominator != 1 or not 1 <= k <= MAX_POWER:
+        return None
+    return int(k)
+
+
 def unfoldable(node: object) -> bool:
-    return isinstance(node, BubbleNode) and node.fn in POLYNOMIALS
+    return (isinstance(node, BubbleNode) and node.fn in POLYNOMIALS) or \
+        _whole_power(node) is not None
 
 
 def unfolded_terms(x: Union[Sum, Diagram]) -> int:
@@ -48,7 +67,7 @@ def unfolded_terms(x: Union[Sum, Diagram]) -> int:
     for t in as_sum(x).terms:
         n = 1
         for node in t.nodes.values():
-            if unfoldable(node):
+            if unfoldable(node) and node.fn in POLYNOMIALS:
                 n *= len(POLYNOMIALS[node.fn][1])
         total += n
     return total
@@ -67,6 +86,7 @@ def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> 
     s = as_sum(x)
     out: list[Diagram] = []
     todo = list(s.terms)
+    grown = False
     while todo:
         d = todo.pop()
         v = next((v for v, n in d.nodes.items() if unfoldable(n)), None)
@@ -74,10 +94,18 @@ def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> 
             out.append(d)
             continue
         node = d.nodes[v]
+        k = _whole_power(node)
+        if k is not None:  # E ⊙ E ⊙ ... (k copies), opened by expand below
+            grown = True
+            todo.append(node_replaced(d, v, power_of(BubbleNode("sum", node.inside,
+                                                                   conj=node.conj), k)))
+            continue
         base, poly = POLYNOMIALS[node.fn]
         f = dataclasses.replace(node, fn=base)
         for power, coeff in poly.items():
             todo.append(node_replaced(d, v, power_of(f, power), coeff))
+    if grown:
+        return expand(Sum(tuple(reversed(out)), s.free, s.sizes), limit)
     return collect_terms(reversed(out), s.free, s.sizes)
 
 
