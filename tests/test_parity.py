@@ -133,3 +133,13 @@ def test_softmax_shift_invariance_holds_in_numpy():
     assert np.allclose(softmax(s + c), softmax(s))
     b = rng.normal(size=(1, 4))  # varies along the axis
     assert not np.allclose(softmax(s + b), softmax(s))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("softmax[k](c[q] δ[k: m]) == 1/m δ[q: n] δ[k: m]", "proved"),
+    ("softmax[k](s[q, k] - s[q, k]) == 1/m δ[q: n] δ[k: m]", "proved"),
+    ("softmax[k](c[q] δ[k: m]) == 1/n δ[q: n] δ[k: m]", "refuted"),
+])
+def test_a_softmax_of_an_argument_constant_along_its_axis_is_uniform(equation, verdict):
+    # exp(c) / (m exp(c)) = 1/m on every entry; the wrong size is refuted by numbers
+    assert [o.status for o in Session().run(SOFTMAX_DECLS + f"prove {equation}\n")] == [verdict]

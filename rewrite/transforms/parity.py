@@ -27,6 +27,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Union
 
+from ..core import scalars
 from ..core.canon import canonical
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, as_sum
 from ..core.limits import LIMITS, LimitError
@@ -89,11 +90,12 @@ def constant_along(t: Diagram, axis: int) -> bool:
 
 
 def _shifted(node: object) -> bool:
-    """A softmax whose argument has terms constant along its axis, and others."""
+    """A softmax whose argument has terms constant along its axis (all of
+    them, or none at all: the softmax is uniform, 1/size on every entry)."""
     if not (isinstance(node, BubbleNode) and node.fn == "softmax" and node.axis is not None):
         return False
-    flat = [constant_along(t, node.axis) for t in node.inside.terms]
-    return any(flat) and not all(flat)
+    terms = node.inside.terms
+    return not terms or any(constant_along(t, node.axis) for t in terms)
 
 
 def _flippable(node: object) -> bool:
@@ -130,6 +132,10 @@ def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
         node = d.nodes[v]
         if _shifted(node):  # softmax[k](E + c ⊗ 1_k) = softmax[k](E)
             kept = tuple(t for t in node.inside.terms if not constant_along(t, node.axis))
+            if not kept:  # softmax[k](c ⊗ 1_k) is uniform along k
+                uniform = scalars.div(1, node.sizes[node.axis])
+                todo.append(node_replaced(d, v, power_of(node, 0), uniform))
+                continue
             e = d.copy()
             e.nodes[v] = node.with_arguments([Sum(kept, node.inside.free, node.inside.sizes)])
             todo.append(e)
