@@ -29,6 +29,9 @@ import warnings
 
 import sympy
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_startup_scale import print_table  # noqa: E402
+
 from rewrite.core.canon import canonical
 from rewrite.core.diagram import Diagram, TensorNode
 from rewrite.core.kinds import Decl, Kind
@@ -159,10 +162,7 @@ def main() -> None:
                  "7.8 s, 885 MB", "< 2 s, < 400 MB",
                  f"{secs:.2f} s, {after.ru_maxrss / 1024:.0f} MB, {verdict}"))
 
-    w = max(len(r[0]) for r in rows)
-    print(f"{'what':<{w}}  {'now (issue)':<16} {'target':<16} measured (CPU)")
-    for what, now, target, got in rows:
-        print(f"{what:<{w}}  {now:<16} {target:<16} {got}")
+    print_table(rows, "now (issue)", head=("what", "now (issue)", "target", "measured (CPU)"))
 
 
 if __name__ == "__main__":
