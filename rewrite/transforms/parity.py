@@ -77,7 +77,9 @@ def is_negated(s: Sum) -> bool:
     its coefficient, legs by position) has a negative number as coefficient."""
     if not s.terms:
         return False
-    lead = min(s.terms, key=lambda t: repr(canonical(t, by_position=True, with_scalar=False)))
+    # one term needs no canonical keys (the common case: relu(-W x))
+    lead = s.terms[0] if len(s.terms) == 1 else \
+        min(s.terms, key=lambda t: repr(canonical(t, by_position=True, with_scalar=False)))
     c = lead.scalar
     return isinstance(c, (int, Fraction)) and c < 0
 
