@@ -252,7 +252,26 @@ def common(f):
 _OPTIONS = {"check_steps": False}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; a reader that closes the pipe while help, a usage
+    message or a command's output is written ends the process quietly by
+    SIGPIPE (click's own handling would exit 1).  Both the parsing phase (help,
+    `--version`) and the command itself are covered."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _quit_on_closed_pipe()
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quit_on_closed_pipe()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="penrose-rewrite")
 @click.option("--check-steps", is_flag=True,
               help="Debug mode: check every rewrite numerically and name the first step "

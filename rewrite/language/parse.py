@@ -411,6 +411,45 @@ def _char(ch: str) -> str:
         (f" '{ch}'" if ch.isprintable() and not ch.isspace() else "")
 
 
+# What a message calls the terminals that are not a fixed string.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "FUNC": "a function call", "NUMBER": "a number",
+    "INT": "a size", "STRING": "a string", "SIGN": "'+' or '-'",
+    "_NL": "the end of the line", "$END": "the end of the input",
+}
+# Tokens that can start a term: when all of the first three may come next,
+# the message says "an expression" rather than listing them.
+_TERM_START = ("NAME", "NUMBER", "LPAR", "FUNC", "SOFTMAX", "SIGN")
+
+
+def _expected(e: UnexpectedToken) -> str:
+    """What the parser would have accepted at the error, in words (empty when
+    that is a long list, which would not help): ": expected a name or '='".
+
+    The parser's own state is asked (`accepts`), so a line break that the
+    continuation post-lexer always lets through is listed only where it is
+    truly allowed.
+    """
+    try:
+        accepted = set(e.interactive_parser.accepts())
+    except Exception:  # pragma: no cover - an older lark without the state
+        accepted = set(e.expected)
+    words: list[str] = []
+    if {"NAME", "NUMBER", "LPAR"} <= accepted:
+        accepted -= set(_TERM_START)
+        words.append("an expression (a name, a number, a call or '(')")
+    patterns = {t.name: t.pattern for t in parser().terminals}
+    for name in sorted(accepted, key=lambda n: (n in ("_NL", "$END"), n)):
+        if name in _TERMINAL_WORDS:
+            words.append(_TERMINAL_WORDS[name])
+        elif name in patterns and patterns[name].type == "str":
+            words.append(f"'{patterns[name].value}'")
+    if not words or len(words) > 5:
+        return ""
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f": expected {listed}"
+
+
 def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
                   end: int | None = None) -> InputError:
     def err(msg: str, line: int, col: int, width: int = 1) -> InputError:
@@ -450,11 +489,12 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
             return err(f"expected ',' or ']' before '{tok}' (indices are separated by "
                        "commas; a group of legs is written in parentheses, (i j))", line, col,
                        width)
+    wanted = _expected(e)
     if tok.type == "$END":
-        return err("unexpected end of input", line, col)
+        return err("unexpected end of input" + wanted, line, col)
     if tok.type == "_NL":
-        return err("unexpected end of line", line, col)
-    return err(f"unexpected {_describe(tok)}", line, col, width)
+        return err("unexpected end of line" + wanted, line, col)
+    return err(f"unexpected {_describe(tok)}" + wanted, line, col, width)
 
 
 # ---------------------------------------------------------------------------- API

@@ -1,0 +1,58 @@
+"""Hostile use of the command line: a reader that closes the pipe while help is
+written, and syntax errors that must say what would have been accepted."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from rewrite.app.session import Session
+from rewrite.core.errors import InputError
+
+DECLS = "dim n = 3\ntensor A[i: n, j: n]\ntensor B[i: n, j: n]\n"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE on this system")
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["prove", "-h"], ["--version"]])
+def test_help_written_to_a_closed_pipe_ends_quietly_by_sigpipe(args):
+    # The reader closes the pipe before anything is written (`rewrite --help | true`).
+    read, write = os.pipe()
+    os.close(read)
+    p = subprocess.run([sys.executable, "-m", "rewrite", *args], stdout=write,
+                       stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert p.returncode == -signal.SIGPIPE  # 141 in a shell, as for every other command
+    assert p.stderr == ""
+
+
+def _message(statement: str) -> str:
+    with pytest.raises(InputError) as e:
+        Session().run(DECLS + statement + "\n")
+    return e.value.message
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("show A - - B", "unexpected '-': expected an expression (a name, a number, a call or '(')"),
+    ("show A @ @ B", "unexpected '@': expected an expression"),
+    ("show 2 * * A", "unexpected '*': expected an expression"),
+    ("prove A == == B", "unexpected '==': expected an expression"),
+    ("show A +", "unexpected end of line: expected an expression"),
+    ("show A B ==", "unexpected '==': expected the end of the line"),
+    ("dim p q", "unexpected name 'q': expected ',', '=' or the end of the line"),
+    ("tensor C[i n]", "unexpected name 'n': expected ':'"),
+    ("let = A", "unexpected '=': expected a name"),
+    ("show A[i, j] -> ", "unexpected end of line: expected '['"),
+    ("draw A to B", "unexpected name 'B': expected a string"),
+    ("function f(x)", "unexpected name 'x': expected a size"),
+])
+def test_a_syntax_error_says_what_was_expected_there(statement, message):
+    assert _message(statement).startswith(message)
+
+
+def test_the_expected_list_is_left_out_when_it_would_be_too_long_to_help():
+    # After `relu(` almost anything may come; the message stays one short line.
+    message = _message("show relu(,)")
+    assert message.startswith("unexpected ','") and message.count(",") <= 6
