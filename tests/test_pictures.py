@@ -59,6 +59,9 @@ GOLDEN_CASES = {
     "softmax_head": lambda: example("path_expansion.tn", "h1"),
     "softmax_of_a_sum": lambda: value(BUBBLE_DECLS, "softmax[k](A[q, k] + B[q, k]) C[k, h]"),
     "sum_with_aligned_legs": lambda: value(SUM_DECLS, "A[i, j] + A[j, i] + B[i, a] C[a, b] B[b, c] C[c, a] A[a, j]"),
+    "attention_block_backbone": lambda: example("transformers.tn", "attention"),
+    "two_layer_boxed_backbone": lambda: boxed((ROOT / "examples" / "path_expansion.tn").read_text(encoding="utf-8"),
+                                              "out"),
 }
 
 

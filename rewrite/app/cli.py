@@ -423,8 +423,12 @@ def show(source: str, decls, trace: bool, as_json: bool) -> None:
 @click.option("--stats", is_flag=True,
               help="Print wire crossings, node overlaps, wire length and size.")
 @click.option("--boxes", is_flag=True, help="Keep named lets as labelled boxes (as `draw E boxed`).")
+@click.option("--arrange", type=click.Choice(["auto", "terms", "backbone"]), default="auto", show_default=True,
+              help="How a sum's terms are placed: a residual stream (x + blocks reading x) as a vertical "
+                   "backbone with a + per block ('backbone'), side by side ('terms'), or the backbone "
+                   "where the sum is a network of blocks ('auto').")
 def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats: bool,
-         boxes: bool) -> None:
+         boxes: bool, arrange: str) -> None:
     """Draw a diagram in Penrose style (SVG, PNG or TikZ), or measure its picture."""
     def body() -> int:
         from ..views.draw import check_target
@@ -442,7 +446,7 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
         from ..views.draw import Strip, draw as draw_to
 
         if out is not None:
-            draw_to(value, out, widths=widths, strip=Strip.after(session.last_base))
+            draw_to(value, out, widths=widths, strip=Strip.after(session.last_base), arrange=arrange)
             if not (as_json or stats):
                 click.echo(f"wrote {out}")
         if as_json or stats:
@@ -450,12 +454,12 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
 
             base = session.last_base  # a derivative is measured as it is drawn
             if as_json:
-                data = picture_json(value, widths, Strip.after(base))
+                data = picture_json(value, widths, Strip.after(base), arrange)
                 if stats:
-                    data["stats"] = picture_stats(value, widths, Strip.after(base)).as_dict()
+                    data["stats"] = picture_stats(value, widths, Strip.after(base), arrange).as_dict()
                 click.echo(json.dumps(data, ensure_ascii=False))
             else:
-                click.echo(picture_stats(value, widths, Strip.after(base)).text())
+                click.echo(picture_stats(value, widths, Strip.after(base), arrange).text())
         return EXIT_OK
 
     _guard(body)

@@ -387,37 +387,40 @@ class Diagram:
 
         return export(self.value, target)
 
-    def draw(self, path: str | os.PathLike | None = None, *, widths: bool = False):
+    def draw(self, path: str | os.PathLike | None = None, *, widths: bool = False, arrange: str = "auto"):
         """The Penrose picture: a matplotlib Figure, or written to `path`
-        (.svg, .png or .tex, by extension) and the path returned."""
+        (.svg, .png or .tex, by extension) and the path returned.
+        `arrange`: "auto" draws a residual network (x + blocks reading x) as
+        a vertical backbone, "backbone" always (an input error when the sum
+        has no stream), "terms" never - terms side by side."""
         from ..views.backend_matplotlib import RC, figure
         from ..views.draw import draw, scene
 
         if path is not None:
-            draw(self.value, os.fspath(path), widths=widths)
+            draw(self.value, os.fspath(path), widths=widths, arrange=arrange)
             return os.fspath(path)
         import matplotlib
 
         with matplotlib.rc_context(RC):
-            return figure(scene(self.value, widths))
+            return figure(scene(self.value, widths, arrange=arrange))
 
-    def layout(self, *, widths: bool = False) -> dict:
+    def layout(self, *, widths: bool = False, arrange: str = "auto") -> dict:
         """The picture's layout as plain data, the same dict `rewrite draw EXPR
         --json` prints: width, height, nodes (id, label, shape, x, y, w, h),
         wires (from, to, points) and labels (text, x, y, owner), in SVG points
         with y pointing down."""
         from ..views.measure import picture_json
 
-        return picture_json(self.value, widths)
+        return picture_json(self.value, widths, arrange=arrange)
 
-    def stats(self, *, widths: bool = False):
+    def stats(self, *, widths: bool = False, arrange: str = "auto"):
         """How clean the picture is, as `rewrite draw --stats` reports it: a
         `views.measure.Stats` with crossings, overlaps, wires_through_nodes,
         foreign_labels, wire_length, width and height (lengths in points;
         `.as_dict()`, `.text()`)."""
         from ..views.measure import picture_stats
 
-        return picture_stats(self.value, widths)
+        return picture_stats(self.value, widths, arrange=arrange)
 
     def to_svg(self) -> str:
         """The picture as SVG text."""

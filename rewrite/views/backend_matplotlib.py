@@ -111,18 +111,20 @@ def _save(sc: Scene, target, fmt: str, dpi: float) -> None:
         fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata)
 
 
-def to_svg(x: Union[Diagram, Sum], widths: bool = False, strip: Strip | None = None) -> str:
-    """The picture as SVG text; the same input always gives the same bytes."""
+def to_svg(x: Union[Diagram, Sum], widths: bool = False, strip: Strip | None = None,
+           arrange: str = "auto") -> str:
+    """The picture as SVG text; the same input always gives the same bytes
+    (`arrange`: see `scene.scene`)."""
     buf = io.StringIO()
-    _save(scene(x, widths, strip), buf, "svg", 72)
+    _save(scene(x, widths, strip, arrange), buf, "svg", 72)
     return buf.getvalue()
 
 
 def png_bytes(x: Union[Diagram, Sum], widths: bool = False, dpi: float = 150,
-              strip: Strip | None = None) -> bytes:
+              strip: Strip | None = None, arrange: str = "auto") -> bytes:
     """The picture as PNG bytes."""
     buf = io.BytesIO()
-    _save(scene(x, widths, strip), buf, "png", dpi)
+    _save(scene(x, widths, strip, arrange), buf, "png", dpi)
     return buf.getvalue()
 
 

@@ -40,10 +40,10 @@ def _shape_line(s: Shape) -> str:
 
 
 def to_tikz(x: Union[Diagram, Sum], standalone: bool = False, widths: bool = False,
-            strip: Strip | None = None) -> str:
+            strip: Strip | None = None, arrange: str = "auto") -> str:
     """TikZ code for the picture: a `tikzpicture` to paste into a document, or
     (standalone=True) a whole LaTeX file that compiles on its own."""
-    sc = scene(x, widths, strip)
+    sc = scene(x, widths, strip, arrange)
     lines = ["\\begin{tikzpicture}[x=1cm,y=1cm,line cap=round,line join=round]"]
 
     # Bubbles first (outer before inner), under the wires they hold.

@@ -19,21 +19,22 @@ from .backend_tikz import to_tikz
 from .labels import leg_width, node_label
 from .notebook import plain_text, repr_latex, repr_mimebundle
 from .primitives import UNIT_INCH, Scene, Shape, Text, Wire
-from .scene import Strip, scene
+from .scene import ARRANGE_CHOICES, Strip, scene
 from .shapes import holds, label_at, label_box, shape_gid
 
-__all__ = ["DRAW_FORMATS", "WRITERS", "Scene", "Shape", "Strip", "Text", "UNIT_INCH", "Wire", "check_target", "draw",
+__all__ = ["ARRANGE_CHOICES", "DRAW_FORMATS", "WRITERS", "Scene", "Shape", "Strip", "Text", "UNIT_INCH", "Wire", "check_target", "draw",
            "holds", "label_at", "label_box", "leg_width", "node_label", "plain_text", "png_bytes",
            "repr_latex", "repr_mimebundle", "scene", "shape_gid", "to_png", "to_svg", "to_tikz"]
 
 
-Writer = Callable[..., "str | bytes"]  # (x, widths=, strip=) -> the file's text or bytes
+Writer = Callable[..., "str | bytes"]  # (x, widths=, strip=, arrange=) -> the file's text or bytes
 
 # The backend writing each file format: a new format is one entry here.
 WRITERS: dict[str, Writer] = {
     ".svg": to_svg,
     ".png": png_bytes,
-    ".tex": lambda x, widths=False, strip=None: to_tikz(x, standalone=True, widths=widths, strip=strip),
+    ".tex": lambda x, widths=False, strip=None, arrange="auto": to_tikz(x, standalone=True, widths=widths,
+                                                                      strip=strip, arrange=arrange),
 }
 DRAW_FORMATS = tuple(WRITERS)
 
@@ -48,9 +49,11 @@ def check_target(path: str) -> None:
         raise FileError(f"cannot draw to {path!r}: use a .svg, .png or .tex file name", path)
 
 
-def draw(x: Union[Diagram, Sum], path: str, widths: bool = False, strip: Strip | None = None) -> None:
+def draw(x: Union[Diagram, Sum], path: str, widths: bool = False, strip: Strip | None = None,
+         arrange: str = "auto") -> None:
     """Write a picture, the format chosen by the extension: .svg, .png or .tex;
-    with a `strip`, as the next picture of a rewrite (see `Strip`).
+    with a `strip`, as the next picture of a rewrite (see `Strip`);
+    `arrange` as in `scene` ("backbone" draws a residual stream as one line).
 
     The picture is made in memory and written in one go, so a path that cannot
     be written raises `core.files.FileError` (an input error naming the path).
@@ -58,7 +61,7 @@ def draw(x: Union[Diagram, Sum], path: str, widths: bool = False, strip: Strip |
     from ..core.files import write_bytes, write_text
 
     check_target(path)
-    out = WRITERS[os.path.splitext(path)[1].lower()](x, widths=widths, strip=strip)
+    out = WRITERS[os.path.splitext(path)[1].lower()](x, widths=widths, strip=strip, arrange=arrange)
     if isinstance(out, bytes):
         write_bytes(path, out)
     else:

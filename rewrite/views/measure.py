@@ -107,10 +107,10 @@ def scene_json(sc: Scene) -> dict:
             "nodes": nodes, "wires": wires, "labels": texts}
 
 
-def picture_json(x: Union[Diagram, Sum], widths: bool = False, strip=None) -> dict:
+def picture_json(x: Union[Diagram, Sum], widths: bool = False, strip=None, arrange: str = "auto") -> dict:
     """The layout of `draw`'s picture of x, as plain data in SVG points
-    (`strip`: as the next picture of a `draw.Strip`)."""
-    return scene_json(scene(x, widths, strip))
+    (`strip`: as the next picture of a `draw.Strip`; `arrange`: see `scene`)."""
+    return scene_json(scene(x, widths, strip, arrange))
 
 
 # -------------------------------------------------------------------- stats
@@ -290,9 +290,9 @@ def scene_stats(sc: Scene) -> Stats:
                  width=round(width, 1), height=round(height, 1))
 
 
-def picture_stats(x: Union[Diagram, Sum], widths: bool = False, strip=None) -> Stats:
+def picture_stats(x: Union[Diagram, Sum], widths: bool = False, strip=None, arrange: str = "auto") -> Stats:
     """How clean `draw`'s picture of x is: crossings, overlaps, size."""
-    return scene_stats(scene(x, widths, strip))
+    return scene_stats(scene(x, widths, strip, arrange))
 
 
 def crossing_wires(x: Union[Diagram, Sum]) -> list[tuple[tuple[str, str], tuple[str, str]]]:

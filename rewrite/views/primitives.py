@@ -26,6 +26,7 @@ COLOURS = {
     "invertible": ("#d5f0d5", "green!15"),
     "diagonal": ("#c8c8c8", "gray!40"),
     "bubble": ("#fff5d6", "yellow!15"),
+    "stream": ("#9ecbff", "blue!35"),  # the + nodes of a residual stream, blue as in the seed
     "ink": ("#000000", "black"),
 }
 

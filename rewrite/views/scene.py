@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, TensorNode, as_sum
+from ..core.errors import InputError
+from . import backbone as _backbone
 from .labels import anonymous, coeff_text, leg_id, leg_width, node_label, signed, tex_name
 from .layout import LEG, NODE_HALF as LAYOUT_HALF, Layout, Point, Prefer, arc_height, arc_lift, layout
 from .primitives import BASE_WIDTH, FONT_SIZE, Scene, Shape, Text, Wire, unique_ids
@@ -616,13 +618,73 @@ def _wrapped(parts: list[Part]) -> Scene:
     return out
 
 
-def scene(x: Union[Diagram, Sum], widths: bool = False, strip: "Strip | None" = None) -> Scene:
+def _backbone_scene(found: "_backbone.Stream", arts: _Arts) -> Scene:
+    """The stream and its blocks drawn one by one (without leg names, which
+    the backbone writes where its wires leave them), then assembled."""
+    drawn = []
+    for n, d in enumerate(found.levels):
+        sc, lay = _diagram_scene(d, arts, names=False)
+        drawn.append((sc.owned(f"t{n}/"), lay))
+    return _backbone.assemble(found, drawn)
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """A way to arrange a whole picture's terms: `find` returns what it needs
+    of the sum (None when the sum does not have that shape), `auto` whether
+    `draw` takes it unasked, `draw` the scene; `needs` says, for the error
+    when it is asked for by name, what shape of sum it needs."""
+
+    find: Any
+    auto: Any
+    draw: Any
+    needs: str
+
+
+# Arrangements of a picture's sum other than terms side by side, tried in
+# order: a new one is one entry here (and an option name for `--arrange`).
+ARRANGEMENTS: dict[str, Arrangement] = {
+    "backbone": Arrangement(_backbone.residual, _backbone.wanted, _backbone_scene, _backbone.NEEDS),
+}
+ARRANGE_CHOICES = ("auto", "terms", *ARRANGEMENTS)
+
+
+def _arranged(x: Union[Diagram, Sum], arts: _Arts, arrange: str) -> Scene | None:
+    """The picture by the arrangement asked for ("auto": the first that
+    applies and wants to be used unasked); None for terms side by side.  An
+    arrangement asked for by name that the sum does not have is an input
+    error, not a silent fallback."""
+    if arrange == "terms":
+        return None
+    if arrange not in ARRANGE_CHOICES:
+        raise InputError(f"unknown arrangement {arrange!r}: use one of {', '.join(ARRANGE_CHOICES)}")
+    for name, kind in ARRANGEMENTS.items():
+        if arrange not in ("auto", name):
+            continue
+        found = kind.find(as_sum(x))
+        if found is not None and (arrange == name or kind.auto(found)):
+            return kind.draw(found, arts)
+        if arrange == name:
+            raise InputError(f"cannot draw this as a {name}: {kind.needs}")
+    return None
+
+
+def scene(x: Union[Diagram, Sum], widths: bool = False, strip: "Strip | None" = None,
+          arrange: str = "auto") -> Scene:
     """The primitives of a picture of a diagram, or of a sum side by side;
-    with a `strip`, as the next picture of a rewrite (see `Strip`)."""
+    with a `strip`, as the next picture of a rewrite (see `Strip`), which
+    keeps terms side by side so that places can be followed.  `arrange`
+    picks an arrangement of the sum (see `ARRANGEMENTS`): "auto" (the
+    default) uses one where it applies, "terms" never, a name always."""
+    arts = _Arts(widths)
+    if strip is None:
+        arranged = _arranged(x, arts, arrange)
+        if arranged is not None:
+            return unique_ids(arranged)
     terms = [x] if isinstance(x, Diagram) else list(x.terms)
     if strip is not None:
         strip.laid = []
-    sc = unique_ids(_terms_scene(terms, _Arts(widths), wrap=True, follow=strip)[0])
+    sc = unique_ids(_terms_scene(terms, arts, wrap=True, follow=strip)[0])
     if strip is not None:
         strip.last = strip.laid
     return sc
