@@ -686,6 +686,63 @@ def _symbolic_coefficients(diff: Sum) -> list[Any]:
     return [t.scalar for t in diff.terms if getattr(t.scalar, "free_symbols", None)]
 
 
+def _coefficient_scale(diff: Sum) -> Any:
+    """The largest magnitude of the difference's numeric coefficients (exact),
+    or 1 when there is none.
+
+    The difference is divided by it before any float is computed: whether
+    left - right is zero does not change, and the numbers come to about unit
+    size.  So `1e-300 u == 0` is refuted rather than lost under the absolute
+    tolerance, `1e400 u == 1e400 w` is refuted rather than overflowing, and
+    `x == x + 1e-20 A x` (whose difference is one small term) is refuted,
+    as exact arithmetic says.
+    """
+    from fractions import Fraction
+
+    from ..core.scalars import Mono
+
+    largest = Fraction(0)
+    for t in diff.terms:
+        c = t.scalar.coeff if isinstance(t.scalar, Mono) else t.scalar
+        if isinstance(c, (int, Fraction)):
+            largest = max(largest, abs(Fraction(c)))
+    return largest if largest else 1
+
+
+def _scaled(diff: Sum, scale: Any) -> Sum:
+    """`diff` with every coefficient divided by `scale` (exactly)."""
+    from ..core.scalars import div
+
+    if scale == 1:
+        return diff
+    terms = []
+    for t in diff.terms:
+        u = t.copy()
+        u.scalar = div(t.scalar, scale)
+        terms.append(u)
+    return Sum(tuple(terms), diff.free, diff.sizes)
+
+
+def _difference_text(largest: float, scale: Any) -> tuple[float, str]:
+    """The largest difference of the unscaled sides, and a reason to print
+    when a float cannot hold it (below 1e-308 or above 1e308)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if scale == 1:
+        return largest, ""
+    try:
+        value = float(Fraction(largest) * scale)
+    except OverflowError:
+        value = math.inf
+    if largest and (value == 0 or math.isinf(value)):
+        exact = Decimal(scale.numerator) / Decimal(scale.denominator)
+        power = exact.adjusted()
+        mantissa = float(exact.scaleb(-power))
+        return largest, f"largest difference {largest * mantissa:.3g}e{power:+d}"
+    return value, ""
+
+
 def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
             constraints: Iterable = (), trials: int = 3, seed: int = 0,
             max_elements: int = MAX_ELEMENTS, max_memory: int | None = None
@@ -720,6 +777,8 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
     diff = difference(left, right)
     if not diff.terms:
         return None
+    scale = _coefficient_scale(diff)
+    diff = _scaled(diff, scale)
     symbols = collect_symbols(left, right)
     coefficients = _symbolic_coefficients(diff)
     nonzero_seen = not coefficients
@@ -730,7 +789,9 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         k += 1
         inst = _instance_within_budget((diff,), decls, s, constraints, symbols, max_memory, fixed)
         try:
-            values = _term_values(diff, inst, max_elements)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                # overflow is reported below, in the user's words
+                values = _term_values(diff, inst, max_elements)
         except TooLarge as too_large:
             smallest = {str(x): 2 for x in inst.sizes}
             try:
@@ -738,7 +799,8 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
                                        symbols=symbols)
             except InputError:
                 raise too_large from None  # the constraints forbid all-2 sizes
-            values = _term_values(diff, inst, max_elements)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                values = _term_values(diff, inst, max_elements)
         if not nonzero_seen:
             nonzero_seen = any(inst.value(c) != 0 for c in coefficients)
         total = sum(values[1:], values[0])
@@ -749,9 +811,11 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         if differs(diff, inst, values, total, max_elements):
             sizes = {str(x): v for x, v in inst.sizes.items() if x in symbols}
             scalar = total.ndim == 0
-            a = complex(evaluate(left, inst, max_elements=max_elements)) if scalar else None
-            b = complex(evaluate(right, inst, max_elements=max_elements)) if scalar else None
-            return Counterexample(sizes, s, float(np.max(np.abs(total))), a, b)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                a = complex(evaluate(left, inst, max_elements=max_elements)) if scalar else None
+                b = complex(evaluate(right, inst, max_elements=max_elements)) if scalar else None
+            largest, reason = _difference_text(float(np.max(np.abs(total))), scale)
+            return Counterexample(sizes, s, largest, a, b, reason=reason)
         if k == len(plans) and not nonzero_seen:
             witness = _coefficient_witness(coefficients, decls, constraints, symbols, seed)
             if witness is not None:

@@ -1,0 +1,57 @@
+"""Coefficients far from 1: a difference is zero or not whatever its scale, so
+neither a tiny one (under any absolute tolerance) nor a huge one (past the
+largest float) may hide it, and scaling must never refute a true identity."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rewrite.app.session import Session
+
+DECLS = ("dim n\nreal tensor u[i: n]\nreal tensor w[i: n]\ntensor x[i: n]\n"
+         "tensor A[i: n, j: n]\ntensor B[i: n, j: n]\ntensor C[i: n, j: n]\n")
+
+
+def _status(statement: str) -> str:
+    [outcome] = Session().run(DECLS + statement + "\n")[-1:]
+    return outcome.status
+
+
+@pytest.mark.parametrize("verb", ["prove", "check"])
+@pytest.mark.parametrize("c", ["1e-400", "3e-300", "1e-20", "1e20", "1e300", "7e400"])
+def test_a_nonzero_multiple_of_a_random_vector_is_not_zero_at_any_scale(verb, c):
+    # u is random with nonzero entries: c u - c w is not zero for c != 0.
+    assert _status(f"{verb} {c} u[i] == {c} w[i]") == "refuted"
+    assert _status(f"{verb} {c} u[i] == 0") == "refuted"
+
+
+@pytest.mark.parametrize("verb", ["prove", "check"])
+def test_a_difference_far_below_the_rounding_of_the_common_terms_still_refutes(verb):
+    # x - (x + 1e-20 A x) is exactly -1e-20 A x, which is not zero.
+    assert _status(f"{verb} x[i] == x[i] + 1e-20 A[i, j] x[j]") == "refuted"
+
+
+@pytest.mark.parametrize("c", ["1e-400", "1e-300", "1", "1e300", "1e400"])
+def test_scaling_never_refutes_a_true_identity(c):
+    # The sides differ as written (a product of a sum against its expansion),
+    # so the check is numeric; distributivity holds at every scale.
+    assert _status(f"check {c} (A @ (B + C)) == {c} (A @ B) + {c} (A @ C)") == "holds"
+    assert _status(f"check {c} (u[i] + w[i]) (u[i] - w[i]) == {c} u[i] u[i] - {c} w[i] w[i]") \
+        == "holds"
+
+
+def test_a_refutation_past_the_float_range_prints_its_size_in_decimal():
+    [outcome] = Session().run(DECLS + "prove 1e400 u[i] == 1e400 w[i]\n")
+    text = outcome.verdict.counterexample.format()
+    assert "e+400" in text and "inf" not in text
+
+
+def test_overflow_is_reported_in_words_without_a_python_warning(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "check exp(1000 u[i]) == exp(1000 w[i])\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "rewrite", "run", str(program)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "overflow to inf or NaN" in p.stderr and "Warning" not in p.stderr
