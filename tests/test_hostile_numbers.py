@@ -55,3 +55,47 @@ def test_overflow_is_reported_in_words_without_a_python_warning(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "overflow to inf or NaN" in p.stderr and "Warning" not in p.stderr
+
+
+# ------------------------------------------------------- long numbers in programs
+
+
+def _error(statement: str, decls: str = DECLS):
+    from rewrite.core.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        Session().run(decls + statement + "\n")
+    return e.value
+
+
+@pytest.mark.parametrize("statement, column", [
+    ("show 1e99999999999999 u[i]", 6),        # would build a number of 10**14 digits
+    ("show 1e-99999999999999 u[i]", 6),
+    ("show " + "9" * 5000 + " u[i]", 6),       # past Python's own int-to-text cap
+    ("show δ[i: " + "9" * 5000 + ", j]", 11),
+    ("dim big = " + "9" * 5000, 11),
+    ("function g(" + "9" * 5000 + ")", 12),
+])
+def test_a_number_past_the_digit_limit_is_a_located_input_error(statement, column):
+    e = _error(statement)
+    assert e.message.startswith("a number with too many digits")
+    assert "--max-number-digits" in e.message
+    assert (e.line, e.column) == (DECLS.count("\n") + 1, column)
+
+
+def test_numbers_within_the_limit_stay_exact_however_long_their_products():
+    # Five factors of 1e999 make a number of 4,996 digits: exact, printed, keyed.
+    [outcome] = Session().run(DECLS + "prove 1e999 1e999 1e999 1e999 1e999 u[i] == "
+                              "1e999 1e999 1e999 1e999 1e999 u[i]\n")
+    assert outcome.status == "proved"
+
+
+def test_the_digit_limit_is_an_option(tmp_path):
+    program = tmp_path / "p.tn"
+    program.write_text(DECLS + "prove 1e1500 u[i] == 1e1500 u[i]\n", encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "rewrite", "run", str(program)],
+                             capture_output=True, text=True)
+    raised = subprocess.run([sys.executable, "-m", "rewrite", "--max-number-digits", "2000",
+                             "run", str(program)], capture_output=True, text=True)
+    assert refused.returncode == 2 and "--max-number-digits" in refused.stderr
+    assert raised.returncode == 0 and "proved" in raised.stdout

@@ -282,6 +282,11 @@ class _Group(click.Group):
 @click.option("--max-depth", type=click.IntRange(1, 100_000), default=DEFAULTS.max_depth,
               show_default=True, metavar="N",
               help="Refuse brackets, parentheses and bubbles nested deeper than N.")
+@click.option("--max-number-digits", type=click.IntRange(1), default=DEFAULTS.max_number_digits,
+              show_default=True, metavar="N", expose_value=False,
+              callback=_set_limit("max_number_digits"),
+              help="Refuse a number in a program with more than N digits, counting "
+                   "its exponent (1e400 has 401).")
 @click.option("--max-terms", type=click.IntRange(1), default=DEFAULTS.max_terms,
               show_default=True, metavar="N", expose_value=False,
               callback=_set_limit("max_terms"),

@@ -50,6 +50,11 @@ class Limits:
     # checks are many mid-sized steps, where extra threads mostly wait and
     # spend CPU; None leaves the BLAS library's own setting.
     blas_threads: int | None = 1
+    # Digits of one number written in a program (`--max-number-digits`): the
+    # digits of a literal plus the size of its exponent, so `1e99999999999999`
+    # is refused at once instead of building a number with that many digits.
+    # Sizes written as numbers count the same way.
+    max_number_digits: int = 1000
 
 
 LIMITS = Limits()
@@ -65,3 +70,24 @@ class LimitError(InputError):
                          f"(raise it with {option})", line, column)
         self.count = count
         self.limit = limit
+
+
+def number_digits(text: str) -> int:
+    """How many digits the exact value of a number literal takes: its written
+    digits plus the size of its exponent (`2.5e-3`: 2 + 3)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = sum(ch.isdigit() for ch in mantissa)
+    if not exponent:
+        return digits
+    magnitude = exponent.lstrip("+-").lstrip("0")
+    # An exponent too long to convert is over any limit: count its digits.
+    return digits + (int(magnitude or "0") if len(magnitude) < 19 else 10 ** 18)
+
+
+def check_number(text: str, line: int | None = None, column: int | None = None) -> None:
+    """Refuse a number literal longer than `LIMITS.max_number_digits`."""
+    digits = number_digits(text)
+    if digits > LIMITS.max_number_digits:
+        raise LimitError("a number with too many digits", digits, LIMITS.max_number_digits,
+                         "--max-number-digits", line, column)
+

@@ -24,6 +24,14 @@ from functools import lru_cache
 from numbers import Rational
 from typing import Any, Iterable
 
+# Exact arithmetic prints and keys every integer it makes, however long (the
+# product of a few 1e1000 literals has thousands of digits).  Python's cap on
+# int-to-text conversion guards programs that parse untrusted integers; here
+# the literals are bounded by `--max-number-digits` before they are parsed,
+# so the cap would only turn an exact answer into a crash.
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)
+
 #: The concrete forms of a scalar.
 CONCRETE = (int, Fraction)
 

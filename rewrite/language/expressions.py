@@ -25,6 +25,7 @@ from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.errors import InputError, error_at, near
 from ..core.functions import ELEMENTWISE, declared_name, lookup, parse_declared, pow_name
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
+from ..core.limits import check_number
 from .product import Product, checked_bubble
 
 if TYPE_CHECKING:  # the environment sits above the builders (it runs them)
@@ -241,6 +242,7 @@ def _slots(idx: S.IndexList | None) -> list[Any] | None:
 
 
 def _number(f: S.Num) -> Any:
+    check_number(f.text, f.line, f.column)
     try:
         return scalars.number(f.text)
     except (ZeroDivisionError, ValueError, TypeError):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from . import syntax as S
+from ..core.limits import LIMITS
 
 _NAME = r"[^\W\d]\w*"
 # A factor: NAME[i, j], NAME, FN(NAME) or FN(NAME)[i, j]; the index list is
@@ -170,6 +171,8 @@ def _decl(src: str, pos: int, end: int, line: int, col0: int) -> S.DeclStmt | No
                 return None
             c = off - col0
             sc = c + len(leg) + 2
+            if size.isdigit() and len(size) > LIMITS.max_number_digits:
+                return None  # the parser reports the limit, with its place
             factor: str | int = int(size) if size.isdigit() else size
             se = sc + len(size)
             sz = _node(S.Size, {"factors": (factor,), **_loc(line, sc, se)})

@@ -39,7 +39,7 @@ from . import syntax as S
 from ..core import heap
 from ..core.errors import InputError
 from ..core.files import cache_dir
-from ..core.limits import LIMITS
+from ..core.limits import LIMITS, check_number
 
 _OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
 _CLOSE = {"RPAR", "RSQB"}
@@ -204,6 +204,8 @@ class _ToSyntax(Transformer):
 
     def func_stmt(self, items):
         name = items[0]
+        if len(items) > 1:
+            check_number(str(items[1]), items[1].line, items[1].column)
         arity = int(items[1]) if len(items) > 1 else 1
         return S.FunctionStmt(str(name), arity, (name.line, name.column), **_span(items))
 
@@ -332,6 +334,7 @@ class _ToSyntax(Transformer):
             if isinstance(it, S.Size):
                 factors.extend(it.factors)
             elif it.type == "INT":
+                check_number(str(it), it.line, it.column)
                 factors.append(int(it))
             else:
                 factors.append(str(it))
