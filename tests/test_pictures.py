@@ -393,6 +393,39 @@ def test_a_sum_box_puts_each_port_on_the_side_facing_what_it_is_wired_to():
     assert clean(value(BUBBLE_DECLS, expr))
 
 
+SUM_BOXES = {
+    "softmax of a sum": lambda: value(BUBBLE_DECLS, "softmax[k](A[q, k] + B[q, k]) C[k, h]"),
+    "sum in a product": lambda: value(BUBBLE_DECLS, "C[h, k] (A[q, k] + B[q, k]) -> [h, q]"),
+    "frozen two-layer": lambda: example("path_expansion.tn", "frozen"),
+    "induction head": lambda: example("induction_head.tn", "out"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUM_BOXES))
+def test_leg_names_of_a_sum_in_a_box_are_written_outside_the_box_at_its_ports(name):
+    """No free-leg name inside a Σ box: the terms inside leave their legs
+    unnamed, and each leg of the sum is named once, just outside its port."""
+    data = picture_json(SUM_BOXES[name]())
+    boxes = [n for n in data["nodes"] if n["label"] == "Σ"]
+    assert boxes
+    legs = [lab for lab in data["labels"] if "free:" in lab["owner"] or "port:" in lab["owner"]]
+    for lab in legs:
+        for b in boxes:
+            box_of_port = lab["owner"].rsplit("/port:", 1)[0] if "/port:" in lab["owner"] else None
+            if box_of_port and box_of_port.startswith(b["id"] + "/"):
+                continue  # the port of a box nested in b: outside that box, inside b
+            inside_x = abs(lab["x"] - b["x"]) < b["w"] / 2 - 1
+            inside_y = abs(lab["y"] - b["y"]) < b["h"] / 2 - 1
+            assert not (inside_x and inside_y), (lab, b["id"])
+    for b in boxes:
+        ports = [lab for lab in legs if lab["owner"].startswith(b["id"] + "/port:")]
+        assert len({lab["owner"] for lab in ports}) == len(ports) >= 1
+        for lab in ports:  # beside the border, not far from it
+            gap_x = abs(lab["x"] - b["x"]) - b["w"] / 2
+            gap_y = abs(lab["y"] - b["y"]) - b["h"] / 2
+            assert max(gap_x, gap_y) < 12
+
+
 def test_induction_head_network_is_drawn_without_crossings():
     st = picture_stats(example("induction_head.tn", "out"))
     assert (st.crossings, st.overlaps, st.wires_through_nodes, st.foreign_labels) == (0, 0, 0, 0)

@@ -135,6 +135,7 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _A
     """
     label = _bubble_label(node)
     inside = node.inside
+    port_names: tuple[Text, ...] = ()
     single = inside.single if node.fn != "sum" else None
     if node.fn != "sum" and single is None and inside.terms:
         single = _sum_box(inside)
@@ -153,16 +154,34 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _A
         # Same place as the first drawing: its longer legs must not move it.
         body = Scene(texts=front.texts[:len(texts)]) + sc.moved(*off)
     else:
-        body, firsts = _terms_scene(list(inside.terms), arts, mirror)
+        body, firsts = _terms_scene(list(inside.terms), arts, mirror, names=False)
         box = _box_around(body.bbox(), label)
         ports, dirs = _side_ports(box, firsts, len(inside.free), sides)
+        port_names = _port_names(inside.free, ports, dirs)
     x0, y0, x1, y1 = box
     c = ((x0 + x1) / 2, (y0 + y1) / 2)
     border = Shape(shape_gid(node), "box", c, "bubble", width=x1 - x0, height=y1 - y0)
     name = replace(label, at=(x0 + BUBBLE_PAD * 0.75, y1 - BUBBLE_PAD * 0.4))
-    sc = Scene(shapes=(border,)) + body + Scene(texts=(name,))
+    sc = Scene(shapes=(border,)) + body + Scene(texts=(name, *port_names))
     return _Art(sc.moved(-c[0], -c[1]), ((x1 - x0) / 2, (y1 - y0) / 2),
                 tuple((p[0] - c[0], p[1] - c[1]) for p in ports), tuple(dirs))
+
+
+def _port_names(free, ports: list[Point], dirs: list[Point]) -> tuple[Text, ...]:
+    """The legs of a sum held in a box, named once each just outside the box
+    at its port (beside the wire that leaves there, never on it): the terms
+    inside leave their legs unnamed, so that no name floats inside the box."""
+    out = []
+    for k, (name, p, u) in enumerate(zip(free, ports, dirs)):
+        if anonymous(name):
+            continue
+        if abs(u[0]) >= abs(u[1]):
+            at, ha, va = (p[0] + 0.08 * u[0], p[1] + 0.06), "left" if u[0] > 0 else "right", "bottom"
+        else:
+            at, ha, va = (p[0] + 0.08, p[1] + 0.12 * u[1]), "left", "bottom" if u[1] > 0 else "top"
+        out.append(Text(f"name-{name}", at, name, tex_name(name), ha=ha, va=va, size=FONT_SIZE * 0.8,
+                        node=f"port:{k}"))
+    return tuple(out)
 
 
 def _sum_box(inside: Sum) -> Diagram:
@@ -552,7 +571,8 @@ def _mirrored_dirs(lay: Layout) -> Layout:
 
 
 def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
-                 wrap: bool = False, follow: "Strip | None" = None) -> tuple[Scene, Layout | None]:
+                 wrap: bool = False, follow: "Strip | None" = None,
+                 names: bool = True) -> tuple[Scene, Layout | None]:
     """Terms side by side with their signs and coefficients (in several rows
     when `wrap` and there are many); also the first term's layout (where its
     legs point).  A term whose open legs point the other way from the first
@@ -569,10 +589,10 @@ def _terms_scene(terms: list[Diagram], arts: _Arts, mirror: bool = False,
         if follow is not None and follow.last:  # one picture followed by several terms: each follows it
             prev = follow.last[n] if n < len(follow.last) else follow.last[0] if len(follow.last) == 1 else None
         want = None if first is None else {first.leg_names[k]: u for k, u in first.free_dirs.items()}
-        sc, lay = _diagram_scene(d, arts, mirror, previous=prev, prefer=want if prev is None else None)
+        sc, lay = _diagram_scene(d, arts, mirror, names, previous=prev, prefer=want if prev is None else None)
         if first is not None and prev is None and \
                 _agreement(_mirrored_dirs(lay), d.free, first) > _agreement(lay, d.free, first) + 1e-9:
-            sc, lay = _diagram_scene(d, arts, not mirror, prefer=want)
+            sc, lay = _diagram_scene(d, arts, not mirror, names, prefer=want)
         if follow is not None:
             follow.laid.append(lay)
         if len(terms) > 1:
