@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -478,3 +479,29 @@ def test_every_term_of_a_sum_has_its_sideways_legs_at_one_height():
     heights = {round(p[1], 1) for p in _leg_ends(data).values()}
     signs = {round(lab["y"], 1) for lab in data["labels"] if lab["text"] == "+"}
     assert len(heights) == 1 and signs == heights
+
+
+# ------------------------------------------------ functions of several arguments
+
+
+FUNCTION_DECLS = ("dim n = 3\nreal tensor x[i: n]\nreal tensor y[i: n]\nreal tensor A[i: n, j: n]\n"
+                  "function g(2)\n")
+
+
+@pytest.mark.parametrize("expr", ["g(x[i], y[i])", "g'1'2(x[i], y[i])", "A[j, i] g(A[i, k] x[k], y[i] + x[i])"])
+def test_a_function_of_two_arguments_draws_both_inside_its_box(expr):
+    """Every argument is drawn, one under the other, and leg k of each runs
+    to the one port k of the function (it is elementwise)."""
+    data = picture_json(value(FUNCTION_DECLS, expr))
+    box = next(n for n in data["nodes"] if n["shape"] == "bubble" and n["label"].startswith("g"))
+    held = [n for n in data["nodes"] if n["id"].startswith(box["id"] + "/")]
+    assert {"x", "y"} <= {n["label"] for n in held}
+    first = [n for n in held if not n["id"].startswith(box["id"] + "/a1/")]
+    second = [n for n in held if n["id"].startswith(box["id"] + "/a1/")]
+    assert first and second  # the second argument under the first (SVG y points down)
+    assert max(n["y"] + n["h"] / 2 for n in first) < min(n["y"] - n["h"] / 2 for n in second)
+    port = re.compile(re.escape(box["id"]) + r"/(a\d+/)?free:0$")
+    inner = [w for w in data["wires"] if port.match(w["to"])]
+    ends = {tuple(w["points"][-1]) for w in inner}
+    assert len(inner) == 2 and len(ends) == 1  # both arguments' legs meet at one port
+    assert clean(value(FUNCTION_DECLS, expr))

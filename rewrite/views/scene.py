@@ -136,10 +136,10 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _A
     label = _bubble_label(node)
     inside = node.inside
     port_names: tuple[Text, ...] = ()
-    single = inside.single if node.fn != "sum" else None
-    if node.fn != "sum" and single is None and inside.terms:
-        single = _sum_box(inside)
-    if single is not None:
+    if node.fn != "sum" and node.args:
+        body, box, ports, dirs = _arguments_art(node, arts, mirror, sides, label)
+    elif node.fn != "sum" and (inside.single is not None or inside.terms):
+        single = inside.single if inside.single is not None else _sum_box(inside)
         texts = _coeff_texts(single.scalar, first=True)
         sc, lay = _diagram_scene(single, arts, mirror, names=False, leg_sides=sides)
         front, (off,) = _with_front([(texts, sc, None)])
@@ -165,6 +165,59 @@ def _bubble_art(node: BubbleNode, mirror: bool, arts: _Arts, sides: Sides) -> _A
     sc = Scene(shapes=(border,)) + body + Scene(texts=(name, *port_names))
     return _Art(sc.moved(-c[0], -c[1]), ((x1 - x0) / 2, (y1 - y0) / 2),
                 tuple((p[0] - c[0], p[1] - c[1]) for p in ports), tuple(dirs))
+
+
+ARG_GAP = 0.5  # vertical room between two arguments of one function
+
+
+def _arguments_art(node: BubbleNode, arts: _Arts, mirror: bool, sides: Sides, label: Text
+                   ) -> tuple[Scene, tuple[float, float, float, float], list[Point], list[Point]]:
+    """A function of several arguments (`g(x, y)`): every argument drawn in
+    the box, one under the other in order, each as a one-term argument is
+    (a sum as a Σ box).  The function is elementwise, so leg k of every
+    argument is the same leg of the result: they all run to one port, on the
+    side of the border the first argument's leg points to, at the middle of
+    where the arguments' legs meet that side.  Returns the body, the box, the
+    ports and the directions their wires leave in."""
+    drawn = []
+    top = 0.0
+    for a in node.arguments:
+        d = a.single if a.single is not None else _sum_box(a)
+        texts = _coeff_texts(d.scalar, first=True)
+        sc, lay = _diagram_scene(d, arts, mirror, names=False, leg_sides=sides)
+        front, (off,) = _with_front([(texts, sc, None)])
+        x0, y0, x1, y1 = front.bbox()
+        shift = (off[0] - x0, off[1] + top - y1)  # left-aligned, under the one before
+        drawn.append((d, texts, front.moved(-x0, top - y1), shift, lay))
+        top = top - (y1 - y0) - ARG_GAP
+    body = Scene()
+    for _, _, front, _, _ in drawn:
+        body = body + front
+    box = _box_around(body.bbox(), label)
+    n = len(node.inside.free)
+    first = drawn[0][4]
+    side_of = {k: (sides or {}).get(k) or _side_toward(first.free_dirs[k]) for k in range(n)}
+    exits = {k: [_exit(box, (lay.free_ends[k][0] + sh[0], lay.free_ends[k][1] + sh[1]), _normal(side_of[k]))
+                 for _, _, _, sh, lay in drawn] for k in range(n)}
+    box = _label_room(box, label, [p for ps in exits.values() for p in ps])
+    x0, y0, x1, y1 = box
+    ports: list[Point] = []
+    for k in range(n):
+        ps = exits[k]
+        mid = (sum(p[0] for p in ps) / len(ps), sum(p[1] for p in ps) / len(ps))
+        ports.append({"left": (x0, mid[1]), "right": (x1, mid[1]),
+                      "top": (mid[0], y1), "bottom": (mid[0], y0)}[side_of[k]])
+    out = Scene()
+    for j, (d, texts, front, sh, _) in enumerate(drawn):
+        sc, _ = _diagram_scene(d, arts, mirror, names=False, leg_sides=sides,
+                               leg_ends={k: (p[0] - sh[0], p[1] - sh[1]) for k, p in enumerate(ports)})
+        part = Scene(texts=front.texts[:len(texts)]) + sc.moved(*sh)
+        out = out + (part if j == 0 else part.owned(f"a{j}/"))  # argument j's nodes: "a1/0", ...
+    return out, box, ports, [_normal(side_of[k]) for k in range(n)]
+
+
+def _normal(side: str) -> Point:
+    return {"left": (-1.0, 0.0), "right": (1.0, 0.0), "top": (0.0, 1.0), "bottom": (0.0, -1.0)}[side]
 
 
 def _port_names(free, ports: list[Point], dirs: list[Point]) -> tuple[Text, ...]:
