@@ -226,3 +226,180 @@ def test_long_ladder_costs_one_step_per_contraction_and_names_long_results_brief
     assert len(naive.steps) == 119
     assert report.at(naive.flops) == naive.flops_value
     assert "(60 legs)" in report.format() or "legs)" in report.format()
+
+
+# ------------------------------------- symbolic counts against independent ones
+
+
+def _cotengra_count(net, path, size_of) -> int:
+    """cotengra's own flop count of `path` on `net`, each index's size given by
+    `size_of` (a function of its symbolic size): the independent count."""
+    import warnings
+
+    import cotengra as ctg
+
+    ints = {i: size_of(s) for i, s in net.sizes.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ctg.ContractionTree.from_path([op.indices for op in net.operands], net.output,
+                                             ints, path=[tuple(p) for p in path])
+    return int(tree.contraction_cost())
+
+
+def _at(expr, **values) -> int:
+    e = sympy.sympify(expr)
+    return int(e.xreplace({s: values[str(s)] for s in e.free_symbols}))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_symbolic_flops_of_any_order_equal_cotengras_count_at_every_size(data):
+    """An order planned at one set of sizes: its symbolic flops, substituted at
+    other sizes, count what cotengra counts for the same order at those sizes."""
+    d = data.draw(diagrams())
+    net = index_network(d)
+    counts: dict[int, int] = {}
+    for op in net.operands:
+        for i in set(op.indices):
+            counts[i] = counts.get(i, 0) + 1
+    assume(len(net.operands) >= 2)
+    assume(all(len(set(op.indices)) == len(op.indices) for op in net.operands))
+    assume(all(c > 1 or i in net.output for i, c in counts.items()))
+    path, left = [], len(net.operands)
+    while left > 1:  # a random pairwise order
+        i = data.draw(st.integers(0, left - 1))
+        j = data.draw(st.integers(0, left - 2))
+        path.append((i, j if j < i else j + 1))
+        left -= 1
+    order = order_cost(net, path, sizes={"n": 3, "m": 2})
+    n, m = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    assert _at(order.flops, n=n, m=m) == _cotengra_count(net, path, lambda s: _at(s, n=n, m=m))
+
+
+def test_ladder_best_flops_polynomial_counts_cotengras_flops_at_every_rung_size():
+    report, d = ladder_report(12, sizes={"d": 2})
+    env = env_of(ladder_source(12))
+    net = index_network(env.lets["ladder"].terms[0])
+    best = report.terms[0].best
+    for size in (1, 3, 5, 8):
+        assert _at(report.best_flops, d=size) == _cotengra_count(net, best.path, lambda s: size)
+
+
+def test_ladder_naive_flops_polynomial_counts_cotengras_flops_at_every_rung_size():
+    report, d = ladder_report(12, sizes={"d": 2})
+    env = env_of(ladder_source(12))
+    net = index_network(env.lets["ladder"].terms[0])
+    naive = report.terms[0].naive
+    for size in (1, 3, 7):
+        assert _at(report.naive_flops, d=size) == _cotengra_count(net, naive.path, lambda s: size)
+
+
+def test_products_of_sizes_cost_as_their_factors_multiplied():
+    env = env_of("dim n, m\ntensor F[i: n*m, j: 2]\ntensor G[i: 2, j: n*m]\n"
+                 "let e = F[a, b] G[b, c] F[c, e]\n")
+    report = contraction_cost(env.lets["e"], env, sizes={"n": 3, "m": 5})
+    net = index_network(env.lets["e"].terms[0])
+    best = report.terms[0].best
+    for n, m in ((1, 1), (2, 7), (4, 3)):
+        assert _at(report.best_flops, n=n, m=m) == _cotengra_count(
+            net, best.path, lambda s: _at(s, n=n, m=m))
+
+
+def test_a_size_that_is_a_sum_is_multiplied_out_exactly():
+    from rewrite.core.diagram import Diagram, TensorNode
+    from rewrite.core.kinds import Decl, Kind
+
+    n = sympy.Symbol("n", positive=True, integer=True)
+    a = Decl("A", Kind.GENERIC, ("i", "j"), (n + 1, n), 2)
+    b = Decl("B", Kind.GENERIC, ("j", "k"), (n, n + 1), 2)
+    c = Decl("C", Kind.GENERIC, ("k", "i"), (n + 1, n + 1), 2)
+    d = Diagram()
+    va, vb, vc = (d.add_node(TensorNode(x)) for x in (a, b, c))
+    d.connect((va, 1), (vb, 0))
+    d.connect((vb, 1), (vc, 0))
+    d.connect((vc, 1), (va, 0))
+    report = contraction_cost(d, sizes={"n": 3})
+    # A·B costs (n+1)·n·(n+1), then closing the loop with C costs (n+1)²
+    expected = (n + 1) * n * (n + 1) + (n + 1) ** 2
+    assert sympy.expand(report.naive_flops - expected) == 0
+    assert f"{sympy.expand(expected)} = {_at(expected, n=3)}" in report.format()
+
+
+# --------------------------------------------------------- the text of a count
+
+
+_NAMES = ("a", "d", "m", "n", "χ")
+
+
+@st.composite
+def _polynomials(draw):
+    """Counted monomials in sizes named from _NAMES and small integers."""
+    from rewrite.core import scalars
+
+    out = []
+    for _ in range(draw(st.integers(1, 14))):
+        m = {}
+        for name in draw(st.lists(st.sampled_from(_NAMES), max_size=3, unique=True)):
+            m[scalars.symbol(name)] = draw(st.integers(1, 5))
+        if draw(st.booleans()):
+            m[draw(st.integers(2, 4))] = draw(st.integers(1, 3))
+        out.append((frozenset(m.items()), draw(st.integers(1, 3))))
+    return out
+
+
+def _as_sympy(terms):
+    from rewrite.core import scalars
+
+    return sympy.Add(*[c * sympy.Mul(*[scalars.sympify(s) ** e for s, e in m]) for m, c in terms])
+
+
+@settings(max_examples=80)
+@given(_polynomials())
+def test_a_count_prints_exactly_as_sympy_prints_it(terms):
+    from rewrite.numerics.cost import _poly_text
+
+    assert _poly_text(terms, full=True) == str(_as_sympy(terms))
+
+
+@settings(max_examples=40)
+@given(_polynomials())
+def test_a_long_count_is_shown_by_sympys_leading_terms_and_its_last(terms):
+    from rewrite.numerics.cost import SHOWN_TERMS, _poly_text
+
+    ordered = [str(t) for t in _as_sympy(terms).as_ordered_terms()]
+    text = _poly_text(terms)
+    if len(ordered) <= SHOWN_TERMS:
+        assert text == " + ".join(ordered)
+    else:
+        assert text.startswith(" + ".join(ordered[:SHOWN_TERMS - 3]) + " + … (")
+        assert text.endswith(f"more terms) + {ordered[-1]}")
+
+
+# ------------------------------------------------------------ long ladders
+
+
+def test_json_has_every_term_of_a_long_count():
+    report, d = ladder_report(30, sizes={"d": 2})
+    doc = report.to_json()
+    assert doc["naive_flops"] == str(sympy.expand(report.naive_flops))
+    assert "…" not in doc["naive_flops"] and "…" in report.format()
+
+
+def test_every_step_of_an_order_has_all_its_legs_though_the_text_names_a_few():
+    report, d = ladder_report(30, sizes={"d": 2})
+    naive = report.terms[0].naive
+    # the top line contracted first carries one leg per rung
+    assert max(len(s.legs) for s in naive.steps) == 30
+    assert "(30 legs)" in report.format()
+
+
+def test_a_speed_up_beyond_a_float_is_still_shown():
+    report, d = ladder_report(120, sizes={"d": 1000})
+    naive, best = report.at(report.naive_flops), report.at(report.best_flops)
+    assert naive // best > 10 ** 309
+    assert f"speed-up at these sizes: about {str(naive // best)[0]}." in report.format()
+
+
+def test_the_same_network_gets_the_same_best_order_every_time():
+    paths = {ladder_report(10, sizes={"d": 3})[0].terms[0].best.path for _ in range(3)}
+    assert len(paths) == 1

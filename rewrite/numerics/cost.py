@@ -7,54 +7,231 @@ leg per rung.  So `cost` reports two orders side by side:
 
 * the naive order: operands contracted left to right as written, each new
   one into the running result;
-* the best order a path optimiser finds (cotengra's `greedy` and `auto`, on
-  concrete sizes: path search needs numbers), or the naive order if that is
-  cheaper.
+* the best order a path optimiser finds (cotengra's `greedy`, and on small
+  networks its seeded randomised greedy search), or the naive order if that
+  is cheaper.
 
-Both are then costed by one hand-written function, `order_cost`, so the
-comparison is exact and symbolic: a pairwise contraction of operands with
-index sets a and b costs the product of the sizes of a ∪ b (scalar
-multiply-adds, cotengra's `contraction_cost` convention), a sympy polynomial
-in the size symbols.  cotengra reports only numbers, and only for its own
-tree, which is why the symbolic costing is written here.  The network is the
-one `network.index_network` builds (deltas as hyperedges), so the orders shown
-are orders of the einsum the exports write.
+How it plans, and when it goes symbolic:
+
+* **Planning is integer arithmetic.**  Every size gets its concrete value
+  (given or sampled), cotengra searches at those numbers, and each candidate
+  order is walked once at those numbers (`_walk`) to count its flops and its
+  largest intermediate; the cheapest is the best.  A pairwise contraction of
+  operands with index sets a and b costs the product of the sizes of a ∪ b
+  (scalar multiply-adds, cotengra's `contraction_cost` convention).
+* **The symbolic count is bookkeeping on the same walk.**  Beside each
+  integer the walk keeps the same product as a monomial in the distinct
+  sizes, packed into one integer (an exponent vector, `_Network`), so a
+  step's symbolic cost costs a few integer additions and an order's flops
+  polynomial is its steps' monomials counted.  That polynomial becomes text
+  (`_poly_text`, printed exactly as sympy prints the same sum, leading terms
+  only for a long one) or a sympy expression only when a report is printed or
+  asked for, and only for the orders it shows.  sympy does the algebra only
+  when a size is not a product of symbols and numbers (`n + 1`, possible from
+  the Python API).
+* cotengra reports only numbers, and only for its own tree, which is why the
+  walk is written here.  The network is the one `network.index_network`
+  builds (deltas as hyperedges), so the orders shown are orders of the einsum
+  the exports write.
+
+A walk is linear in the path: the larger operand of a step is updated in
+place, and a step's legs are kept in full only when a caller asks for all of
+them (`Order.steps`, `--json`); printed steps name at most `SHOWN_LEGS`.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from collections import Counter
+from itertools import islice
 from typing import Any, Iterable, Mapping, Sequence
-
-import sympy
 
 from ..core import scalars
 from ..core.diagram import BubbleNode, Diagram, Sum
 from ..core.errors import InputError
 from .network import IndexNetwork, index_network
 
-#: Networks with at most this many operands also get cotengra's `auto` search
-#: (as in `numeric`); beyond it greedy alone, as the search would cost more.
-AUTO_LIMIT = 200
+#: Networks with at most this many operands also get SEARCH_REPEATS seeded
+#: randomised greedy orders; beyond it greedy alone, as the search would cost
+#: more than the report (it is about 100 greedy searches).
+SEARCH_LIMIT = 200
+SEARCH_REPEATS = 128
+
+#: Terms of a symbolic cost shown in text; `--json` always has all of them.
+SHOWN_TERMS = 8
+
+#: Legs shown per step; a longer result (the naive order of a long ladder
+#: carries one leg per rung) is shown by its ends and its count.
+SHOWN_LEGS = 12
+
+#: A monomial in the sizes: frozenset of (size, exponent), the size an int,
+#: a `scalars.Mono` or a sympy expression, as the index network has it.
+Monomial = frozenset
 
 
-@dataclass(frozen=True)
+# ------------------------------------------------------------ polynomials
+
+
+def _plain_terms(terms: Iterable[tuple[Monomial, int]]) -> dict[tuple, int] | None:
+    """Counted monomials as {powers: coefficient}, powers a sorted tuple of
+    (symbol name, exponent); None when a size is not a product of symbols and
+    positive integers (then sympy does the algebra)."""
+    out: dict[tuple, int] = {}
+    for m, count in terms:
+        coeff, powers = count, {}
+        for s, e in m:
+            if type(s) is int:
+                coeff *= s ** e
+            elif (isinstance(s, scalars.Mono) and type(s.coeff) is int and s.coeff > 0
+                  and all(p > 0 for _, p in s.powers)):
+                coeff *= s.coeff ** e
+                for name, p in s.powers:
+                    powers[name] = powers.get(name, 0) + p * e
+            else:
+                return None
+        key = tuple(sorted(powers.items()))
+        out[key] = out.get(key, 0) + coeff
+    return out
+
+
+def _ordered(poly: dict[tuple, int]) -> list[tuple]:
+    """The terms' keys in the order sympy prints their sum: by exponent
+    vectors over the symbols sorted by name, lexicographically, largest first
+    (a number last)."""
+    gens = sorted({name for key in poly for name, _ in key})
+    place = {g: k for k, g in enumerate(gens)}
+
+    def vector(key: tuple) -> list[int]:
+        v = [0] * len(gens)
+        for name, e in key:
+            v[place[name]] = e
+        return v
+
+    return sorted((k for k, c in poly.items() if c), key=vector, reverse=True)
+
+
+def _abbreviated(terms: Sequence[Any], text: Any = str, full: bool = False) -> str:
+    """A sum as text; one of many terms (the naive order of a long ladder has
+    one per rung) by its leading terms, how many are left out, and its last
+    term, unless `full`.  Only the terms shown are made text."""
+    if not terms:
+        return "0"
+    if len(terms) > SHOWN_TERMS and not full:
+        head = " + ".join(text(t) for t in terms[:SHOWN_TERMS - 3])
+        return f"{head} + … ({len(terms) - SHOWN_TERMS + 2} more terms) + {text(terms[-1])}"
+    return " + ".join(text(t) for t in terms)
+
+
+@lru_cache(maxsize=4096)
+def _monomial(m: Monomial) -> Any:
+    """A monomial as a sympy expression."""
+    sympy = scalars.sympy()
+    return sympy.Mul(*[scalars.sympify(s) ** e for s, e in m])
+
+
+def _poly_sympy(terms: Iterable[tuple[Monomial, int]]) -> Any:
+    """Counted monomials summed as a sympy expression (multiplied out)."""
+    sympy = scalars.sympy()
+    terms = list(terms)
+    plain = _plain_terms(terms)
+    if plain is not None:
+        sym = scalars.sympy_symbol
+        return sympy.Add(*[c * sympy.Mul(*[sym(n) ** e for n, e in k]) for k, c in plain.items()])
+    total = sympy.Add(*[c * _monomial(m) for m, c in terms])
+    return sympy.expand(total)  # a size like n + 1 multiplies out
+
+
+def _poly_text(terms: Iterable[tuple[Monomial, int]], full: bool = False) -> str:
+    """Counted monomials as text, as sympy prints their sum; past SHOWN_TERMS
+    terms abbreviated unless `full`."""
+    terms = list(terms)
+    plain = _plain_terms(terms)
+    if plain is not None:
+        def text(k: tuple) -> str:
+            return str(scalars.Mono(plain[k], k)) if k else str(plain[k])
+
+        return _abbreviated(_ordered(plain), text, full)
+    return _sympy_text(_poly_sympy(terms), full)
+
+
+def _sympy_text(e: Any, full: bool) -> str:
+    """A sympy cost as text: factored when it is a product; a long sum by its
+    leading terms unless `full`."""
+    if full:
+        return str(e)
+    if e.is_Mul:
+        return str(scalars.sympy().factor(e))
+    if e.is_Add and len(e.args) > SHOWN_TERMS:
+        return _abbreviated(e.as_ordered_terms())
+    return str(e)
+
+
+def _symbolic(terms: Iterable[tuple[Monomial, int]]) -> bool:
+    """Whether a count depends on a size symbol."""
+    return any(e and not scalars.is_concrete(s) for m, _ in terms for s, e in m)
+
+
+@lru_cache(maxsize=4096)
+def _monomial_text(m: Monomial) -> tuple[str, bool]:
+    """A step's cost monomial as text and whether it has symbols; once per
+    distinct monomial (the steps of an order share a few)."""
+    return _poly_text([(m, 1)]), _symbolic([(m, 1)])
+
+
+def _number(v: int) -> str:
+    """An exact integer with thousands separators, or about 1.29e+301 past 10^15."""
+    if v < 10 ** 15:
+        return f"{v:,}"
+    digits = str(v)
+    return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def _ratio(a: int, b: int) -> str:
+    """a / b to three digits; past a float's range (the naive order of a
+    ladder of thousands of rungs) from the exact integer quotient."""
+    try:
+        return f"{a / b:.3g}"
+    except OverflowError:
+        digits = str(a // b)
+        return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def _shown(terms: Sequence[tuple[Monomial, int]], value: int) -> str:
+    """`2*d**3 = 16` for a symbolic count, just `16` for a number."""
+    return f"{_poly_text(terms)} = {_number(value)}" if _symbolic(terms) else _number(value)
+
+
+def _value(expr: Any, sizes: Mapping[str, int]) -> int:
+    """A size or a symbolic cost at concrete sizes (by symbol name)."""
+    if type(expr) is int:
+        return expr
+    if isinstance(expr, scalars.Mono):
+        v = expr.coeff
+        for name, e in expr.powers:
+            v *= sizes[name] ** e
+        return int(v)
+    e = scalars.sympify(expr)
+    return int(e.xreplace({s: sizes[str(s)] for s in e.free_symbols}))
+
+
+# ------------------------------------------------------------------ reports
+
+
+@dataclass(slots=True)
 class ContractionStep:
     """One contraction: operands `left` and `right` (or a lone `left` summed
-    over its private indices) into `result` with legs `legs`.
+    over its private indices) into `result` with legs `leg_ids`.
 
-    Its flops and result size are kept as monomials (frozensets of (size,
-    exponent)) and become sympy expressions only when read, so an order
-    nobody prints costs no symbolic algebra.
+    Its flops and result size are kept as monomials and become sympy
+    expressions only when read.
     """
 
     left: str
     right: str | None
     result: str
     leg_ids: tuple[int, ...]
-    flops_monomial: frozenset
-    size_monomial: frozenset
+    flops_monomial: Monomial
+    size_monomial: Monomial
     flops_value: int = 0
     size_value: int = 0
     names: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
@@ -72,39 +249,59 @@ class ContractionStep:
         return _monomial(self.size_monomial)
 
 
-@dataclass(frozen=True)
-class Order:
-    """A contraction order with its symbolic cost; `method` says who chose it.
+def _legs_text(ids: Sequence[int], count: int, names: Mapping[int, str]) -> str:
+    """A result's legs; past SHOWN_LEGS by its ends and its count (`ids` then
+    holds only the legs shown: the first SHOWN_LEGS - 3 and the last 2)."""
+    if count <= SHOWN_LEGS:
+        return ", ".join([names[i] for i in ids])
+    return (", ".join([names[i] for i in ids[:SHOWN_LEGS - 3]]) + ", …, "
+            + ", ".join([names[i] for i in ids[-2:]]) + f" ({count} legs)")
 
-    `flops_terms` counts the steps per flops monomial; `flops` (their sum) and
-    `largest` (the largest intermediate, as a monomial) are built on first use.
+
+@dataclass(frozen=True, eq=False)
+class Order:
+    """A contraction order with its cost; `method` says who chose it.
+
+    `flops_value` and `largest_value` are exact integers at the report's
+    sizes.  `flops_terms` counts the steps per flops monomial; `flops` (their
+    sum) and `largest` (the largest intermediate) are sympy expressions built
+    on first use.  `records` are the walk's raw steps, with only the legs a
+    report shows; `steps` are `ContractionStep`s with all their legs (the path
+    walked again when some were left out).
     """
 
     method: str
     path: tuple[tuple[int, ...], ...]
-    steps: tuple[ContractionStep, ...]
-    flops_terms: tuple[tuple[frozenset, int], ...]
-    largest_monomial: frozenset
+    flops_terms: tuple[tuple[Monomial, int], ...]
+    largest_monomial: Monomial
     flops_value: int = 0
     largest_value: int = 0
+    network: "_Network | None" = field(default=None, repr=False)
+    records: tuple[tuple, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def steps(self) -> tuple[ContractionStep, ...]:
+        records = self.records
+        if any(r[4] != len(r[3]) for r in records):
+            records = _walk(self.network, self.path, _ALL_LEGS).steps
+        return tuple(self.network.step(r) for r in records)
 
     @cached_property
     def flops(self) -> Any:
-        terms = [c * _monomial(m) for m, c in self.flops_terms]
-        total = sympy.Add(*terms)
-        if any(not (x.is_Symbol or x.is_Number) for m, _ in self.flops_terms for s, _ in m
-               for x in [scalars.sympify(s)]):
-            total = sympy.expand(total)  # a size like n + 1 multiplies out
-        return total
+        return _poly_sympy(self.flops_terms)
 
     @property
     def largest(self) -> Any:
-        return _monomial(self.largest_monomial) if self.steps else sympy.Integer(0)
+        return _monomial(self.largest_monomial) if self.records else scalars.sympy().Integer(0)
 
+    def _largest_terms(self) -> list[tuple[Monomial, int]]:
+        return [(self.largest_monomial, 1)] if self.records else []
 
-@lru_cache(maxsize=4096)
-def _monomial(m: frozenset) -> Any:
-    return sympy.Mul(*[s ** e for s, e in m])
+    def flops_text(self, full: bool = False) -> str:
+        return _poly_text(self.flops_terms, full)
+
+    def largest_text(self) -> str:
+        return _poly_text(self._largest_terms(), True)
 
 
 @dataclass(frozen=True)
@@ -117,77 +314,6 @@ class TermCost:
     bubbles: tuple["CostReport", ...] = ()
 
 
-def _value(expr: Any, sizes: Mapping[str, int]) -> int:
-    e = sympy.sympify(expr)
-    return int(e.xreplace({s: sizes[str(s)] for s in e.free_symbols}))
-
-
-#: Terms of a symbolic cost shown in text; `--json` always has all of them.
-SHOWN_TERMS = 8
-
-
-def _text(expr: Any) -> str:
-    """A cost as text: factored when it is a product; a polynomial of many terms
-    (the naive order of a long ladder has one per rung) by its leading terms."""
-    e = sympy.sympify(expr)
-    if e.is_Mul:
-        return str(sympy.factor(e))
-    if e.is_Add and len(e.args) > SHOWN_TERMS:
-        terms = e.as_ordered_terms()
-        head = " + ".join(str(t) for t in terms[:SHOWN_TERMS - 3])
-        return f"{head} + … ({len(terms) - SHOWN_TERMS + 2} more terms) + {terms[-1]}"
-    return str(e)
-
-
-def _shown(expr: Any, sizes: Mapping[str, int], value: int | None = None) -> str:
-    """`2*d**3 = 16` for a symbolic cost, just `16` for a number (`value`: the
-    number when the caller already has it)."""
-    e = sympy.sympify(expr)
-    value = _number(_value(e, sizes) if value is None else value)
-    return f"{_text(e)} = {value}" if e.free_symbols else value
-
-
-def _number(v: int) -> str:
-    """An exact integer with thousands separators, or about 1.29e+301 past 10^15."""
-    if v < 10 ** 15:
-        return f"{v:,}"
-    digits = str(v)
-    return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
-
-
-#: Legs shown per step; a longer result (the naive order of a long ladder
-#: carries one leg per rung) is shown by its ends and its count.
-SHOWN_LEGS = 12
-
-
-def _legs_text(legs: Sequence[str]) -> str:
-    if len(legs) <= SHOWN_LEGS:
-        return ", ".join(legs)
-    return ", ".join(legs[:SHOWN_LEGS - 3]) + ", …, " + ", ".join(legs[-2:]) + f" ({len(legs)} legs)"
-
-
-def _step_legs_text(s: ContractionStep) -> str:
-    """`_legs_text` of a step, naming only the legs shown: the naive order of a
-    long ladder has steps with a thousand legs, and naming them all made
-    printing quadratic."""
-    ids = s.leg_ids
-    if len(ids) <= SHOWN_LEGS:
-        return ", ".join(s.names[i] for i in ids)
-    return (", ".join(s.names[i] for i in ids[:SHOWN_LEGS - 3]) + ", …, "
-            + ", ".join(s.names[i] for i in ids[-2:]) + f" ({len(ids)} legs)")
-
-
-@lru_cache(maxsize=4096)
-def _monomial_text(m: frozenset) -> tuple[str, bool]:
-    """A step's cost monomial as text, and whether it has symbols; once per
-    distinct monomial (the steps of an order share a few).  A product of
-    symbols and numbers is already factored, so sympy's `factor` is skipped."""
-    e = _monomial(m)
-    plain = all(isinstance(b, int) or getattr(b, "is_Symbol", False) or getattr(b, "is_Number", False)
-                for b, _ in m)
-    return (str(e) if plain else _text(e)), bool(e.free_symbols)
-
-
 @dataclass(frozen=True)
 class CostReport:
     """Cost of every term of a sum under both orders, with concrete `sizes`."""
@@ -195,34 +321,45 @@ class CostReport:
     terms: tuple[TermCost, ...]
     sizes: dict[str, int] = field(hash=False)
 
-    def _total(self, which: str) -> Any:
-        # Each order's flops is already expanded, so their sum is too.
-        parts = []
+    def _orders(self, which: str) -> list[Order]:
+        out = []
         for t in self.terms:
-            parts.append(getattr(t, which).flops)
-            parts.extend(b._total(which) for b in t.bubbles)
-        return sympy.Add(*parts)
+            out.append(getattr(t, which))
+            for b in t.bubbles:
+                out.extend(b._orders(which))
+        return out
+
+    def _total_terms(self, which: str) -> list[tuple[Monomial, int]]:
+        total: Counter = Counter()
+        for o in self._orders(which):
+            for m, c in o.flops_terms:
+                total[m] += c
+        return list(total.items())
 
     def _total_value(self, which: str) -> int:
-        return sum(getattr(t, which).flops_value + sum(b._total_value(which) for b in t.bubbles)
-                   for t in self.terms)
+        return sum(o.flops_value for o in self._orders(which))
 
     @property
     def naive_flops(self) -> Any:
-        return self._total("naive")
+        return _poly_sympy(self._total_terms("naive"))
 
     @property
     def best_flops(self) -> Any:
-        return self._total("best")
+        return _poly_sympy(self._total_terms("best"))
+
+    def _largest_order(self) -> Order | None:
+        """The best order with the largest intermediate (the first of equals),
+        bubbles' included."""
+        orders = [t.best for t in self.terms] + [b._largest_order() for t in self.terms
+                                                 for b in t.bubbles]
+        orders = [o for o in orders if o is not None]
+        return max(orders, key=lambda o: o.largest_value) if orders else None
 
     @property
     def largest(self) -> Any:
         """The largest intermediate of the best orders (symbolic)."""
-        sizes = [t.best.largest for t in self.terms] + [b.largest for t in self.terms
-                                                          for b in t.bubbles]
-        if not sizes:
-            return sympy.Integer(0)
-        return max(sizes, key=lambda e: _value(e, self.sizes))
+        o = self._largest_order()
+        return o.largest if o is not None else scalars.sympy().Integer(0)
 
     def at(self, expr: Any) -> int:
         """A symbolic cost at this report's concrete sizes."""
@@ -239,241 +376,277 @@ class CostReport:
                     lines.append("best order: the written one (no cheaper order found)")
                     continue
                 lines.append(f"{label}:")
-                lines.extend(self._steps(order))
-                lines.append(f"  flops: {_shown(order.flops, self.sizes, order.flops_value)}")
+                lines.extend(_steps_text(order))
+                lines.append(f"  flops: {_shown(order.flops_terms, order.flops_value)}")
                 lines.append(f"  largest intermediate: "
-                             f"{_shown(order.largest, self.sizes, order.largest_value)}")
+                             f"{_shown(order._largest_terms(), order.largest_value)}")
             for b in t.bubbles:
                 lines.append("inside a bubble (computed first):")
                 lines.extend("  " + x for x in b.format().splitlines())
         naive, best = self._total_value("naive"), self._total_value("best")
-        lines.append(f"total flops: naive {_shown(self.naive_flops, self.sizes, naive)}; "
-                     f"best {_shown(self.best_flops, self.sizes, best)}")
+        lines.append(f"total flops: naive {_shown(self._total_terms('naive'), naive)}; "
+                     f"best {_shown(self._total_terms('best'), best)}")
         if best:
-            lines.append(f"speed-up at these sizes: {naive / best:.3g}x")
+            lines.append(f"speed-up at these sizes: {_ratio(naive, best)}x")
         if self.sizes:
             lines.append("sizes: " + ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items())))
         return "\n".join(lines)
-
-    def _steps(self, order: Order) -> list[str]:
-        if not order.steps:
-            return ["  (nothing to contract)"]
-        out = []
-        for k, s in enumerate(order.steps, 1):
-            what = f"{s.left} · {s.right}" if s.right is not None else f"sum over {s.left}"
-            text, symbolic = _monomial_text(s.flops_monomial)
-            cost = f"{text} = {_number(s.flops_value)}" if symbolic else _number(s.flops_value)
-            out.append(f"  {k}. {what} → {s.result}[{_step_legs_text(s)}]   cost {cost}")
-        return out
 
     def to_json(self) -> dict:
         def order(o: Order) -> dict:
             return {"method": o.method, "path": [list(p) for p in o.path],
                     "steps": [{"left": s.left, "right": s.right, "result": s.result,
-                               "legs": list(s.legs), "flops": str(s.flops),
-                               "flops_value": s.flops_value, "size": str(s.size)}
+                               "legs": list(s.legs), "flops": _poly_text([(s.flops_monomial, 1)], True),
+                               "flops_value": s.flops_value,
+                               "size": _poly_text([(s.size_monomial, 1)], True)}
                               for s in o.steps],
-                    "flops": str(o.flops), "flops_value": o.flops_value,
-                    "largest": str(o.largest), "largest_value": o.largest_value}
+                    "flops": o.flops_text(full=True), "flops_value": o.flops_value,
+                    "largest": o.largest_text(), "largest_value": o.largest_value}
 
+        top = self._largest_order()
         return {"sizes": dict(self.sizes),
-                "naive_flops": str(self.naive_flops), "naive_flops_value": self._total_value("naive"),
-                "best_flops": str(self.best_flops), "best_flops_value": self._total_value("best"),
-                "largest": str(self.largest), "largest_value": self.at(self.largest),
+                "naive_flops": _poly_text(self._total_terms("naive"), True),
+                "naive_flops_value": self._total_value("naive"),
+                "best_flops": _poly_text(self._total_terms("best"), True),
+                "best_flops_value": self._total_value("best"),
+                "largest": top.largest_text() if top is not None else "0",
+                "largest_value": top.largest_value if top is not None else 0,
                 "terms": [{"naive": order(t.naive), "best": order(t.best),
                            "bubbles": [b.to_json() for b in t.bubbles]} for t in self.terms]}
 
 
-# ------------------------------------------------------------------ costing
+def _steps_text(order: Order) -> list[str]:
+    if not order.records:
+        return ["  (nothing to contract)"]
+    nw = order.network
+    names = nw.net.names
+    out = []
+    for k, (left, right, result, ids, count, key, _, flops, _) in enumerate(order.records, 1):
+        what = f"{left} · {right}" if right is not None else f"sum over {left}"
+        text, symbolic = nw.monomial_text(key)
+        cost = f"{text} = {_number(flops)}" if symbolic else _number(flops)
+        out.append(f"  {k}. {what} → {result}[{_legs_text(ids, count, names)}]   cost {cost}")
+    return out
+
+
+# ------------------------------------------------------------------ walking
+
+#: What a walk records: numbers only, steps with the legs a report shows, or
+#: steps with all their legs.
+_NUMBERS, _SHOWN_LEGS, _ALL_LEGS = 0, 1, 2
+
+
+class _Network:
+    """One term's index network made ready for walks along paths.
+
+    Each index gets its concrete size (`ints`) and a weight for the symbolic
+    bookkeeping: the distinct sizes (`atoms`) are numbered, and a monomial in
+    them is kept as one integer, its exponent vector packed `shift` bits per
+    atom (`weight[i]` is index i's atom at exponent 1).  An exponent never
+    exceeds the number of indices, so `shift` bits hold it and a walk keeps a
+    step's monomial with a few integer additions, where comparing size
+    expressions (or sympy) at every step made the report quadratic.  `occ`
+    counts the operands holding each index, and each operand's start
+    (distinct indices, size, private indices, monomial key, title) is
+    computed once for all the walks of the term.
+    """
+
+    def __init__(self, net: IndexNetwork, sizes: Mapping[str, int] | None = None,
+                 ints: Mapping[int, int] | None = None) -> None:
+        self.net = net
+        n = max(net.sizes, default=-1) + 1
+        self.atoms: list[Any] = []
+        atom = [0] * n
+        by_id: dict[int, int] = {}
+        by_value: dict[Any, int] = {}
+        for i, s in net.sizes.items():
+            k = by_id.get(id(s))
+            if k is None:
+                k = by_value.get(s)
+                if k is None:
+                    k = by_value[s] = len(self.atoms)
+                    self.atoms.append(s)
+                by_id[id(s)] = k
+            atom[i] = k
+        self.shift = n.bit_length() + 1
+        self.weight = [1 << (self.shift * k) for k in atom]
+        if ints is None:
+            at = [_value(s, sizes if sizes is not None else _Large()) for s in self.atoms]
+            self.ints = [at[k] for k in atom]
+        else:
+            self.ints = [0] * n
+            for i, v in ints.items():
+                self.ints[i] = int(v)
+        self.output = frozenset(net.output)
+        self.occ = [0] * n
+        distinct = [tuple(dict.fromkeys(op.indices)) for op in net.operands]
+        for ix in distinct:
+            for i in ix:
+                self.occ[i] += 1
+        self.start = []
+        ints_, weight, occ, output = self.ints, self.weight, self.occ, self.output
+        for k, ix in enumerate(distinct):
+            size, key = 1, 0
+            for i in ix:
+                size *= ints_[i]
+                key += weight[i]
+            private = tuple(i for i in ix if occ[i] == 1 and i not in output)
+            self.start.append((ix, size, private, key, net.title(k)))
+        self._monomials: dict[int, Monomial] = {}
+        self._texts: dict[int, tuple[str, bool]] = {}
+
+    def monomial(self, key: int) -> Monomial:
+        """A packed monomial key as a monomial in the sizes themselves."""
+        m = self._monomials.get(key)
+        if m is None:
+            mask = (1 << self.shift) - 1
+            powers = []
+            for k, s in enumerate(self.atoms):
+                e = (key >> (self.shift * k)) & mask
+                if e:
+                    powers.append((s, e))
+            m = self._monomials[key] = frozenset(powers)
+        return m
+
+    def monomial_text(self, key: int) -> tuple[str, bool]:
+        """`_monomial_text` of a packed monomial key."""
+        hit = self._texts.get(key)
+        if hit is None:
+            hit = self._texts[key] = _monomial_text(self.monomial(key))
+        return hit
+
+    def step(self, r: tuple) -> ContractionStep:
+        """A walk's raw step record as a `ContractionStep`."""
+        left, right, result, ids, _, key, size_key, flops, size = r
+        return ContractionStep(left, right, result, ids, self.monomial(key),
+                               self.monomial(size_key), flops, size, self.net.names)
+
+    def size_dict(self) -> dict[int, int]:
+        return {i: self.ints[i] for i in self.net.sizes}
 
 
 class _Item:
-    """One operand or intermediate during a walk along a path.
-
-    `ix` holds its distinct indices (a dict: insertion order is the order its
-    legs are shown in), `size` their product at the concrete sizes (an exact
-    integer), `private` the indices only it has and the output lacks (summed
-    when it is first contracted; only written operands have any), and `mono`
-    the same product as a multiset of symbolic sizes (symbolic walks only).
-    """
+    """One operand or intermediate during a walk: its distinct indices (a
+    dict: insertion order is the order its legs are shown in), their product
+    at the concrete sizes, its private indices (summed when it is first
+    contracted; only written operands have any), the packed monomial of its
+    size (`_Network`) and its title."""
 
     __slots__ = ("ix", "size", "private", "mono", "title")
 
-    def __init__(self, ix: dict, size: int, private: set, mono: Counter | None, title: str) -> None:
+    def __init__(self, ix: dict, size: int, private: tuple, mono: dict | None, title: str) -> None:
         self.ix, self.size, self.private, self.mono, self.title = ix, size, private, mono, title
 
 
 @dataclass
 class _Walked:
-    """A path walked at integer sizes; `steps` (symbolic walks only) are
-    (left, right, result, legs, flops multiset, result multiset)."""
+    """What a walk found.  `steps` (recording walks) are raw records: (left,
+    right, result, leg ids, leg count, flops key, size key, flops, size), the
+    keys packed monomials (`_Network`); `terms` counts the steps per flops key."""
 
     flops: int = 0
     largest: int = 0
+    largest_key: int = 0
+    terms: Counter = field(default_factory=Counter)
     steps: list[tuple] = field(default_factory=list)
 
 
-class _Walk:
-    """Contract a network along a path at integer sizes, in time linear in the path.
+def _walk(nw: _Network, path: Sequence[Sequence[int]], record: int = _NUMBERS) -> _Walked:
+    """Contract `nw` along `path` (opt_einsum's linear format) at integer
+    sizes, in time linear in the path, recording what `record` asks for.
 
-    An index is kept in a result while another operand or the output still has
+    An index is kept in a result while another item or the output still has
     it, so a hyperedge stays open until its last tensor is in.  By that rule
-    every index of an intermediate is also in the output or in another item, so
-    a pairwise step can drop only indices the two share (when no third item
-    has them) and the written operands' private ones.  The walk therefore
-    updates the larger item in place and touches only the smaller one's legs:
-    a long running intermediate (the naive order of a ladder) does not cost its
-    length at every step, which made the old costing quadratic.
+    every index of an intermediate is also in the output or in another item,
+    so a pairwise step can drop only indices the two share (when no third
+    item has them) and the written operands' private ones.  The walk
+    therefore updates the larger item in place and touches only the smaller
+    one's legs: a long running intermediate (the naive order of a ladder)
+    does not cost its length at every step.  A recording walk shows a
+    result's legs in the order of its first-named operand, then the other's.
+    The loop is written out in one function: it is the whole cost of a report.
     """
+    ints, weight, output = nw.ints, nw.weight, nw.output
+    occ = nw.occ[:]
+    items = [_Item(dict.fromkeys(ix), size, private, key, title)
+             for ix, size, private, key, title in nw.start]
+    out = _Walked()
+    steps, terms = out.steps, out.terms
+    total = largest = largest_key = 0
+    head = SHOWN_LEGS - 3
 
-    def __init__(self, net: IndexNetwork, ints: Mapping[int, int], symbolic: bool) -> None:
-        self.net, self.ints, self.symbolic = net, ints, symbolic
-        self.output = set(net.output)
-        self.occ: Counter = Counter()
-        for op in net.operands:
-            self.occ.update(set(op.indices))
-        self.sym = net.sizes
-        self.items: list[_Item] = []
-        for k, op in enumerate(net.operands):
-            ix = dict.fromkeys(op.indices)
-            private = {i for i in ix if self.occ[i] == 1 and i not in self.output}
-            mono = None
-            if symbolic:
-                mono = {}
-                for i in ix:
-                    s = net.sizes[i]
-                    mono[s] = mono.get(s, 0) + 1
-            self.items.append(_Item(ix, self._product(ix), private, mono, net.title(k)))
+    def pairs() -> Iterable[tuple[_Item, _Item | None]]:
+        for step in path:
+            if len(step) == 2:
+                i, j = step
+                a, b = items[i], items[j]
+                del items[max(i, j)]
+                del items[min(i, j)]
+                yield a, b
+                continue
+            chosen = [items[i] for i in step]
+            for i in sorted(step, reverse=True):
+                del items[i]
+            left = chosen[0]
+            for right in chosen[1:] or [None]:  # paths are pairwise; more at once folds left
+                yield left, right
+                left = items.pop()
+            items.append(left)
+        # A lone operand with a trace or a private index still has to be summed.
+        ops = nw.net.operands
+        if not path and len(items) == 1 and (
+                items[0].private or len(set(ops[0].indices)) < len(ops[0].indices)):
+            yield items.pop(), None
 
-    def _product(self, ix: Iterable[int]) -> int:
-        size = 1
-        for i in ix:
-            size *= self.ints[i]
-        return size
-
-    def _shift(self, mono: dict, ix: Iterable[int], by: int) -> None:
-        sym = self.sym
-        for i in ix:
-            s = sym[i]
-            e = mono.get(s, 0) + by
-            if e:
-                mono[s] = e
-            else:
-                del mono[s]
-
-    def merge(self, a: _Item, b: _Item | None) -> tuple[_Item, int, frozenset]:
-        """a and b contracted (b None: a alone, summed over its private indices).
-
-        Returns the result, the step's flops (the product of the sizes of all
-        the legs involved) and, when symbolic, those legs' sizes as a monomial.
-        Consumes a and b (the larger one's containers become the result's).
-        """
-        occ = self.occ
+    for a, b in pairs():
         if b is None:
-            big, small_ix, shared = a, {}, []
-            flops = a.size
-            dropped = set(a.private)
+            big, small_ix, shared = a, (), ()
+            flops, private, key = a.size, a.private, a.mono
         else:
             big, small = (a, b) if len(a.ix) >= len(b.ix) else (b, a)
-            small_ix = small.ix
-            shared = [i for i in small_ix if i in big.ix]
+            bix, small_ix = big.ix, small.ix
+            shared = [i for i in small_ix if i in bix]
+            div = 1
+            key = a.mono + b.mono
             for i in shared:
                 occ[i] -= 1
-            flops = big.size * small.size // self._product(shared)
-            dropped = {i for i in shared if occ[i] == 1 and i not in self.output} | a.private | b.private
-        union = frozenset()
-        mono = None
-        if self.symbolic:
-            mono = big.mono
-            if b is not None:
-                for s, e in small.mono.items():
-                    mono[s] = mono.get(s, 0) + e
-                self._shift(mono, shared, -1)
-            union = frozenset(mono.items())
-        if self.symbolic and b is not None and big is not a:
-            ix = dict.fromkeys(a.ix)  # shown legs: the first-named operand's order
+                div *= ints[i]
+                key -= weight[i]
+            flops = big.size * small.size // div
+            private = a.private + b.private if b.private else a.private
+        if record and big is b:
+            ix = dict.fromkeys(a.ix)
             ix.update(b.ix)
         else:
             ix = big.ix
             ix.update(small_ix)
-        size = flops
-        gone = []
-        for i in dropped:
-            if i in ix:
-                del ix[i]
-                size //= self.ints[i]
-                gone.append(i)
+        size, size_key = flops, key
+        gone = [i for i in shared if occ[i] == 1 and i not in output]
+        if private:
+            gone.extend(i for i in private if i in ix)
+        for i in gone:
+            del ix[i]
+            size //= ints[i]
+            size_key -= weight[i]
             occ[i] = 0
-        if mono is not None:
-            self._shift(mono, gone, -1)
-        return _Item(ix, size, set(), mono, ""), flops, union
-
-    def run(self, path: Sequence[Sequence[int]]) -> _Walked:
-        out = _Walked()
-        items = self.items
-        symbolic = self.symbolic
-        for step in path:
-            chosen = [items[i] for i in step]
-            for i in sorted(step, reverse=True):
-                del items[i]
-            left, right = chosen[0].title, (chosen[1].title if len(chosen) > 1 else None)
-            res, flops, union = self.merge(chosen[0], chosen[1] if len(chosen) > 1 else None)
-            for extra in chosen[2:]:  # paths are pairwise; more at once folds left
-                res, more, _ = self.merge(res, extra)
-                flops += more
-            out.flops += flops
-            if res.size > out.largest:
-                out.largest = res.size
-            if symbolic:
-                res.title = f"#{len(out.steps) + 1}"  # '#': never a tensor name
-                out.steps.append((left, right, res.title, tuple(res.ix), union,
-                                  frozenset(res.mono.items()), flops, res.size))
-            items.append(res)
-        # A lone operand with a trace or a private index still has to be summed.
-        ops = self.net.operands
-        if not path and len(items) == 1 and (
-                items[0].private or len(set(ops[0].indices)) < len(ops[0].indices)):
-            it = items[0]
-            keep = tuple(self.net.output)
-            out.flops += it.size
-            out.largest = max(out.largest, self._product(keep))
-            if symbolic:
-                kept: dict = {}
-                self._shift(kept, keep, 1)
-                out.steps.append((it.title, None, "#1", keep, frozenset(it.mono.items()),
-                                  frozenset(kept.items()), it.size, self._product(keep)))
-        return out
-
-
-def path_flops(net: IndexNetwork, path: Sequence[Sequence[int]], ints: Mapping[int, int]) -> tuple[int, int]:
-    """(flops, largest intermediate) of `path` at integer index sizes: what picks the order."""
-    w = _Walk(net, ints, symbolic=False).run(path)
-    return w.flops, w.largest
-
-
-def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "",
-               sizes: Mapping[str, int] | None = None) -> Order:
-    """The symbolic cost of contracting `net` along `path`.
-
-    `path` is in opt_einsum's linear format: each step names positions in the
-    current list of operands, which are removed and their result appended.
-    The total is built once from the steps' monomials grouped by exponents, so
-    it is linear in the path.  The largest intermediate is taken at `sizes`, or
-    asymptotically (every size 1000) when none are given.
-    """
-    at: Mapping[str, int] = sizes if sizes is not None else _Large()
-    w = _Walk(net, _concrete(net, at), symbolic=True).run(path)
-    steps = []
-    total: Counter = Counter()
-    largest, largest_value = frozenset(), -1
-    names = net.names
-    for left, right, result, legs, flops_mono, size_mono, flops, size in w.steps:
-        total[flops_mono] += 1
-        if size > largest_value:
-            largest, largest_value = size_mono, size
-        steps.append(ContractionStep(left, right, result, legs, flops_mono, size_mono, flops, size, names))
-    return Order(method, tuple(tuple(p) for p in path), tuple(steps), tuple(total.items()),
-                 largest, w.flops, max(largest_value, 0))
+        res = big  # consumed: it becomes the result
+        res.ix, res.size, res.private, res.mono = ix, size, (), size_key
+        total += flops
+        if record:
+            left, right = a.title, (None if b is None else b.title)
+            res.title = title = f"#{len(steps) + 1}"  # '#': never a tensor name
+            n = len(ix)
+            if n <= SHOWN_LEGS or record == _ALL_LEGS:
+                ids = tuple(ix)
+            else:
+                ids = tuple(islice(ix, head)) + tuple(islice(reversed(ix), 2))[::-1]
+            terms[key] += 1
+            steps.append((left, right, title, ids, n, key, size_key, flops, size))
+        if size > largest:
+            largest, largest_key = size, size_key
+        items.append(res)
+    out.flops, out.largest, out.largest_key = total, largest, largest_key
+    return out
 
 
 class _Large(dict):
@@ -483,6 +656,29 @@ class _Large(dict):
         return 1000
 
 
+def path_flops(net: IndexNetwork, path: Sequence[Sequence[int]], ints: Mapping[int, int]) -> tuple[int, int]:
+    """(flops, largest intermediate) of `path` at integer index sizes: what picks the order."""
+    w = _walk(_Network(net, ints=ints), path)
+    return w.flops, w.largest
+
+
+def _order(nw: _Network, path: Sequence[Sequence[int]], method: str) -> Order:
+    w = _walk(nw, path, _SHOWN_LEGS)
+    terms = tuple((nw.monomial(k), c) for k, c in w.terms.items())
+    return Order(method, tuple(tuple(p) for p in path), terms, nw.monomial(w.largest_key),
+                 w.flops, w.largest, nw, tuple(w.steps))
+
+
+def order_cost(net: IndexNetwork, path: Sequence[Sequence[int]], method: str = "",
+               sizes: Mapping[str, int] | None = None) -> Order:
+    """The cost of contracting `net` along `path`, in opt_einsum's linear
+    format (each step names positions in the current list of operands, which
+    are removed and their result appended).  The largest intermediate is
+    taken at `sizes`, or asymptotically (every size 1000) when none are given.
+    """
+    return _order(_Network(net, sizes), path, method)
+
+
 def naive_path(n: int) -> list[tuple[int, int]]:
     """Left to right: the first two, then the running result with the next."""
     if n < 2:
@@ -490,56 +686,57 @@ def naive_path(n: int) -> list[tuple[int, int]]:
     return [(0, 1)] + [(n - 1 - k, 0) for k in range(1, n - 1)]
 
 
-def _concrete(net: IndexNetwork, sizes: Mapping[str, int]) -> dict[int, int]:
-    """Each index's size as an integer (one substitution per distinct size)."""
-    cache: dict[Any, int] = {}
-    out = {}
-    for i, s in net.sizes.items():
-        v = cache.get(s)
-        if v is None:
-            v = cache[s] = _value(s, sizes)
-        out[i] = v
-    return out
+def _optimised_paths(nw: _Network) -> list[tuple[str, list]]:
+    """cotengra's orders at the concrete sizes: greedy, and on networks of up
+    to SEARCH_LIMIT operands also the cheapest of 128 randomised greedy orders.
 
-
-def _optimised_paths(net: IndexNetwork, sizes: Mapping[str, int]) -> list[tuple[str, list]]:
+    The randomised search is seeded and serial, so the same network gets the
+    same order every run and no process pool is left behind; cotengra's
+    `auto` preset is neither (it stops on a time budget and forks workers),
+    and it scores orders by flops and memory together where `cost` ranks
+    them by flops.
+    """
     import warnings
 
     import cotengra as ctg
 
-    inputs = [op.indices for op in net.operands]
-    size_dict = _concrete(net, sizes)
+    inputs = [op.indices for op in nw.net.operands]
+    size_dict = nw.size_dict()
+    methods: list[tuple[str, Any]] = [("greedy", "greedy")]
+    if len(inputs) <= SEARCH_LIMIT:
+        methods.append(("random-greedy", ctg.RandomGreedyOptimizer(
+            max_repeats=SEARCH_REPEATS, seed=0, parallel=False)))
     out = []
-    methods = ["greedy"] + (["auto"] if len(inputs) <= AUTO_LIMIT else [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cotengra notes missing optional optimisers
-        for how in methods:
-            tree = ctg.array_contract_tree(inputs, net.output, size_dict=size_dict, optimize=how)
-            out.append((f"cotengra {how}", [tuple(p) for p in tree.get_path()]))
+        for name, how in methods:
+            # The path alone: building cotengra's tree for it would cost more
+            # than the search; its cache off, so that every report pays its own.
+            path = ctg.array_contract_path(inputs, nw.net.output, size_dict=size_dict,
+                                           optimize=how, cache=False)
+            out.append((f"cotengra {name}", [tuple(p) for p in path]))
     return out
 
 
 def term_cost(d: Diagram, sizes: Mapping[str, int]) -> TermCost:
-    """Both orders of one term: candidates are compared at integer sizes and
-    only the two shown get a symbolic cost."""
-    net = index_network(d)
-    n = len(net.operands)
-    ints = _concrete(net, sizes)
-    naive = order_cost(net, naive_path(n), "as written", sizes)
-    best_method, best_path, best_flops = "as written", None, naive.flops_value
+    """Both orders of one term: the written order and each optimiser's are
+    walked at integer sizes (with the integer exponent bookkeeping that makes
+    them symbolic), and the cheapest is the best."""
+    nw = _Network(index_network(d), sizes)
+    n = len(nw.net.operands)
+    naive = _order(nw, naive_path(n), "as written")
+    best = naive
     if n > 2:
-        for method, path in _optimised_paths(net, sizes):
-            flops = path_flops(net, path, ints)[0]
-            if flops < best_flops:
-                best_method, best_path, best_flops = method, path, flops
-    best = naive if best_path is None else order_cost(net, best_path, best_method, sizes)
+        for method, path in _optimised_paths(nw):
+            candidate = _order(nw, path, method)
+            if candidate.flops_value < best.flops_value:
+                best = candidate
     bubbles = tuple(_report(node.inside, sizes) for node in d.nodes.values()
                     if isinstance(node, BubbleNode))
     return TermCost(naive, best, bubbles)
 
 
 def _report(s: Sum, sizes: Mapping[str, int]) -> CostReport:
-
     return CostReport(tuple(term_cost(t, sizes) for t in s.aligned_terms()), dict(sizes))
 
 
@@ -558,7 +755,7 @@ def default_sizes(value: Sum, env: Any = None, given: Mapping[str, int] | None =
     constraints = list(getattr(env, "constraints", []) or [])
     tests = implied_tests(decls.values()) + [relation_test(c) for c in constraints]
     for c in constraints:
-        if isinstance(c, sympy.Basic):
+        if scalars.is_sympy(c):
             symbols |= c.free_symbols
     given = {str(k): int(v) for k, v in (given or {}).items()}
     for name, v in given.items():
@@ -577,4 +774,3 @@ def contraction_cost(value: Diagram | Sum, env: Any = None,
     (`sizes` where given, sampled defaults otherwise)."""
     s = Sum.of(value) if isinstance(value, Diagram) else value
     return _report(s, default_sizes(s, env, sizes))
-

@@ -96,7 +96,7 @@ def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
                     elif isinstance(node, DeltaNode):
                         sizes.append(node.size)
     out: set[Any] = set()
-    for e in sizes:
+    for e in set(sizes):  # a large network repeats a few sizes: each converted once
         if not isinstance(e, scalars.CONCRETE):
             out.update(scalars.free_symbols(e))
     return out
