@@ -403,3 +403,13 @@ def test_a_speed_up_beyond_a_float_is_still_shown():
 def test_the_same_network_gets_the_same_best_order_every_time():
     paths = {ladder_report(10, sizes={"d": 3})[0].terms[0].best.path for _ in range(3)}
     assert len(paths) == 1
+
+
+@settings(max_examples=200)
+@given(st.integers(10 ** 15, 10 ** 2000) | st.integers(50, 6000).map(lambda k: 2 ** k)
+       | st.integers(16, 2000).map(lambda k: 10 ** k - 1))
+def test_a_large_count_is_shown_by_its_first_three_digits_and_its_exponent(v):
+    from rewrite.numerics.cost import _number
+
+    digits = str(v)
+    assert _number(v) == f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"

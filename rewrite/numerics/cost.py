@@ -182,8 +182,26 @@ def _number(v: int) -> str:
     """An exact integer with thousands separators, or about 1.29e+301 past 10^15."""
     if v < 10 ** 15:
         return f"{v:,}"
-    digits = str(v)
-    return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+    return _about(v)
+
+
+def _about(v: int) -> str:
+    """`about 1.29e+301`: v's first three digits (truncated) and its decimal
+    exponent, exactly.  Found from its bit length and one division, because
+    writing out all the digits of a large integer takes time quadratic in
+    their number (the naive order of a long ladder has thousands of steps of
+    hundreds of digits each)."""
+    e = max((v.bit_length() - 1) * 30102 // 100000, 2)  # a lower bound: log10 2 > 0.30102
+    while v >= _power_of_ten(e + 1):
+        e += 1
+    q = v * 100 // _power_of_ten(e)  # 100 <= q < 1000
+    return f"about {q // 100}.{q % 100:02d}e+{e}"
+
+
+@lru_cache(maxsize=4096)
+def _power_of_ten(e: int) -> int:
+    """10**e, kept: the steps of one order need a run of neighbouring powers."""
+    return 10 ** e
 
 
 def _ratio(a: int, b: int) -> str:
@@ -192,8 +210,7 @@ def _ratio(a: int, b: int) -> str:
     try:
         return f"{a / b:.3g}"
     except OverflowError:
-        digits = str(a // b)
-        return f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+        return _about(a // b)
 
 
 def _shown(terms: Sequence[tuple[Monomial, int]], value: int) -> str:
