@@ -167,6 +167,7 @@ MEASURED = [
     ("induction head network", "induction_head", "out", False),
     ("two-layer transformer, lets boxed", "path_expansion", "out", True),
     ("two-layer transformer, inlined", "path_expansion", "out", False),
+    ("two-layer transformer, frozen attention", "path_expansion", "frozen", False),
 ]
 
 MEASURED_INTRO = """## Pictures, measured
@@ -176,7 +177,18 @@ FILE --stats` (or `Diagram.stats()` in Python) counts wire crossings, node
 overlaps, wires running through nodes they do not touch and labels inside a
 box they do not belong to, and gives the size in points (the SVG's units).
 These are the numbers for the standard structures; the pictures follow the
-table and appear again with their examples below."""
+table and appear again with their examples below.
+
+The transformers are drawn as the seed draws them, with the residual stream
+as a backbone: the embedding on top, one vertical line below it with a blue +
+for every block in layer order, each block (an attention head) to the right
+of its + with its open legs wired into it, and the model's open legs leaving
+the last +.  Between two + nodes the line carries all the stream's legs at
+once, so it is drawn thick, like a fused leg.  A block reads pasted copies of
+the stream (the seed's pink tensors), so the two-layer model's second layer
+holds three copies of `r = x + h1`: kept whole with `--boxes`, inlined as Σ
+boxes without.  `rewrite draw --arrange terms` draws the same sums with their
+terms side by side."""
 
 PEPS_NOTE = """A PEPS norm of 3×3 sites or more cannot be drawn without crossings: its
 graph, the grid P_L × P_L doubled into two layers joined site by site
@@ -214,15 +226,15 @@ def measured() -> str:
     pictures, and the PEPS norms' crossings by size."""
     from rewrite.views.measure import picture_stats
 
-    rows = ["| picture | expression | crossings | overlaps | wires through nodes | size (pt) |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    rows = ["| picture | expression | crossings | overlaps | wires through nodes | foreign labels | size (pt) |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     pics = []
     for n, (title, example, expr, boxed) in enumerate(MEASURED):
         value = _measured_value(example, expr, boxed)
         st = picture_stats(value)
         shown = f"`{expr}`" + (" boxed" if boxed else "") + f" in `examples/{example}.tn`"
         rows.append(f"| {title} | {shown} | {st.crossings} | {st.overlaps} | {st.wires_through_nodes} "
-                    f"| {st.width:.0f} × {st.height:.0f} |")
+                    f"| {st.foreign_labels} | {st.width:.0f} × {st.height:.0f} |")
         name = f"measured-{n}-{_slug(title)}.svg"
         (PICTURES / name).write_text(to_svg(value), encoding="utf-8")
         pics += [f"{title}:", "", f"![{title}](gallery/{name})", ""]
