@@ -624,6 +624,15 @@ def resource_cases() -> list[ResourceCase]:
     add("size-1e30-symbolic", Case(["show", "p.tn"], {"p.tn": b"dim n = 1000000000000000000000000000000\n"
                                                               b"tensor v[i: n]\nshow v[i] v[i]\n"}))
     add("size-zero", Case(["run", "p.tn"], {"p.tn": b"dim n = 0\ntensor v[i: n]\ncheck v[i] == v[i]\n"}))
+    # Numbers whose exact value is enormous: an exponent of 10**14 digits, and
+    # 5,000-digit literals (past Python's own int-to-text cap) in every place.
+    add("exponent-1e14", Case(["show", "p.tn"], {"p.tn": prog("show 1e99999999999999 v[i]\n")}))
+    add("literal-5000-digits", Case(["run", "p.tn"], {"p.tn": prog(
+        "show " + "9" * 5000 + " v[i]\nshow δ[i: " + "9" * 5000 + ", j]\ndim big = " + "9" * 5000
+        + "\nfunction g(" + "9" * 5000 + ")\n")}))
+    add("coefficients-1e-400-and-1e400", Case(["run", "p.tn"], {"p.tn": prog(
+        "check 1e-400 v[i] == 0\nprove 1e400 v[i] == 2e400 v[i]\nprove 1e999 1e999 1e999 v[i] == "
+        "1e999 1e999 1e999 v[i]\n")}))
 
     binomials = " ".join(f"(v[i{k}] + A[i{k}, j{k}] v[j{k}])" for k in range(20))
     add("expand-20-binomials", Case(["run", "p.tn"], {"p.tn": prog(f"expand {binomials}\n")}))
