@@ -56,3 +56,11 @@ def test_the_expected_list_is_left_out_when_it_would_be_too_long_to_help():
     # After `relu(` almost anything may come; the message stays one short line.
     message = _message("show relu(,)")
     assert message.startswith("unexpected ','") and message.count(",") <= 6
+
+
+def test_a_byte_that_is_not_utf8_piped_into_the_repl_is_named_as_a_byte():
+    p = subprocess.run([sys.executable, "-m", "rewrite", "repl"], input=b"dim n\n\xff\xfe\n",
+                       capture_output=True)
+    out = (p.stdout + p.stderr).decode("utf-8", "replace")
+    assert "unexpected character byte 0xFF (the input is not UTF-8 text)" in out
+    assert p.returncode == 0 and "Traceback" not in out

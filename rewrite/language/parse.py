@@ -409,6 +409,10 @@ def _char(ch: str) -> str:
 
     if ch.isprintable() and not ch.isspace() and ch.isascii():
         return f"'{ch}'"
+    if "\udc80" <= ch <= "\udcff":
+        # a byte that was not UTF-8, kept by the surrogateescape error handler
+        # (a REPL fed from a pipe): name the byte, not the stand-in character
+        return f"byte 0x{ord(ch) - 0xDC00:02X} (the input is not UTF-8 text)"
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "") + \
         (f" '{ch}'" if ch.isprintable() and not ch.isspace() else "")
