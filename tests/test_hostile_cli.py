@@ -64,3 +64,16 @@ def test_a_byte_that_is_not_utf8_piped_into_the_repl_is_named_as_a_byte():
     out = (p.stdout + p.stderr).decode("utf-8", "replace")
     assert "unexpected character byte 0xFF (the input is not UTF-8 text)" in out
     assert p.returncode == 0 and "Traceback" not in out
+
+
+def test_a_failed_redeclaration_does_not_block_the_name_that_still_stands():
+    # `tensor n` fails (n is a dim), but the dim n is fine: what uses it runs.
+    program = "dim n\ntensor n[i: n]\ntensor A[i: n, j: n]\nshow A[i, i]\n"
+    outcomes = Session(keep_going=True).run(program)
+    assert [o.status for o in outcomes] == ["error", "ok"]
+    assert outcomes[-1].text.strip() == "A[i, i]"
+
+
+def test_a_failed_first_declaration_still_blocks_what_uses_it():
+    outcomes = Session(keep_going=True).run("dim n\ntensor A[i: n, j: q]\nshow A[i, j]\n")
+    assert [o.status for o in outcomes] == ["error", "skipped"]

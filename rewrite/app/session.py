@@ -353,10 +353,19 @@ class Session:
                     self._declare(stmt, text, filename)
                 heap.settle()
             except InputError as e:
+                # A name the failing statement would have defined is blocked,
+                # unless an earlier statement defined it and still stands
+                # (`tensor n[i: n]` after `dim n` fails, yet `n` is fine).
                 for name in depends.defined(stmt):
-                    failed.setdefault(name, stmt.line)
+                    if not self._defined(name):
+                        failed.setdefault(name, stmt.line)
                 yield self._failed(e.located(text, filename), stmt.line,
                                    max(stmt.line, stmt.end_line), text)
+
+    def _defined(self, name: str) -> bool:
+        """Whether `name` is already a dim, tensor, let or function here."""
+        env = self.env
+        return any(name in table for table in (env.dims, env.decls, env.lets, env.functions))
 
     def _failed(self, e: InputError, first: int, last: int, text: str) -> Failed:
         return Failed("error", first, _lines_text(text, first, last), end_line=last, error=e)
