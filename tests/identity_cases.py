@@ -47,6 +47,7 @@ real tensor E[i: n, j: n]
 invertible X[i: n, j: n]
 invertible Y[i: n, j: n]
 symmetric S[i: n, j: n]
+symmetric invertible Sy[i: n, j: n]
 hermitian H[i: n, j: n]
 psd F[i: n, j: n]
 projector Pr[i: n, j: n]
@@ -112,7 +113,7 @@ def instance(rng: np.random.Generator) -> Arrays:
         "A": cx(N, N), "B": cx(N, N), "C": cx(N, N), "D": cx(N, N),
         "P": cx(N, M), "R": cx(M, N), "x": cx(N), "y": cx(N), "z": cx(N),
         "u": re(N), "w": re(N), "W": re(M, N), "v": re(M), "t": re(M), "E": re(N, N),
-        "X": inv_able(N), "Y": inv_able(N), "S": h + h.T, "H": h + h.conj().T,
+        "X": inv_able(N), "Y": inv_able(N), "S": h + h.T, "Sy": (lambda g: g + g.T)(cx(N, N)) + 5 * I_N, "H": h + h.conj().T,
         "F": g @ g.conj().T, "Pr": pr_basis @ pr_basis.conj().T, "Ka": ka - ka.T,
         "Q": iso(N, N), "O": ortho, "U": iso(N, K), "V": iso(M, K), "sv": cx(K),
         "T3": cx(N, M, K), "Ba": cx(K, N, N), "Bb": cx(K, N, N), "G": cx(K, K, K),
@@ -541,6 +542,22 @@ CASES: list[Case] = [
          lambda a: (np.trace(H_(a["Q"]) @ a["A"] @ a["Q"]), np.trace(a["A"]))),
     Case("kinds", "tr(U.H @ A @ U) == tr(A)",
          lambda a: (np.trace(H_(a["U"]) @ a["A"] @ a["U"]), np.trace(a["A"]))),
+    Case("kinds", "inv(Sy).T == inv(Sy)", lambda a: (inv(a["Sy"]).T, inv(a["Sy"]))),
+    Case("kinds", "inv(Sy).H == inv(Sy)", lambda a: (H_(inv(a["Sy"])), inv(a["Sy"]))),
+    Case("kinds", "inv(X).T == inv(X)", lambda a: (inv(a["X"]).T, inv(a["X"]))),
+    Case("kinds", "x @ inv(Sy) @ y == y @ inv(Sy) @ x",
+         lambda a: (a["x"] @ inv(a["Sy"]) @ a["y"], a["y"] @ inv(a["Sy"]) @ a["x"])),
+    Case("kinds", "x @ inv(X) @ y == y @ inv(X) @ x",
+         lambda a: (a["x"] @ inv(a["X"]) @ a["y"], a["y"] @ inv(a["X"]) @ a["x"])),
+    Case("kinds", "inv(Sy).T @ Sy == eye(n)", lambda a: (inv(a["Sy"]).T @ a["Sy"], I_N)),
+    Case("kinds", "Sy[i, j] inv(Sy)[k, i] == δ[j, k]",
+         lambda a: (ein("ij,ki->jk", a["Sy"], inv(a["Sy"])), I_N)),
+    Case("kinds", "tr(inv(Sy) @ A) == tr(inv(Sy) @ A.T)",
+         lambda a: (np.trace(inv(a["Sy"]) @ a["A"]), np.trace(inv(a["Sy"]) @ a["A"].T))),
+    Case("kinds", "inv(Sy @ X).T == inv(X).T @ inv(Sy)",
+         lambda a: (inv(a["Sy"] @ a["X"]).T, inv(a["X"]).T @ inv(a["Sy"]))),
+    Case("kinds", "inv(Sy @ X).T == inv(X) @ inv(Sy)",
+         lambda a: (inv(a["Sy"] @ a["X"]).T, inv(a["X"]) @ inv(a["Sy"]))),
     Case("kinds", "Pr @ Pr == Pr", lambda a: (a["Pr"] @ a["Pr"], a["Pr"])),
     Case("kinds", "Pr @ Pr @ Pr == Pr", lambda a: (a["Pr"] @ a["Pr"] @ a["Pr"], a["Pr"])),
     Case("kinds", "Pr.H == Pr", lambda a: (H_(a["Pr"]), a["Pr"])),

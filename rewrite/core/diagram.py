@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence, Union
 
 from . import scalars
-from .kinds import Decl
+from .kinds import Decl, Kind
 
 BOUNDARY = -1
 Port = tuple[int, int]
@@ -88,7 +88,17 @@ class TensorNode:
 
     @property
     def symmetric_ports(self) -> bool:
-        return self.op == "" and self.decl.symmetric_ports
+        """Interchangeable ports: a symmetric or diagonal tensor, and the
+        inverse of a symmetric matrix ((S^-1)^T = (S^T)^-1 = S^-1; every
+        invertible one has exactly two legs, which the declaration checks).
+        A diagonal matrix's inverse keeps its order: `inv(D).T == inv(D)` is
+        proved without it, and the search's gauge moves on diagonal bonds
+        are tried in the order they are written."""
+        if not self.decl.symmetric_ports:
+            return False
+        if self.op == "":
+            return True
+        return self.op == "inv" and self.decl.arity == 2 and not self.decl.is_a(Kind.DIAGONAL)
 
     @property
     def real(self) -> bool:

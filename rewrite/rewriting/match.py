@@ -17,7 +17,7 @@ neither anchored nor port-aware.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Iterable, Iterator, Sequence, Union
 
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
 from .instantiate import Binding, LegKey, expand_names, side_groups
@@ -189,7 +189,10 @@ def _keys(slots, st: _State) -> tuple[list[LegKey | None], str | None] | None:
     return keys, unknown
 
 
-def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node: TensorNode) -> Iterator[_State]:
+def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node: TensorNode,
+                  ports: Sequence[int] | None = None) -> Iterator[_State]:
+    """Bind the atom's slots to the node's ports in order (`ports` reorders
+    them, for a node whose ports are interchangeable)."""
     if atom.split is None:
         segments = [(atom.args, 0, node.arity)]
     else:
@@ -213,9 +216,20 @@ def _bind_ordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, node:
             i = keys.index(None)
             keys[i:i + 1] = [(unknown, k) for k in range(n)]
         for off, key in enumerate(keys):
-            if not _record(c, d, st, key, (v, lo + off)):
+            port = lo + off if ports is None else ports[lo + off]
+            if not _record(c, d, st, key, (v, port)):
                 return
     yield st
+
+
+def _port_orders(arity: int) -> Iterable[tuple[int, ...]]:
+    """Orders in which to try the ports of a node whose ports are
+    interchangeable, when only the pattern's arrow can size its groups: all of
+    them for the matrices this happens with (every invertible symmetric
+    tensor has two legs), the written order past four legs."""
+    from itertools import permutations
+
+    return permutations(range(arity)) if arity <= 4 else [tuple(range(arity))]
 
 
 def _bind_unordered(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int, arity: int) -> Iterator[_State]:
@@ -272,6 +286,12 @@ def _bind(c: Compiled, d: Diagram, st: _State, a: int, v: int) -> Iterator[_Stat
     st.used = st.used | {v}
     if isinstance(node, TensorNode) and not node.symmetric_ports:
         yield from _bind_ordered(c, d, st, atom, v, node)
+    elif isinstance(node, TensorNode) and _keys(atom.args, st) is None:
+        # Interchangeable ports, but two leg groups of unknown length
+        # (`inv(X)[*a -> *b]` on the inverse of a symmetric matrix): the arrow
+        # sizes them, in each order of the ports.
+        for ports in _port_orders(node.arity):
+            yield from _bind_ordered(c, d, st.fork(), atom, v, node, ports)
     else:
         yield from _bind_unordered(c, d, st, atom, v, node.arity)
 
