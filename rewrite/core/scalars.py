@@ -255,7 +255,8 @@ def is_sympy(x: Any) -> bool:
 def normal(x: Any) -> Any:
     """`x` in its one form: an int or Fraction for a rational number, a `Mono`
     for a monomial in size symbols, else a sympy expression."""
-    if type(x) is int:
+    t = type(x)
+    if t is int or t is Mono:  # the common cases first: `isinstance(x, Fraction)` is an ABC check
         return x
     if isinstance(x, Fraction):
         return x.numerator if x.denominator == 1 else x

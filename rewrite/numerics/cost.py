@@ -437,11 +437,14 @@ def _steps_text(order: Order) -> list[str]:
         return ["  (nothing to contract)"]
     nw = order.network
     names = nw.net.names
+    costs: dict[int, str] = {}  # a step's flops are a function of its monomial
     out = []
     for k, (left, right, result, ids, count, key, _, flops, _) in enumerate(order.records, 1):
         what = f"{left} · {right}" if right is not None else f"sum over {left}"
-        text, symbolic = nw.monomial_text(key)
-        cost = f"{text} = {_number(flops)}" if symbolic else _number(flops)
+        cost = costs.get(key)
+        if cost is None:
+            text, symbolic = nw.monomial_text(key)
+            cost = costs[key] = f"{text} = {_number(flops)}" if symbolic else _number(flops)
         out.append(f"  {k}. {what} → {result}[{_legs_text(ids, count, names)}]   cost {cost}")
     return out
 
@@ -588,7 +591,7 @@ def _walk(nw: _Network, path: Sequence[Sequence[int]], record: int = _NUMBERS) -
     items = [_Item(dict.fromkeys(ix), size, private, key, title)
              for ix, size, private, key, title in nw.start]
     out = _Walked()
-    steps, terms = out.steps, out.terms
+    steps = out.steps
     total = largest = largest_key = 0
     head = SHOWN_LEGS - 3
 
@@ -657,12 +660,12 @@ def _walk(nw: _Network, path: Sequence[Sequence[int]], record: int = _NUMBERS) -
                 ids = tuple(ix)
             else:
                 ids = tuple(islice(ix, head)) + tuple(islice(reversed(ix), 2))[::-1]
-            terms[key] += 1
             steps.append((left, right, title, ids, n, key, size_key, flops, size))
         if size > largest:
             largest, largest_key = size, size_key
         items.append(res)
     out.flops, out.largest, out.largest_key = total, largest, largest_key
+    out.terms.update(r[5] for r in steps)
     return out
 
 

@@ -77,23 +77,29 @@ def fresh_names(taken: set[str]) -> Iterator[str]:
 
 def index_network(d: Diagram) -> IndexNetwork:
     """The einsum network of one diagram (see the module docstring)."""
+    deltas = [(v, node) for v, node in d.nodes.items() if isinstance(node, DeltaNode)]
     lines: UnionFind[Any] = UnionFind()  # ports joined by wires and deltas: one index each
-    for p, q in d.link.items():
-        lines.union(q, p)
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode):
+    if deltas:
+        for p, q in d.link.items():
+            lines.union(q, p)
+        for v, node in deltas:
             for i in range(1, node.arity):
                 lines.union((v, i), (v, 0))
+    link = d.link
 
     net = IndexNetwork(diagram=d, factor=scalars.normal(d.scalar))
     ids: dict[Any, int] = {}
 
     def index(port: Any, size: Any) -> int:
-        root = lines.find(port)
+        # Without deltas a wire joins just two ports: the second end takes the
+        # first's index, and no union-find is needed (most large networks).
+        root = lines.find(port) if deltas else port
         k = ids.get(root)
         if k is None:
             k = ids[root] = len(net.sizes)
             net.sizes[k] = scalars.normal(size)
+            if not deltas and port in link:
+                ids[link[port]] = k
         return k
 
     with_input: set[int] = set()
@@ -125,8 +131,8 @@ def index_network(d: Diagram) -> IndexNetwork:
     net.output = tuple(output)
 
     closed: set[Any] = set()
-    for v, node in d.nodes.items():
-        if isinstance(node, DeltaNode) and node.arity:
+    for v, node in deltas:
+        if node.arity:
             root = lines.find((v, 0))
             if root not in ids and root not in closed:
                 closed.add(root)

@@ -165,6 +165,8 @@ Constraint = tuple[Callable[[], str], Callable[[Callable[[Any], int]], bool]]
 def _implied_constraints(decl: Decl) -> list[Constraint]:
     """What a declaration demands of its sizes."""
     out: list[Constraint] = []
+    if decl.kind is Kind.GENERIC and not decl.also:
+        return out  # a plain tensor demands nothing (and a network may have thousands)
     wide, tip = decl.sizes[: decl.split], decl.sizes[decl.split:]
     show = lambda xs: "*".join(f"({s})" if len(xs) > 1 else str(s) for s in xs) or "1"  # noqa: E731
     if decl.builtin == "fuse":
