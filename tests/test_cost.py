@@ -413,3 +413,13 @@ def test_a_large_count_is_shown_by_its_first_three_digits_and_its_exponent(v):
 
     digits = str(v)
     assert _number(v) == f"about {digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def test_a_step_of_three_operands_costs_as_two_pairwise_steps():
+    env = env_of("dim n, m, k, l\ntensor A[i: n, j: m]\ntensor B[j: m, k: k]\n"
+                 "tensor C[k: k, l: l]\nlet e = A[a, b] B[b, c] C[c, e]\n")
+    net = index_network(env.lets["e"].terms[0])
+    at_once = order_cost(net, [(0, 1, 2)])
+    pairwise = order_cost(net, [(0, 1), (0, 1)])
+    assert len(at_once.steps) == 2
+    assert sympy.expand(at_once.flops - pairwise.flops) == 0

@@ -234,7 +234,7 @@ def _value(expr: Any, sizes: Mapping[str, int]) -> int:
 # ------------------------------------------------------------------ reports
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ContractionStep:
     """One contraction: operands `left` and `right` (or a lone `left` summed
     over its private indices) into `result` with legs `leg_ids`.
@@ -291,10 +291,10 @@ class Order:
     path: tuple[tuple[int, ...], ...]
     flops_terms: tuple[tuple[Monomial, int], ...]
     largest_monomial: Monomial
-    flops_value: int = 0
-    largest_value: int = 0
-    network: "_Network | None" = field(default=None, repr=False)
-    records: tuple[tuple, ...] = field(default=(), repr=False)
+    flops_value: int
+    largest_value: int
+    network: "_Network" = field(repr=False)
+    records: tuple[tuple, ...] = field(repr=False)
 
     @cached_property
     def steps(self) -> tuple[ContractionStep, ...]:
@@ -463,9 +463,11 @@ class _Network:
     bookkeeping: the distinct sizes (`atoms`) are numbered, and a monomial in
     them is kept as one integer, its exponent vector packed `shift` bits per
     atom (`weight[i]` is index i's atom at exponent 1).  An exponent never
-    exceeds the number of indices, so `shift` bits hold it and a walk keeps a
-    step's monomial with a few integer additions, where comparing size
-    expressions (or sympy) at every step made the report quadratic.  `occ`
+    exceeds twice the number of indices (two items' legs added before their
+    shared ones are taken off), so `shift` bits hold it without a carry, and
+    a walk keeps a step's monomial with a few integer additions, where
+    comparing size expressions (or sympy) at every step made the report
+    quadratic.  `occ`
     counts the operands holding each index, and each operand's start
     (distinct indices, size, private indices, monomial key, title) is
     computed once for all the walks of the term.
@@ -554,7 +556,7 @@ class _Item:
 
     __slots__ = ("ix", "size", "private", "mono", "title")
 
-    def __init__(self, ix: dict, size: int, private: tuple, mono: dict | None, title: str) -> None:
+    def __init__(self, ix: dict, size: int, private: tuple, mono: int, title: str) -> None:
         self.ix, self.size, self.private, self.mono, self.title = ix, size, private, mono, title
 
 
@@ -583,7 +585,9 @@ def _walk(nw: _Network, path: Sequence[Sequence[int]], record: int = _NUMBERS) -
     therefore updates the larger item in place and touches only the smaller
     one's legs: a long running intermediate (the naive order of a ladder)
     does not cost its length at every step.  A recording walk shows a
-    result's legs in the order of its first-named operand, then the other's.
+    result's legs in the order of its first-named operand, then the other's
+    (copying them when the larger one is named second; the naive order
+    always names its running result first).
     The loop is written out in one function: it is the whole cost of a report.
     """
     ints, weight, output = nw.ints, nw.weight, nw.output
