@@ -77,3 +77,21 @@ def test_a_failed_redeclaration_does_not_block_the_name_that_still_stands():
 def test_a_failed_first_declaration_still_blocks_what_uses_it():
     outcomes = Session(keep_going=True).run("dim n\ntensor A[i: n, j: q]\nshow A[i, j]\n")
     assert [o.status for o in outcomes] == ["error", "skipped"]
+
+
+@pytest.mark.parametrize("declaration", ["tensor to[i: n]", "tensor boxed[i: n]",
+                                         "tensor softmax[i: n]", "dim to", "function boxed",
+                                         "let to = A[i, j]"])
+def test_a_keyword_that_can_follow_a_factor_cannot_be_declared(declaration):
+    # Declared, `v[i] to[i]` would read as `draw ... to`: refused where it is declared.
+    message = _message(declaration)
+    assert "is a keyword of the language" in message and "choose another name" in message
+
+
+@pytest.mark.parametrize("kind", ["tensor", "isometry", "unitary", "orthogonal"])
+def test_a_kind_word_used_as_a_tensor_name_is_named_as_such(kind):
+    with pytest.raises(InputError) as e:
+        Session().run(f"dim n\ntensor {kind}[i: n]\n")
+    assert e.value.message == (f"'{kind}' is a kind word of the language: it cannot name a "
+                               "tensor; choose another name")
+    assert (e.value.line, e.value.column) == (2, 8)

@@ -20,6 +20,15 @@ from .expressions import DELTA_NAMES, FUNCTIONS, build_expr
 from .rules import build_rule
 
 
+#: Keywords that may follow a factor inside an expression, so that a tensor of
+#: that name could be declared and then not used (`v[i] to[i]` reads as
+#: `draw ... to`): declaring one is refused with the reason.
+EXPRESSION_KEYWORDS = {
+    "to": "draw EXPR to FILE",
+    "boxed": "draw EXPR boxed",
+    "softmax": "softmax[k](EXPR)",
+}
+
 class Env:
     """What the declarations so far have defined: dims, tensors, lets, rules.
 
@@ -64,6 +73,10 @@ class Env:
     def _fresh_name(self, name: str, node: Any, allow_let: bool = False) -> None:
         if name in DELTA_NAMES:
             raise error_at(f"'{name}' is the built-in delta and cannot be redefined", node)
+        if name in EXPRESSION_KEYWORDS:
+            raise error_at(f"'{name}' is a keyword of the language ({EXPRESSION_KEYWORDS[name]}): "
+                           "a use of it in an expression would not parse, so it cannot be "
+                           "declared; choose another name", node)
         if name in self.functions:
             raise error_at(f"duplicate declaration of '{name}': it is declared as a function "
                            f"(line {self.function_lines.get(name, '?')})", node)

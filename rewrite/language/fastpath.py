@@ -56,6 +56,7 @@ def _grammar_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 KEYWORDS, _KINDS = _grammar_words()
+KIND_WORDS = _KINDS | {"real"}  # words that may start a declaration
 _VERBS = frozenset({"simplify", "show", "expand", "cost", "paths"})
 _PROVE_VERBS = frozenset({"prove", "check"})
 assert _VERBS | _PROVE_VERBS | {"real"} <= KEYWORDS

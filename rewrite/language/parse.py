@@ -481,6 +481,14 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str | None,
     matching = bool(stack) and _CHAR.get(tok.type) == (")" if stack[-1][0] == "(" else "]")
     if tok.type in _CLOSE and not matching:
         return err(f"unexpected '{tok}'", line, col)
+    if tok.type == "LSQB":
+        # `tensor tensor[i: n]`: the name is a kind word, read as one more kind
+        word = re.search(r"(\w+)\s*$", text[:offset])
+        if word and word.group(1) in fastpath.KIND_WORDS:
+            start = word.start(1)
+            wl, wc = _line_col(text, start)
+            return err(f"'{word.group(1)}' is a kind word of the language: it cannot name "
+                       "a tensor; choose another name", wl, wc, len(word.group(1)))
     if stack:
         ch, at = stack[-1]
         closer = ")" if ch == "(" else "]"
