@@ -176,3 +176,16 @@ def test_two_layer_transformer_backbone_fits_the_page_targets():
 def test_a_subtracted_block_is_added_back_with_a_minus():
     data = picture_json(value("x[s, h] - relu(x[s, a] W[a, h])"))
     assert [p["label"] for p in pluses(data)] == ["−"]
+
+
+def test_a_fresh_strip_draws_a_residual_sum_as_a_backbone_and_a_followed_one_does_not():
+    """The REPL's `:draw` and proof pages draw through a strip: with nothing
+    to follow the backbone is used; a picture that follows the one before
+    (a derivative keeping its hole, a rewrite step) keeps terms side by side."""
+    from rewrite.views.draw import Strip, scene
+
+    x = value("x[s, h] + relu(x[s, a] W[a, h])")
+    plus = lambda sc: [s for s in sc.shapes if s.node.startswith("plus")]  # noqa: E731
+    strip = Strip()
+    assert plus(scene(x, strip=strip)) and plus(scene(x, strip=strip))
+    assert not plus(scene(x, strip=Strip.after(value("x[s, a] W[a, h]"))))

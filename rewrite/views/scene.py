@@ -745,14 +745,18 @@ def _arranged(x: Union[Diagram, Sum], arts: _Arts, arrange: str) -> Scene | None
 def scene(x: Union[Diagram, Sum], widths: bool = False, strip: "Strip | None" = None,
           arrange: str = "auto") -> Scene:
     """The primitives of a picture of a diagram, or of a sum side by side;
-    with a `strip`, as the next picture of a rewrite (see `Strip`), which
-    keeps terms side by side so that places can be followed.  `arrange`
-    picks an arrangement of the sum (see `ARRANGEMENTS`): "auto" (the
-    default) uses one where it applies, "terms" never, a name always."""
+    with a `strip`, as the next picture of a rewrite (see `Strip`).
+    `arrange` picks an arrangement of the sum (see `ARRANGEMENTS`): "auto"
+    (the default) uses one where it applies, "terms" never, a name always.
+    A strip whose last picture can be followed keeps terms side by side, so
+    that places are kept; an arranged picture leaves nothing to follow, so
+    the next one is arranged (or laid out) afresh."""
     arts = _Arts(widths)
-    if strip is None:
+    if strip is None or not strip.last:
         arranged = _arranged(x, arts, arrange)
         if arranged is not None:
+            if strip is not None:
+                strip.laid, strip.last = [], []
             return unique_ids(arranged)
     terms = [x] if isinstance(x, Diagram) else list(x.terms)
     if strip is not None:
