@@ -189,3 +189,9 @@ def test_a_fresh_strip_draws_a_residual_sum_as_a_backbone_and_a_followed_one_doe
     strip = Strip()
     assert plus(scene(x, strip=strip)) and plus(scene(x, strip=strip))
     assert not plus(scene(x, strip=Strip.after(value("x[s, a] W[a, h]"))))
+
+
+def test_the_stream_may_be_written_after_its_blocks():
+    found = residual(value("relu(x[s, a] W[a, h]) + A[s, t] x[t, a] V[a, h] + x[s, h]"))
+    assert found is not None and titles(found.levels[0]) == {"x"}
+    assert "relu" in titles(found.levels[1]) and titles(found.levels[2]) == {"A", "x", "V"}

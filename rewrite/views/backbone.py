@@ -87,26 +87,39 @@ def _wires_to_free_only(d: Diagram) -> bool:
 
 def residual(x: Sum) -> Stream | None:
     """The stream and its blocks, when x has that shape: at least two terms;
-    the first (a parenthesised sum there is opened, its terms taking its
-    place) holds no bubble and has coefficient 1; every other term holds a
-    copy of each tensor of the stream and more besides (a block reads the
-    stream and does something with it).  A term that is only the stream again
-    (`A[i, j] + A[j, i]`) is not a block."""
+    one, the stream (a parenthesised sum there is opened, its terms taking
+    its place: `r + h2(r)` with `r = x + h1`), holds no function and has
+    coefficient 1; every other term holds a copy of each tensor of the stream
+    and more besides (a block reads the stream and does something with it).
+    The stream is the smallest term (it may be written anywhere in the sum);
+    the blocks keep their written order.  A term that is only the stream
+    again (`A[i, j] + A[j, i]`) is not a block."""
     free = tuple(x.free)
     terms = list(x.aligned_terms())
-    opened = _opened(terms[0], free) if terms else None
+    if len(terms) < 2 or not free:
+        return None
+    counts = [_names(t) for t in terms]
+    least = min(sum(c.values()) for c in counts)
+    for i, c in enumerate(counts):
+        if sum(c.values()) == least:
+            found = _stream_first([terms[i]] + terms[:i] + terms[i + 1:], free)
+            if found is not None:
+                return found
+    return None
+
+
+def _stream_first(terms: list[Diagram], free: tuple[str, ...]) -> Stream | None:
+    """`residual` for a given stream, the first of `terms`."""
+    opened = _opened(terms[0], free)
     while opened is not None:
         terms = opened + terms[1:]
         opened = _opened(terms[0], free)
-    if len(terms) < 2 or not free:
-        return None
     stream = terms[0]
     if stream.scalar != 1 or not stream.nodes or any(isinstance(n, BubbleNode) for n in stream.nodes.values()):
         return None
+    if not all(_wires_to_free_only(t) for t in terms):
+        return None
     need = _names(stream)
-    for t in terms:
-        if not _wires_to_free_only(t):
-            return None
     for t in terms[1:]:
         have = _names(t)
         if any(have[k] < 1 for k in need) or sum(have.values()) <= sum(need.values()):
