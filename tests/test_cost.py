@@ -423,3 +423,15 @@ def test_a_step_of_three_operands_costs_as_two_pairwise_steps():
     pairwise = order_cost(net, [(0, 1), (0, 1)])
     assert len(at_once.steps) == 2
     assert sympy.expand(at_once.flops - pairwise.flops) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(diagrams(bubbles=True))
+def test_symbolic_totals_at_the_reports_sizes_are_its_integer_totals(d):
+    """The two halves of one walk agree: the symbolic count, at the sizes the
+    report planned with, is the exact integer count (bubbles included)."""
+    report = contraction_cost(d)  # sizes sampled, honouring the kinds' constraints
+    doc = report.to_json()
+    assert report.at(report.best_flops) == doc["best_flops_value"]
+    assert report.at(report.naive_flops) == doc["naive_flops_value"]
+    assert doc["best_flops_value"] <= doc["naive_flops_value"]
