@@ -80,3 +80,11 @@ def test_a_numeric_check_with_concrete_sizes_loads_numpy_but_not_sympy():
     # `check` is numeric by definition; its sizes are still plain ints.
     loaded = loaded_after(_run_file("tensor A[i: 3, j: 3]\ncheck A[i, j] A[j, k] == A[i, j] A[j, k]\n"))
     assert "numpy" in loaded and "sympy" not in loaded
+
+
+def test_a_cost_with_symbolic_sizes_that_are_monomials_loads_no_sympy():
+    # Orders are planned at sampled integer sizes and the counts are printed
+    # from integer exponent vectors: `dim n` and `n*m` need no algebra.
+    loaded = loaded_after(_run_file("dim n, m\ntensor A[i: n, j: n*m]\ntensor B[j: n*m, k: n]\n"
+                                    "cost A[i, j] B[j, k] A[k, l]\n"))
+    assert "cotengra" in loaded and "sympy" not in loaded

@@ -770,22 +770,23 @@ def _report(s: Sum, sizes: Mapping[str, int]) -> CostReport:
 def default_sizes(value: Sum, env: Any = None, given: Mapping[str, int] | None = None,
                   seed: int = 0) -> dict[str, int]:
     """Concrete values for every size symbol: `given` ones, the rest sampled as
-    the numeric checks sample them (honouring the declarations' constraints)."""
-    from .evaluate import collect_decls, collect_symbols
+    the numeric checks sample them (honouring the declarations' constraints).
+    Symbols go by name, so sizes that are monomials (`dim n`) need no sympy."""
     from .sample import implied_tests, relation_test, sample_sizes
+    from .shapes import collect_decls, collect_symbol_names
 
-    symbols = collect_symbols(value)
+    names = collect_symbol_names(value)
     decls = collect_decls(value)
     constraints = list(getattr(env, "constraints", []) or [])
     tests = implied_tests(decls.values()) + [relation_test(c) for c in constraints]
     for c in constraints:
         if scalars.is_sympy(c):
-            symbols |= c.free_symbols
+            names |= {str(x) for x in c.free_symbols}
     given = {str(k): int(v) for k, v in (given or {}).items()}
     for name, v in given.items():
         if v < 1:
             raise InputError(f"the size {name} must be a positive integer, not {v}")
-    assigned = sample_sizes(symbols, seed, tests, given)
+    assigned = sample_sizes([scalars.symbol(n) for n in names], seed, tests, given)
     out = {str(s): v for s, v in assigned.items()}
     out.update(given)
     return out

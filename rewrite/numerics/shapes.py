@@ -81,8 +81,9 @@ def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
     return out
 
 
-def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
-    """Size symbols (sympy symbols) anywhere: scalars, free legs, deltas, bubbles, declarations."""
+def _all_sizes(xs: Iterable[Diagram | Sum]) -> set[Any]:
+    """Every distinct size or scalar anywhere: scalars, free legs, deltas,
+    bubbles, declarations (a large network repeats a few)."""
     sizes: list[Any] = []
     for x in xs:
         for s in nested_sums(x):
@@ -95,10 +96,24 @@ def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
                         sizes.extend(node.decl.sizes)
                     elif isinstance(node, DeltaNode):
                         sizes.append(node.size)
+    return set(sizes)
+
+
+def collect_symbols(*xs: Diagram | Sum) -> set[Any]:
+    """Size symbols (sympy symbols) anywhere: scalars, free legs, deltas, bubbles, declarations."""
     out: set[Any] = set()
-    for e in set(sizes):  # a large network repeats a few sizes: each converted once
+    for e in _all_sizes(xs):
         if not isinstance(e, scalars.CONCRETE):
             out.update(scalars.free_symbols(e))
+    return out
+
+
+def collect_symbol_names(*xs: Diagram | Sum) -> set[str]:
+    """The names of `collect_symbols`, without sympy where every size is a
+    number or a monomial (`dim n`, `n*m`)."""
+    out: set[str] = set()
+    for e in _all_sizes(xs):
+        out |= scalars.symbol_names(e)
     return out
 
 
