@@ -164,6 +164,7 @@ MEASURED = [
     ("MPO·MPS sandwich", "networks", "sandwich", False),
     ("Tucker", "networks", "tucker", False),
     ("attention block", "transformers", "attention", False),
+    ("transformer layer, attention then MLP", "transformers", "layer", False),
     ("induction head network", "induction_head", "out", False),
     ("two-layer transformer, lets boxed", "path_expansion", "out", True),
     ("two-layer transformer, inlined", "path_expansion", "out", False),

@@ -62,6 +62,13 @@ def test_boxed_transformer_is_the_kept_let_and_one_block():
     assert len(found.levels) == 2
 
 
+def test_a_layer_is_the_embedding_then_attention_then_the_mlp():
+    found = residual(example("transformers.tn", "layer"))
+    assert found is not None and len(found.levels) == 3
+    assert titles(found.levels[0]) == {"tok", "WE"}
+    assert "softmax[k]" in titles(found.levels[1]) and "Wout" in titles(found.levels[2])
+
+
 def test_attention_block_reads_the_embedding_chain():
     found = residual(example("transformers.tn", "attention"))
     assert found is not None and titles(found.levels[0]) == {"tok", "WE"}
@@ -115,6 +122,8 @@ CASES = {
     "attention block": lambda: example("transformers.tn", "attention"),
     "frozen two-layer": lambda: example("path_expansion.tn", "frozen"),
     "induction head": lambda: example("induction_head.tn", "out"),
+    "attention then MLP": lambda: example("transformers.tn", "layer"),
+    "attention then MLP, boxed": lambda: example("transformers.tn", "layer", boxes=True),
     "three blocks": lambda: value("x[s, h] + relu(x[s, a] W[a, h]) + A[s, t] x[t, a] V[a, h] "
                                   "+ softmax[t](x[s, a] W[a, b] x[t, b]) x[t, h]"),
 }
