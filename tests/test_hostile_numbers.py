@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from rewrite.app.session import Session
@@ -99,3 +100,27 @@ def test_the_digit_limit_is_an_option(tmp_path):
                              "run", str(program)], capture_output=True, text=True)
     assert refused.returncode == 2 and "--max-number-digits" in refused.stderr
     assert raised.returncode == 0 and "proved" in raised.stdout
+
+
+# ------------------------------------------------------------ the user's arrays
+
+
+@pytest.mark.parametrize("arrays, message", [
+    ({"A": np.full((3, 3), np.nan)}, "the array for A has inf or NaN entries"),
+    ({"A": np.full((3, 3), np.inf)}, "the array for A has inf or NaN entries"),
+    ({"A": np.full((3, 3), 1e308), "B": np.full((3, 3), 1e308)},
+     "the values overflow to inf or NaN"),
+])
+def test_check_on_arrays_whose_values_are_not_finite_is_an_input_error_not_holds(
+        tmp_path, arrays, message):
+    # NaN == NaN and inf - inf are neither agreement nor a difference.
+    rng = np.random.default_rng(0)
+    arrays = {"A": rng.standard_normal((3, 3)), "B": rng.standard_normal((3, 3)), **arrays}
+    np.savez(tmp_path / "w.npz", **arrays)
+    program = tmp_path / "p.tn"
+    program.write_text("dim n = 3\nreal tensor A[i: n, j: n]\nreal tensor B[i: n, j: n]\n"
+                       "check A @ B == B @ A\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "rewrite", "check", str(program), "--arrays",
+                        str(tmp_path / "w.npz")], capture_output=True, text=True)
+    assert p.returncode == 2, p.stdout
+    assert message in p.stderr and "holds" not in p.stdout and "Warning" not in p.stderr

@@ -296,7 +296,18 @@ def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float
     if perm is None:
         raise InputError(f"cannot compare: the left side has {len(ls.free)} free legs and the "
                          f"right side {len(rs.free)}")
-    a, b = evaluate(ls, inst), evaluate(rs, inst)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        a, b = evaluate(ls, inst), evaluate(rs, inst)
     b = np.transpose(b, perm) if np.ndim(b) else b
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        # inf - inf and NaN are no difference and no agreement: say so
+        # rather than call two NaN results equal.
+        bad = sorted(k for k, v in inst.arrays.items()
+                     if np.issubdtype(np.asarray(v).dtype, np.number)
+                     and not np.all(np.isfinite(v)))
+        why = ("the values overflow to inf or NaN" if not bad else
+               f"the array for {bad[0]} has inf or NaN entries" if len(bad) == 1 else
+               f"the arrays for {', '.join(bad)} have inf or NaN entries")
+        raise InputError(f"{why}; the sides cannot be compared numerically")
     ok, diff = allclose_rel(a, b)
     return ok, diff, a, b
