@@ -124,3 +124,16 @@ def test_check_on_arrays_whose_values_are_not_finite_is_an_input_error_not_holds
                         str(tmp_path / "w.npz")], capture_output=True, text=True)
     assert p.returncode == 2, p.stdout
     assert message in p.stderr and "holds" not in p.stdout and "Warning" not in p.stderr
+
+
+def test_paths_contributions_on_arrays_with_nan_is_an_input_error(tmp_path):
+    # A NaN share and "they add up to the network, largest difference nan" are no answer.
+    np.savez(tmp_path / "w.npz", A=np.full((3, 3), np.nan), B=np.eye(3), x=np.ones(3))
+    program = tmp_path / "p.tn"
+    program.write_text("dim n = 3\nreal tensor A[i: n, j: n]\nreal tensor B[i: n, j: n]\n"
+                       "real tensor x[i: n]\nlet out = (x[i] + A[i, j] x[j]) B[i, k]\n"
+                       "paths out\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "rewrite", "paths", str(program), "--arrays",
+                        str(tmp_path / "w.npz")], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "the array for A has inf or NaN entries" in p.stderr and "nan" not in p.stdout

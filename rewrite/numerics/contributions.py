@@ -153,8 +153,11 @@ def freeze(s: Sum, inst: Instance) -> tuple[Sum, list[str]]:
 def contributions(value: Sum | Diagram, inst: Instance, *, freeze_patterns: bool = True
                   ) -> Contributions:
     """Each path term of `value` evaluated on `inst` (see the module docstring)."""
+    from .supplied import not_finite
+
     s = Sum.of(value) if isinstance(value, Diagram) else value
-    network = np.asarray(evaluate(s, inst))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        network = np.asarray(evaluate(s, inst))
     nonlinear = _nonlinear_sites(s)
     frozen: list[str] = []
     if nonlinear and freeze_patterns:
@@ -165,7 +168,11 @@ def contributions(value: Sum | Diagram, inst: Instance, *, freeze_patterns: bool
         t = p.term
         if list(t.free) != list(s.free) and sorted(t.free) == sorted(s.free):
             t = t.with_free(list(s.free))
-        values.append(np.asarray(evaluate(t, inst)))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values.append(np.asarray(evaluate(t, inst)))
+    if not all(np.all(np.isfinite(v)) for v in [network, *values]):
+        # a NaN share, or "they add up, largest difference nan", would be no answer
+        raise not_finite(inst, "the contributions cannot be weighed")
     norms = [float(np.linalg.norm(v.ravel())) for v in values]
     total = sum(norms)
     items = [Contribution(p.label, n, (n / total) if total else 0.0, v, p.term)

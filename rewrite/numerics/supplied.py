@@ -302,12 +302,17 @@ def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         # inf - inf and NaN are no difference and no agreement: say so
         # rather than call two NaN results equal.
-        bad = sorted(k for k, v in inst.arrays.items()
-                     if np.issubdtype(np.asarray(v).dtype, np.number)
-                     and not np.all(np.isfinite(v)))
-        why = ("the values overflow to inf or NaN" if not bad else
-               f"the array for {bad[0]} has inf or NaN entries" if len(bad) == 1 else
-               f"the arrays for {', '.join(bad)} have inf or NaN entries")
-        raise InputError(f"{why}; the sides cannot be compared numerically")
+        raise not_finite(inst, "the sides cannot be compared numerically")
     ok, diff = allclose_rel(a, b)
     return ok, diff, a, b
+
+
+def not_finite(inst: Instance, consequence: str) -> InputError:
+    """The error for values that came out inf or NaN on the user's arrays:
+    naming the arrays with such entries, else saying the values overflowed."""
+    bad = sorted(k for k, v in inst.arrays.items()
+                 if np.issubdtype(np.asarray(v).dtype, np.number) and not np.all(np.isfinite(v)))
+    why = ("the values overflow to inf or NaN" if not bad else
+           f"the array for {bad[0]} has inf or NaN entries" if len(bad) == 1 else
+           f"the arrays for {', '.join(bad)} have inf or NaN entries")
+    return InputError(f"{why}; {consequence}")
