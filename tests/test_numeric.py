@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import string
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sympy
@@ -78,6 +80,9 @@ def ref_node(node, inst) -> np.ndarray:
         if node.fn == "softmax":
             e = np.exp(x)
             y = e / e.sum(axis=node.axis, keepdims=True)
+        elif node.fn.startswith("pow["):  # x ** k, principal branch
+            k = Fraction(node.fn[4:-1])
+            y = x ** int(k) if k.denominator == 1 else np.asarray(x, complex) ** float(k)
         else:
             y = REF_FUNCTIONS[node.fn](x)
         return y.conj() if node.conj else y

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from rewrite.core.errors import InputError
-from rewrite.rewriting.ruleset import check_rule, core_rules, gauge_rules, sides
+from rewrite.rewriting.ruleset import check_rule, core_rules, definition_rules, gauge_rules, sides
 from test_numeric import instance_for, ref_diagram
 
-RULES = core_rules() + gauge_rules()
+RULES = core_rules() + gauge_rules() + definition_rules()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])

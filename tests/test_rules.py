@@ -4,7 +4,8 @@ import pytest
 
 from rewrite.language.env import Env
 from rewrite.language.expressions import build_expr
-from rewrite.rewriting.ruleset import classify, core_rules, gauge_rules, load_rules, loaded
+from rewrite.rewriting.ruleset import (classify, core_rules, definition_rules, gauge_rules, load_rules,
+                                        loaded)
 from rewrite.rewriting.simplify import simplify
 from rewrite.core.errors import InputError
 from rewrite.language.parse import parse
@@ -38,7 +39,7 @@ def test_every_shipped_rule_is_numerically_sound(seed):
     # fast), so this is where their soundness is established.
     from rewrite.rewriting.ruleset import check_rule
 
-    for rule in core_rules() + gauge_rules():
+    for rule in core_rules() + gauge_rules() + definition_rules():
         check_rule(rule, seed=seed, trials=2)
 
 

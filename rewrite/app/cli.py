@@ -562,10 +562,12 @@ def repl(file: str | None) -> None:
 def list_rules() -> None:
     """List the built-in rules."""
     def body() -> int:
-        from ..rewriting.ruleset import core_rules, gauge_rules
+        from ..rewriting.ruleset import core_rules, definition_rules, gauge_rules
 
-        for title, rules in (("simplification (rules/core.tn)", core_rules()),
-                             ("on request (rules/gauge.tn)", gauge_rules())):
+        for title, rules in (("simplification (rules/core.tn, kinds.tn, bubbles.tn)", core_rules()),
+                             ("on request and in prove's search (rules/gauge.tn)", gauge_rules()),
+                             ("on request and in prove's search (rules/definitions.tn)",
+                              definition_rules())):
             click.echo(f"# {title}")
             for r in rules:
                 click.echo(f"  {r.source.strip()}")

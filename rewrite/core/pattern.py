@@ -64,6 +64,11 @@ class Atom:
     fn: str = ""
     inner: tuple[tuple[Any, str], ...] = ()
     axis: str | None = None
+    # A bubble whose argument is itself a product of atoms, as the partition
+    # function in `pow(exp(E)[q, j] δ[j], -1)[q]`: `inner` is then empty and
+    # `body` that product, its indices its own (the argument's free legs are
+    # the ones written once, in order, and meet the bubble's legs by position).
+    body: "Side | None" = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from . import syntax as S
 from ..core.errors import InputError, error_at, near
 from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
 from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
-from ..core.functions import lookup
+from ..core.functions import lookup, pow_name
 from .expressions import DELTA_NAMES, scalar_of
+from ..core import scalars
 
 if TYPE_CHECKING:
     from .env import Env
@@ -58,19 +59,65 @@ def _rule_side(expr: S.Expr, params: dict[str, VarKind], env: Env,
     return Side(tuple(atoms), coeff, tuple(boundary)), groups, boundary
 
 
-def _bubble_atom(f: Any, params: dict[str, VarKind], env: Env) -> Atom | None:
-    """`exp(E)[a]`, `relu(-E)[*a]`, `softmax[k](E)[q, k]`, `exp(E + F)[c]`: a
-    bubble whose argument is a combination of expression variables, or None
-    when `f` is not a call of an elementwise function or softmax."""
+def _bubble_atom(f: Any, params: dict[str, VarKind], env: Env,
+                 decls: dict[str, Decl]) -> Atom | None:
+    """`exp(E)[a]`, `relu(-E)[*a]`, `softmax[k](E)[q, k]`, `exp(E + F)[c]`,
+    `pow(E, -1)[a]`: a bubble whose argument is a combination of expression
+    variables - or one product of atoms, `pow(exp(E)[q, j] δ[j], -1)[q]` -
+    or None when `f` is not a call of an elementwise function, pow or softmax."""
     if isinstance(f, S.Softmax):
         fn, arg, axis = "softmax", f.arg, f.axis.name
+    elif isinstance(f, S.Call) and f.fn == "pow" and len(f.args) == 2:
+        fn, arg, axis = pow_name(_exponent(f.args[1], env)), f.args[0], None
     elif isinstance(f, S.Call) and f.fn not in ("conj", "inv", "diag") and \
             lookup(f.fn) is not None and len(f.args) == 1:
         fn, arg, axis = lookup(f.fn).name, f.args[0], None
     else:
         return None
+    slots = []
+    for s in f.indices.slots if f.indices is not None else ():
+        if isinstance(s, S.Index) and s.size is None:
+            slots.append(Slot((s.name,)))
+        elif isinstance(s, S.Stars):
+            slots.append(Slot(tuple(s.names), group=True))
+        else:
+            raise error_at("a bubble's legs in a rule are indices or groups (*w)", s)
+    if axis is not None and axis not in [s.name for s in slots if not s.group]:
+        raise error_at(f"the softmax axis '{axis}' must be one of the bubble's legs", f)
+    split = f.indices.split if f.indices is not None else None
+    inner = _combination(arg, params, env)
+    if not inner:
+        body = _body(arg, params, env, decls)
+        if body is None:
+            raise error_at(f"in a rule, a bubble's argument is a sum of expression variables "
+                           f"(declared 'E: expression'), as in {fn}(E) or exp(E + F), or one "
+                           f"product of atoms, as in pow(exp(E)[q, j] δ[j], -1)", arg)
+        if len(body.boundary) != len(slots) or any(s.group for s in slots):
+            raise error_at(f"the bubble has {len(slots)} legs and its argument "
+                           f"{len(body.boundary)} free indices; write one leg per free index "
+                           f"(no groups)", f)
+        head = next((a.head for a in _body_atoms(body) if a.head != DELTA), DELTA)
+        return Atom(head, tuple(slots), False, "", split, pos=(f.line, f.column), fn=fn,
+                    axis=axis, body=body)
     if f.indices is None:
         raise error_at(f"a bubble in a rule needs its legs, as in {fn}(E)[*a]", f)
+    return Atom(inner[0][1], tuple(slots), False, "", split,
+                pos=(f.line, f.column), fn=fn, inner=tuple(inner), axis=axis)
+
+
+def _exponent(a: Any, env: Env) -> Any:
+    """The number k of `pow(..., k)` in a rule."""
+    if isinstance(a, S.SumExpr) and len(a.terms) == 1 and a.output is None \
+            and len(a.terms[0].product.factors) == 1:
+        value = scalar_of(a.terms[0].product.factors[0], env)
+        if value is not None and scalars.is_concrete(value):
+            return a.terms[0].sign * value
+    raise error_at("pow(EXPR, k) takes a number second, as in pow(E, -1)", a)
+
+
+def _combination(arg: Any, params: dict[str, VarKind], env: Env) -> list[tuple[Any, str]]:
+    """A bubble argument as (coefficient, expression variable) pairs, or []
+    when it is not a sum of scaled expression variables."""
     inner: list[tuple[Any, str]] = []
     for term in arg.terms if isinstance(arg, S.SumExpr) and arg.output is None else ():
         coeff: Any = term.sign
@@ -83,31 +130,48 @@ def _bubble_atom(f: Any, params: dict[str, VarKind], env: Env) -> Atom | None:
                     and params[g.name].expression:
                 names.append(g.name)
             else:
-                names = []
-                break
+                return []
         if len(names) != 1:
-            inner = []
-            break
+            return []
         inner.append((coeff, names[0]))
-    if not inner:
-        raise error_at(f"in a rule, a bubble's argument is a sum of expression variables "
-                       f"(declared 'E: expression'), as in {fn}(E) or exp(E + F)", arg)
-    slots = []
-    for s in f.indices.slots:
-        if isinstance(s, S.Index) and s.size is None:
-            slots.append(Slot((s.name,)))
-        elif isinstance(s, S.Stars):
-            slots.append(Slot(tuple(s.names), group=True))
-        else:
-            raise error_at("a bubble's legs in a rule are indices or groups (*w)", s)
-    if axis is not None and axis not in [s.name for s in slots if not s.group]:
-        raise error_at(f"the softmax axis '{axis}' must be one of the bubble's legs", f)
-    return Atom(inner[0][1], tuple(slots), False, "", f.indices.split,
-                pos=(f.line, f.column), fn=fn, inner=tuple(inner), axis=axis)
+    return inner
+
+
+def _body(arg: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]) -> Side | None:
+    """A bubble's argument written as one product of atoms (its own indices;
+    its free legs are those written once, in order), or None."""
+    if not (isinstance(arg, S.SumExpr) and len(arg.terms) == 1 and arg.output is None
+            and any(getattr(g, "indices", None) is not None
+                    for g in arg.terms[0].product.factors)):
+        return None
+    side, groups, _ = _rule_side(arg, params, env, decls)
+    if groups:
+        raise error_at("leg groups (*w) are not allowed inside a bubble's argument in a rule", arg)
+    return side
+
+
+def _body_atoms(side: Side) -> list[Atom]:
+    """Every atom of a side, those inside bubble arguments included."""
+    out = []
+    for a in side.atoms:
+        out.append(a)
+        if a.body is not None:
+            out.extend(_body_atoms(a.body))
+    return out
+
+
+def variables_of(side: Side) -> set[str]:
+    """The pattern variables a side uses, at any depth (expression variables included)."""
+    out = set()
+    for a in _body_atoms(side):
+        out.update(name for _, name in a.inner)
+        if a.head != DELTA and not a.fn:
+            out.add(a.head)
+    return out
 
 
 def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]) -> Atom:
-    bubble = _bubble_atom(f, params, env)
+    bubble = _bubble_atom(f, params, env, decls)
     if bubble is not None:
         return bubble
     conj, op = False, ""
@@ -190,16 +254,25 @@ def build_rule(stmt: S.RuleStmt, env: Env) -> Rule:
     rhs, g2, b2 = _rule_side(stmt.rhs, params, env, decls)
     bound = set()
     for atom in lhs.atoms:
-        if atom.fn:
+        if atom.fn and atom.body is None:
             if len(atom.inner) != 1 or atom.inner[0][0] not in (1, -1):
                 raise error_at("on a rule's left side a bubble's argument is one expression "
                                "variable, E or -E", stmt.lhs)
             bound.add(atom.head)
-    for atom in rhs.atoms:
-        for _, name in atom.inner:
-            if name not in bound:
-                raise error_at(f"the expression variable {name} is not bound by the left side",
-                               stmt.rhs)
+        elif not atom.fn:
+            bound.add(atom.head)
+    # A bubble whose argument is a product is matched by building that product
+    # from what the rest of the left side bound: it cannot bind anything itself.
+    for atom in lhs.atoms:
+        if atom.body is not None:
+            loose = sorted((variables_of(atom.body) & set(params)) - bound)
+            if loose:
+                raise error_at(f"on a rule's left side, the variable {loose[0]} inside a "
+                               f"bubble's argument must also appear outside it", stmt.lhs)
+    for name in sorted(variables_of(rhs)):
+        if name in params and params[name].expression and name not in bound:
+            raise error_at(f"the expression variable {name} is not bound by the left side",
+                           stmt.rhs)
     if set(b1) != set(b2):
         only_l = sorted(set(b1) - set(b2))
         only_r = sorted(set(b2) - set(b1))

@@ -10,7 +10,7 @@ pair `("t", k)`; free legs of the result are named `a` and `t.0, t.1, ...`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any, Iterable, Union
 
@@ -175,6 +175,15 @@ def bubble_of(atom: Atom, legs: list[LegKey], binding: Binding, decls: dict[str,
     variables' bound arguments (`binding.exprs`, legs by position), or, in a
     rule check, of the random tensors standing for them (`decls`)."""
     names = [f"e{k}" for k in range(len(legs))]
+    axis = None if atom.axis is None else legs.index(atom.axis)
+    if atom.body is not None:
+        # The argument is a product of its own: built from the same binding,
+        # its indices its own (none of the outer side's sizes or groups apply).
+        inner = instantiate(atom.body, Binding(binding.decls, {}, {}, binding.delta_size,
+                                               binding.exprs), decls)
+        if len(inner.free) != len(legs):
+            raise ValueError(f"{atom.fn}(...) has {len(inner.free)} legs, the pattern gives {len(legs)}")
+        return BubbleNode(atom.fn, Sum.of(inner.renamed(names)), axis)
     terms: list[Diagram] = []
     sizes: tuple[Any, ...] | None = None
     for coeff, var in atom.inner:
@@ -195,9 +204,6 @@ def bubble_of(atom: Atom, legs: list[LegKey], binding: Binding, decls: dict[str,
             t = t.renamed(names) if list(t.free) != names else t.copy()
             t.scalar = scalars.mul(t.scalar, coeff)
             terms.append(t)
-    axis = None
-    if atom.axis is not None:
-        axis = legs.index(atom.axis)
     # like terms collected (exp(x) ⊙ exp(x) is exp(2 x), not exp(x + x))
     from ..core.canon import collect_terms
 
@@ -205,6 +211,33 @@ def bubble_of(atom: Atom, legs: list[LegKey], binding: Binding, decls: dict[str,
 
 
 # ------------------------------------------------- random bindings for rule checks
+
+
+def _flattened(sides: tuple[Side, ...]) -> tuple[list[Atom], list[tuple[LegKey, LegKey]]]:
+    """Every atom of the sides, those inside a bubble's argument included with
+    their indices renamed apart (`j@1`), and the pairs of legs that must have
+    one size: each such argument's free legs with its bubble's legs."""
+    atoms: list[Atom] = []
+    joins: list[tuple[LegKey, LegKey]] = []
+    tags = iter(range(1, 1 << 30))
+
+    def walk(side: Side, rename: Any) -> None:
+        for atom in side.atoms:
+            atoms.append(replace(atom, args=tuple(
+                Slot(tuple(rename(n) for n in s.names), s.group) for s in atom.args)))
+            if atom.body is not None:
+                tag = next(tags)
+
+                def inner(n: str, tag: int = tag) -> str:
+                    return f"{n}@{tag}"
+
+                outer = [rename(n) for s in atom.args for n in s.names]
+                joins.extend(zip(outer, [inner(n) for n in atom.body.boundary]))
+                walk(atom.body, inner)
+
+    for side in sides:
+        walk(side, lambda n: n)
+    return atoms, joins
 
 
 def _decl_ports(atom: Atom, lengths: dict[str, int]) -> tuple[list[LegKey], int | None]:
@@ -276,45 +309,47 @@ def _bind_once(rule: Any, sides: tuple[Side, Side], lens: dict[str, int], rng: A
     cls: UnionFind[Any] = UnionFind()
     shape: dict[str, tuple[list[LegKey], int | None]] = {}
     deltas: list[list[LegKey]] = []
+    atoms, joins = _flattened(sides)
+    for a, b in joins:
+        cls.union(cls.find(a), cls.find(b))
     try:
-        for side in sides:
-            for atom in side.atoms:
-                if atom.head == DELTA:
-                    legs = delta_legsets(atom, lens)
-                    for ls in legs:
-                        for k in ls:
-                            cls.find(k)
-                        for k in ls[1:]:
-                            cls.union(k, ls[0])
-                    deltas.extend(legs)
-                    continue
-                ports, split = _decl_ports(atom, lens)
-                for k in ports:
-                    cls.find(k)
-                if atom.fn:  # each expression variable: a tensor with the bubble's legs
-                    for _, var in atom.inner:
-                        if var not in shape:
-                            shape[var] = (ports, None)
-                            continue
-                        if len(shape[var][0]) != len(ports):
-                            return None
-                        for a, c in zip(shape[var][0], ports):
-                            cls.union(c, a)
-                    continue
-                if atom.head in rule.decls:
-                    known = rule.decls[atom.head]
-                    if known.arity != len(ports):
+        for atom in atoms:
+            if atom.head == DELTA:
+                legs = delta_legsets(atom, lens)
+                for ls in legs:
+                    for k in ls:
+                        cls.find(k)
+                    for k in ls[1:]:
+                        cls.union(k, ls[0])
+                deltas.extend(legs)
+                continue
+            ports, split = _decl_ports(atom, lens)
+            for k in ports:
+                cls.find(k)
+            if atom.fn:  # each expression variable: a tensor with the bubble's legs
+                for _, var in atom.inner:
+                    if var not in shape:
+                        shape[var] = (ports, None)
+                        continue
+                    if len(shape[var][0]) != len(ports):
                         return None
-                if atom.head not in shape:
-                    shape[atom.head] = (ports, split)
-                    continue
-                ports0, split0 = shape[atom.head]
-                if len(ports0) != len(ports) or (None not in (split, split0) and split != split0):
+                    for a, c in zip(shape[var][0], ports):
+                        cls.union(c, a)
+                continue
+            if atom.head in rule.decls:
+                known = rule.decls[atom.head]
+                if known.arity != len(ports):
                     return None
-                if split0 is None:
-                    shape[atom.head] = (ports0, split)
-                for a, c in zip(ports0, ports):
-                    cls.union(c, a)
+            if atom.head not in shape:
+                shape[atom.head] = (ports, split)
+                continue
+            ports0, split0 = shape[atom.head]
+            if len(ports0) != len(ports) or (None not in (split, split0) and split != split0):
+                return None
+            if split0 is None:
+                shape[atom.head] = (ports0, split)
+            for a, c in zip(ports0, ports):
+                cls.union(c, a)
     except ValueError:
         return None
     fixed: dict[Any, Any] = {}

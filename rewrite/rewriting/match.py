@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence, Union
 
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
-from .instantiate import Binding, LegKey, expand_names, side_groups
+from .instantiate import Binding, LegKey, expand_names, instantiate, side_groups
 from ..core.kinds import Decl, Kind
 from ..core.pattern import DELTA, Atom, Rule, Side
 
@@ -60,6 +60,7 @@ class Compiled:
     bare_wire: bool
     groups: frozenset[str]
     bubbles: bool = False  # whether some atom is a bubble (bubbles may anchor a match)
+    bodies: bool = False  # whether some bubble's argument is a product (`Atom.body`)
 
     @property
     def atoms(self) -> tuple[Atom, ...]:
@@ -99,7 +100,7 @@ def compile_side(rule: Rule, side: Side | None = None) -> Compiled:
             and len(side.atoms[0].args) == 2 and not any(s.group for s in side.atoms[0].args)
             and len(internal) == 0)
     return Compiled(rule, side, internal, tuple(orders), bare, frozenset(side_groups(side)),
-                    any(a.fn for a in side.atoms))
+                    any(a.fn for a in side.atoms), any(a.body is not None for a in side.atoms))
 
 
 # ----------------------------------------------------------------- compatibility
@@ -304,6 +305,12 @@ def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
     from ..core.canon import canonical_sum
 
     atom = c.atoms[a]
+    if atom.body is not None:  # checked once the rest is bound (`_bodies_match`)
+        st = st.fork()
+        st.nodes[a] = v
+        st.used = st.used | {v}
+        yield from _bind_ordered(c, d, st, atom, v, node)
+        return
     coeff, var = atom.inner[0]
     arg = node.inside if coeff == 1 else _negated(node.inside)
     if var in st.exprs and canonical_sum(st.exprs[var], by_position=True) != \
@@ -319,6 +326,27 @@ def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
             if atom.axis not in legs or legs.index(atom.axis) != node.axis:
                 continue
         yield s2
+
+
+def _bodies_match(c: Compiled, d: Diagram, st: _State) -> bool:
+    """Each bubble whose argument the pattern writes as a product: that product,
+    built from what the rest of the match bound, must be the host bubble's
+    argument (equal canonical keys, legs by position)."""
+    from ..core.canon import canonical_sum
+    from ..core.diagram import Sum
+
+    for a, atom in enumerate(c.atoms):
+        if atom.body is None:
+            continue
+        decls = {**c.rule.decls, **st.vars}
+        try:
+            want = instantiate(atom.body, Binding(decls, {}, {}, None, dict(st.exprs)), decls)
+        except ValueError:
+            return False
+        if canonical_sum(Sum.of(want), by_position=True) != \
+                canonical_sum(d.nodes[st.nodes[a]].inside, by_position=True):
+            return False
+    return True
 
 
 def _negated(s: Any) -> Any:
@@ -375,7 +403,8 @@ def search_from(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) ->
     anchored search; `find_matches` tries every anchor)."""
     def go(i: int, st: _State) -> Iterator[Match]:
         if i == len(order):
-            yield _finish(c, d, st)
+            if not c.bodies or _bodies_match(c, d, st):
+                yield _finish(c, d, st)
             return
         a = order[i]
         for v in ([anchor] if i == 0 else _candidates(c, d, st, a)):

@@ -220,7 +220,7 @@ def _load_text(text: str, env: Env, filename: str | None, check: bool) -> list[R
 
 _SHIPPED: dict[str, list[Rule]] = {}
 #: The rule files shipped in `rules/`, loaded (and cached) together.
-SHIPPED_FILES = ("core", "kinds", "bubbles", "gauge")
+SHIPPED_FILES = ("core", "kinds", "bubbles", "gauge", "definitions")
 
 
 def shipped_rules(name: str) -> list[Rule]:
@@ -321,10 +321,18 @@ def gauge_rules() -> list[Rule]:
     return shipped_rules("gauge")
 
 
+def definition_rules() -> list[Rule]:
+    """rules/definitions.tn: bubbles unfolded into others (a softmax into exp
+    and its partition function), each larger than what it unfolds."""
+    return shipped_rules("definitions")
+
+
 def shipped_expansions() -> list[Rule]:
     """The shipped rules `prove`'s search may use as expansions: the gauge rules,
-    and any shipped law that does not shrink the diagram (`simplify` skips it)."""
-    return gauge_rules() + [r for r in core_rules() if not loaded(r).simplifies]
+    the definitions, and any shipped law that does not shrink the diagram
+    (`simplify` skips it)."""
+    return (gauge_rules() + definition_rules()
+            + [r for r in core_rules() if not loaded(r).simplifies])
 
 
 def unbound_variables(rule: Rule) -> list[str]:
