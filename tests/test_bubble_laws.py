@@ -114,3 +114,52 @@ def test_random_products_of_exps_get_the_true_verdict(factors, exponent):
     true = total == want
     got = statuses(f"prove {left} -> [i] == {right}\ncheck {left} -> [i] == {right}\n")
     assert got == (["proved", "holds"] if true else ["refuted", "refuted"])
+
+
+# --------------------------------- exp merging whatever order the legs meet in
+
+PERMUTED = "tensor C[i: n, j: n, k: n]\ntensor D[i: n, j: n, k: n]\n"
+
+
+def test_numpy_exp_of_a_transpose_merges_with_the_transpose():
+    g = np.random.default_rng(4)
+    a, b = g.normal(size=(2, 3, 3))
+    assert np.allclose(np.exp(a) * np.exp(b).T, np.exp(a + b.T))
+    c, d = g.normal(size=(2, 3, 3, 3))
+    assert np.allclose(np.exp(c) * np.exp(d).transpose(1, 2, 0),
+                       np.exp(c + d.transpose(1, 2, 0)))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(A[i, j]) exp(B[j, i]) -> [i, j] == exp(A[i, j] + B[j, i])", "proved"),
+    ("exp(A[i, j]) exp(B[j, i]) -> [] == exp(A[i, j] + B[j, i]) -> []", "proved"),
+    ("exp(C[i, j, k]) exp(D[k, i, j]) -> [i, j, k] == exp(C[i, j, k] + D[k, i, j])", "proved"),
+    ("exp(C[i, j, k]) exp(D[j, k, i]) -> [i, j, k] == exp(C[i, j, k] + D[j, k, i])", "proved"),
+    ("exp(A[i, j]) exp(B[j, i]) -> [i, j] == exp(A[i, j] + B[i, j])", "refuted"),
+    ("exp(C[i, j, k]) exp(D[k, i, j]) -> [i, j, k] == exp(C[i, j, k] + D[j, k, i])", "refuted"),
+])
+def test_exps_merge_whatever_order_their_legs_meet_in(equation, verdict):
+    assert statuses(PERMUTED + f"prove {equation}\n") == [verdict]
+
+
+# ------------------------- a bubble of a symmetric argument has symmetric ports
+
+SYMMETRIC = "tensor z[i: n]\n"
+
+
+def test_numpy_a_function_of_a_symmetric_matrix_is_symmetric():
+    a = np.random.default_rng(5).normal(size=(4, 4))
+    s, z = a + a.T, np.arange(4.0)
+    assert np.allclose(np.maximum(s, 0) @ z, z @ np.maximum(s, 0))
+    assert not np.allclose(np.maximum(a, 0) @ z, z @ np.maximum(a, 0))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(A[i, j]) exp(A[j, i]) -> [i, j] == exp(A[i, j] + A[j, i])", "proved"),
+    ("exp(A[i, j] + A[j, i]) == exp(A[j, i] + A[i, j] -> [j, i])[j, i]", "proved"),
+    ("relu(A[i, j] + A[j, i]) z[i] == relu(A[i, j] + A[j, i]) z[j]", "proved"),
+    ("relu(A[i, j]) z[i] == relu(A[i, j]) z[j]", "refuted"),
+    ("relu(A[i, j] + B[j, i]) z[i] == relu(A[i, j] + B[j, i]) z[j]", "refuted"),
+])
+def test_the_ports_of_a_bubble_of_a_symmetric_argument_are_interchangeable(equation, verdict):
+    assert statuses(SYMMETRIC + f"prove {equation}\n") == [verdict]

@@ -135,3 +135,35 @@ def test_rule_parameters_take_kind_combinations():
 
     (r,) = load_rules("rule flip(S: real symmetric invertible): S[i, j] => S[j, i]\n")
     assert r.params["S"].kind is Kind.INVERTIBLE and Kind.SYMMETRIC in r.params["S"].also
+
+
+# ------------------------------------------------ the inverse of a hermitian matrix
+
+HERMITIAN_INV = "dim n\nhermitian invertible H[a: n, b: n]\npsd invertible P[a: n, b: n]\n" \
+                "invertible X[a: n, b: n]\n"
+
+
+def test_the_inverse_of_a_hermitian_matrix_is_hermitian_in_numpy():
+    h = array("hermitian invertible X[i: n, j: n]", 4)
+    inv = np.linalg.inv(h)
+    assert np.allclose(inv.conj(), inv.T)
+    assert np.allclose(np.einsum("ba,bc->ac", h, inv.conj()), np.eye(len(h)))
+    x = array("invertible X[i: n, j: n]", 4)  # not for a general invertible
+    assert not np.allclose(np.einsum("ba,bc->ac", x, np.linalg.inv(x).conj()), np.eye(len(x)))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("H[b, a] conj(inv(H))[b, c] == δ[a, c]", "proved"),
+    ("conj(inv(H))[a, b] H[a, c] == δ[b, c]", "proved"),
+    ("P[b, a] conj(inv(P))[b, c] == δ[a, c]", "proved"),
+    ("conj(inv(H))[a, b] == inv(H)[b, a]", "proved"),
+    # the transpose on the wrong factor, and a matrix that is not hermitian
+    ("H[a, b] conj(inv(H))[b, c] == δ[a, c]", "refuted"),
+    ("X[b, a] conj(inv(X))[b, c] == δ[a, c]", "refuted"),
+])
+def test_the_transpose_of_a_hermitian_times_its_conjugate_inverse_is_the_identity(equation,
+                                                                                   verdict):
+    from rewrite.app.session import Session
+
+    (r,) = Session().run(HERMITIAN_INV + f"prove {equation}\n")
+    assert r.status == verdict

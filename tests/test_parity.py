@@ -143,3 +143,35 @@ def test_softmax_shift_invariance_holds_in_numpy():
 def test_a_softmax_of_an_argument_constant_along_its_axis_is_uniform(equation, verdict):
     # exp(c) / (m exp(c)) = 1/m on every entry; the wrong size is refuted by numbers
     assert [o.status for o in Session().run(SOFTMAX_DECLS + f"prove {equation}\n")] == [verdict]
+
+
+# ------------------------------------------- bubbles nested in another's argument
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(tanh(-x[i])) == exp(-tanh(x[i]))", "proved"),
+    ("sigmoid(relu(x[i]) - relu(-x[i])) == sigmoid(x[i])", "proved"),
+    ("relu(relu(x[i]) - relu(-x[i])) == relu(x[i])", "proved"),
+    ("exp(abs(-x[i]) + tanh(-y[i])) == exp(abs(x[i]) - tanh(y[i]))", "proved"),
+    ("tanh(exp(sigmoid(-x[i]))) == tanh(exp(δ[i: n] - sigmoid(x[i])))", "proved"),
+    ("exp(tanh(-x[i])) == exp(tanh(x[i]))", "refuted"),
+    ("sigmoid(relu(x[i]) + relu(-x[i])) == sigmoid(x[i])", "refuted"),
+])
+def test_parity_reaches_bubbles_nested_in_another_bubbles_argument(equation, verdict):
+    assert statuses(f"prove {equation}\n") == [verdict]
+
+
+def test_the_nested_identities_hold_in_numpy():
+    u, v = np.random.default_rng(2).normal(size=(2, 7))
+    relu = NUMPY["relu"]
+    assert np.allclose(np.exp(np.tanh(-u)), np.exp(-np.tanh(u)))
+    assert np.allclose(_sigmoid(relu(u) - relu(-u)), _sigmoid(u))
+    assert np.allclose(np.tanh(np.exp(_sigmoid(-u))), np.tanh(np.exp(1 - _sigmoid(u))))
+    assert np.allclose(np.exp(np.abs(-u) + np.tanh(-v)), np.exp(np.abs(u) - np.tanh(v)))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(softmax[k](s[q, k] + c[q] δ[k: m])) == exp(softmax[k](s[q, k]))", "proved"),
+    ("exp(softmax[k](s[q, k] + c[q] δ[k: m])) == exp(softmax[q](s[q, k]))", "refuted"),
+])
+def test_a_nested_softmax_ignores_its_shift(equation, verdict):
+    assert [o.status for o in Session().run(SOFTMAX_DECLS + f"prove {equation}\n")] == [verdict]

@@ -113,3 +113,22 @@ def test_the_square_of_a_sum_is_proved_exactly_when_the_coefficients_are_binomia
     rhs = " ".join(f"{'-' if k < 0 else '+'} {abs(k)} {t}" for k, t in terms)
     (status,) = statuses(f"prove pow(x[i] + y[i], 2) == {rhs} -> [i]\n")
     assert status == ("proved" if true else "refuted")
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(dtanh(x[i])) == exp(δ[i: n] - tanh(x[i]) tanh(x[i]) -> [i])", "proved"),
+    ("tanh(pow(x[i], 2)) == tanh(x[i] x[i] -> [i])", "proved"),
+    ("relu(dsigmoid(x[i]) + y[i]) == relu(y[i] + sigmoid(x[i]) - pow(sigmoid(x[i]), 2))",
+     "proved"),
+    ("exp(dtanh(x[i])) == exp(δ[i: n] + tanh(x[i]) tanh(x[i]) -> [i])", "refuted"),
+    ("tanh(pow(x[i], 2)) == tanh(2 x[i])", "refuted"),
+])
+def test_derivatives_and_powers_nested_in_another_bubble_are_unfolded(equation, verdict):
+    assert statuses(f"prove {equation}\n") == [verdict]
+
+
+def test_the_nested_unfoldings_hold_in_numpy():
+    u, v = np.random.default_rng(3).normal(size=(2, 7))
+    s = FUNCTIONS["sigmoid"]
+    assert np.allclose(np.exp(1 / np.cosh(u) ** 2), np.exp(1 - np.tanh(u) ** 2))
+    assert np.allclose(np.maximum(s(u) * (1 - s(u)) + v, 0), np.maximum(s(u) - s(u) ** 2 + v, 0))

@@ -118,7 +118,9 @@ class _Flat:
                 lab = label_of.get(node)
                 if lab is None:
                     lab = label_of[node] = repr((node_key(node), node.arity))
-                info = by_id[id(node)] = (lab, node.arity, bool(node.symmetric_ports))
+                sym_ports = bool(node.symmetric_ports) or (
+                    isinstance(node, BubbleNode) and node.axis is None and symmetric_bubble(node))
+                info = by_id[id(node)] = (lab, node.arity, sym_ports)
             labels.append(info[0])
             arity.append(info[1])
             sym.append(info[2])
@@ -589,7 +591,28 @@ def _bubble_normal(node: Any) -> tuple[Any, list[int]] | None:
     and `relu(B[j,k] A[i,j])` are one tensor once their ports are permuted
     together; the order with the smallest by-position key is canonical, and
     orders with equal keys give the same tensor, so the choice is sound.
+    When every order gives the same key (exp(A + Aᵀ)), the ports are
+    interchangeable: `symmetric_bubble` says so to the canonical form.
     """
+    orders = _bubble_orders(node)
+    if orders is None:
+        return None
+    best = min(orders, key=lambda o: o[0])
+    _key, perm, args = best
+    _SYMMETRIC[node] = node.axis is None and all(o[0] == best[0] for o in orders)
+    if list(perm) == list(range(len(perm))):
+        return None
+    axis = None if node.axis is None else list(perm).index(node.axis)
+    new = node.with_arguments(args, axis=axis)
+    _SYMMETRIC[new] = _SYMMETRIC[node]
+    where = [0] * len(perm)
+    for new_port, old_port in enumerate(perm):
+        where[old_port] = new_port
+    return new, where
+
+
+def _bubble_orders(node: Any) -> list[tuple[Any, tuple[int, ...], tuple[Sum, ...]]] | None:
+    """(key, permutation, permuted arguments) for every order of a bubble's legs."""
     import itertools
 
     from .diagram import BubbleNode
@@ -597,24 +620,29 @@ def _bubble_normal(node: Any) -> tuple[Any, list[int]] | None:
     if not isinstance(node, BubbleNode) or not 2 <= node.arity <= MAX_BUBBLE_LEGS:
         return None
     free = list(node.inside.free)
-    best = None
+    out = []
     for perm in itertools.permutations(range(len(free))):
         order = [free[k] for k in perm]
         # every argument of a function of several is permuted alike
         args = tuple(Sum(tuple(t.with_free(order) for t in a.terms), tuple(order),
                          tuple(a.sizes[k] for k in perm)) for a in node.arguments)
-        key = tuple(canonical_sum(a, by_position=True) for a in args)
-        if best is None or key < best[0]:
-            best = (key, perm, args)
-    _, perm, args = best
-    if list(perm) == list(range(len(free))):
-        return None
-    axis = None if node.axis is None else list(perm).index(node.axis)
-    new = node.with_arguments(args, axis=axis)
-    where = [0] * len(perm)
-    for new_port, old_port in enumerate(perm):
-        where[old_port] = new_port
-    return new, where
+        out.append((tuple(canonical_sum(a, by_position=True) for a in args), perm, args))
+    return out
+
+
+_SYMMETRIC: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+
+
+def symmetric_bubble(node: Any) -> bool:
+    """Whether a bubble's ports are interchangeable: an elementwise function
+    of an argument that every order of its legs leaves the same (a symmetric
+    matrix, as exp(A + Aᵀ)).  Only whole symmetry is seen, not symmetry in
+    some of the legs."""
+    hit = _SYMMETRIC.get(node)
+    if hit is None:
+        _bubble_normal(node)
+        hit = _SYMMETRIC.get(node, False)
+    return hit
 
 
 def bubbles_in_order(d: Diagram) -> Diagram:

@@ -29,7 +29,7 @@ import dataclasses
 import functools
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from . import scalars
 from .kinds import Decl, Kind
@@ -549,6 +549,29 @@ def nested_sums(x: Union[Diagram, Sum]) -> Iterator[Sum]:
             for node in t.nodes.values():
                 if isinstance(node, BubbleNode):
                     todo.extend(reversed(node.arguments))
+
+
+def arguments_mapped(s: Sum, f: Callable[[Sum], Sum]) -> Sum:
+    """`s` with `f` applied to every bubble argument in it, at any depth,
+    innermost first (f sees an argument whose own bubbles are done); `s`
+    itself is not passed to f.  `s` itself when f returned every argument
+    unchanged (the same object), so a transform that finds nothing to do
+    copies nothing.  The rebuilding counterpart of `nested_sums`."""
+    terms: list[Diagram] = []
+    changed = False
+    for t in s.terms:
+        hits: dict[int, BubbleNode] = {}
+        for v, n in t.nodes.items():
+            if isinstance(n, BubbleNode):
+                args = [f(arguments_mapped(a, f)) for a in n.arguments]
+                if any(x is not a for x, a in zip(args, n.arguments)):
+                    hits[v] = n.with_arguments(args)
+        if hits:
+            t = t.copy()
+            t.nodes.update(hits)
+            changed = True
+        terms.append(t)
+    return Sum(tuple(terms), s.free, s.sizes) if changed else s
 
 
 def inline(d: Diagram, v: int, term: Diagram, conj: bool = False) -> list[int]:

@@ -175,6 +175,9 @@ def bubble_of(atom: Atom, legs: list[LegKey], binding: Binding, decls: dict[str,
     variables' bound arguments (`binding.exprs`, legs by position), or, in a
     rule check, of the random tensors standing for them (`decls`)."""
     names = [f"e{k}" for k in range(len(legs))]
+    first = binding.exprs.get(atom.inner[0][1]) if atom.inner else None
+    if first is not None and len(set(first.free)) == len(first.free) == len(legs):
+        names = list(first.free)  # the user's own leg names, where there are some
     axis = None if atom.axis is None else legs.index(atom.axis)
     if atom.body is not None:
         # The argument is a product of its own: built from the same binding,

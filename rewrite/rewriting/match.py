@@ -16,6 +16,7 @@ neither anchored nor port-aware.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence, Union
 
@@ -312,20 +313,73 @@ def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
         yield from _bind_ordered(c, d, st, atom, v, node)
         return
     coeff, var = atom.inner[0]
-    arg = node.inside if coeff == 1 else _negated(node.inside)
-    if var in st.exprs and canonical_sum(st.exprs[var], by_position=True) != \
-            canonical_sum(arg, by_position=True):
+    inside = node.inside if coeff == 1 else _negated(node.inside)
+    for perm in _orders(node):
+        arg = inside if perm is None else _permuted(inside, perm)
+        if var in st.exprs and canonical_sum(st.exprs[var], by_position=True) != \
+                canonical_sum(arg, by_position=True):
+            continue
+        s1 = st.fork()
+        s1.exprs[var] = arg
+        s1.nodes[a] = v
+        s1.used = s1.used | {v}
+        bound = (_bind_ordered(c, d, s1, atom, v, node) if perm is None
+                 else _bind_permuted(c, d, s1, atom, v, perm))
+        for s2 in bound:
+            if atom.axis is not None:
+                legs = [k for s in atom.args for k in _keys([s], s2)[0]]
+                if atom.axis not in legs or legs.index(atom.axis) != node.axis:
+                    continue
+            yield s2
+
+
+#: Bubbles of up to this many legs are matched in every order of their legs.
+PERMUTED_LEGS = 3
+
+
+def _orders(node: BubbleNode) -> Iterator[tuple[int, ...] | None]:
+    """The orders in which a pattern may read a bubble's legs: as they are
+    (None), and, for a bubble of 2-3 legs, every other order - f(X)[a, b] is f(Xᵀ)[b, a], so exp(A[i, j]) ⊙
+    exp(B[j, i]) meets the rule for exp(E) ⊙ exp(F) with F = Bᵀ."""
+    yield None
+    n = node.arity
+    # A softmax is not: the rules name its axis's position, one rule each.
+    if 2 <= n <= PERMUTED_LEGS and node.axis is None:
+        for perm in itertools.permutations(range(n)):
+            if perm != tuple(range(n)):
+                yield perm
+
+
+def _permuted(s: Any, perm: tuple[int, ...]) -> Any:
+    """A sum with its free legs reordered: leg i of the result is leg perm[i] of s."""
+    from ..core.diagram import Sum
+
+    order = tuple(s.free[p] for p in perm)
+    sizes = tuple(s.sizes[p] for p in perm) if s.sizes else s.sizes
+    return Sum(tuple(t.permute_free(list(perm)) for t in s.terms), order, sizes)
+
+
+def _bind_permuted(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int,
+                   perm: tuple[int, ...]) -> Iterator[_State]:
+    """A bubble atom's legs on the host ports in the order `perm` (pattern leg
+    i on host port perm[i]); `st` is already this branch's own copy."""
+    got = _keys(atom.args, st)
+    if got is None:
         return
-    st = st.fork()
-    st.exprs[var] = arg
-    st.nodes[a] = v
-    st.used = st.used | {v}
-    for s2 in _bind_ordered(c, d, st, atom, v, node):
-        if atom.axis is not None:
-            legs = [k for s in atom.args for k in _keys([s], s2)[0]]
-            if atom.axis not in legs or legs.index(atom.axis) != node.axis:
-                continue
-        yield s2
+    keys, unknown = got
+    if unknown is not None:
+        n = len(perm) - (len(keys) - 1)
+        if n < 0:
+            return
+        st.glen[unknown] = n
+        i = keys.index(None)
+        keys[i:i + 1] = [(unknown, k) for k in range(n)]
+    if len(keys) != len(perm):
+        return
+    for i, key in enumerate(keys):
+        if not _record(c, d, st, key, (v, perm[i])):
+            return
+    yield st
 
 
 def _bodies_match(c: Compiled, d: Diagram, st: _State) -> bool:

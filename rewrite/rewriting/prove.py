@@ -136,9 +136,11 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     trusted = not (used & recheck)
     try:
         # tanh' and sigmoid' as polynomials of the function (transforms.unfold)
-        # and bubbles of a negated argument by parity (transforms.parity)
-        le = simplify(unfold_derivatives(signs_fixed(expand(ln))), rules).sum
-        re_ = simplify(unfold_derivatives(signs_fixed(expand(rn))), rules).sum
+        # and bubbles of a negated argument by parity (transforms.parity); the
+        # signs once more after unfolding, which may change the argument of a
+        # bubble around the unfolded one (relu(dsigmoid(x)) is relu(σ - σ²))
+        le = simplify(_laws_applied(ln), rules).sum
+        re_ = simplify(_laws_applied(rn), rules).sum
     except LimitError as e:
         # Too many terms to expand: no symbolic verdict from here on, numbers decide.
         note = f"not expanded: {e.message}"
@@ -181,6 +183,14 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     searched = (found.describe() if found is not None and (found.explored or found.stopped)
                 else "")
     return Verdict("unknown", how=unchecked, note=searched, search=found, **steps)
+
+
+def _laws_applied(s: Sum) -> Sum:
+    """`s` expanded, with the prove-time laws of bubbles applied (parity, then
+    derivatives and powers unfolded, then parity again), at every depth."""
+    s = signs_fixed(expand(s))
+    u = unfold_derivatives(s)
+    return s if u is s else signs_fixed(u)
 
 
 def _with_path(steps: dict, found: SearchResult) -> dict:

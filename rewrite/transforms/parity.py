@@ -16,8 +16,8 @@ rewrites the bubble through the function's parity:
 Both sides of an equation make the same choice for the same argument (the
 keys are canonical), so `relu(x) - relu(-x) == x` meets.  A coefficient that
 is symbolic leaves the argument as it is.  `step` is left alone: step(0) = 0
-breaks step(-u) = 1 - step(u) at 0.  Only bubbles in the terms themselves are
-rewritten, not bubbles nested inside another bubble's argument.  A bubble
+breaks step(-u) = 1 - step(u) at 0.  Bubbles nested inside another bubble's
+argument are rewritten first (`diagram.arguments_mapped`).  A bubble
 of the zero argument becomes its constant f(0) on every entry (`AT_ZERO`),
 and a softmax drops the terms of its argument that are constant along its
 axis (a shift: softmax[k](E + c ⊗ 1_k) = softmax[k](E)).
@@ -29,7 +29,7 @@ from typing import Union
 
 from ..core import scalars
 from ..core.canon import canonical
-from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, as_sum
+from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Sum, arguments_mapped, as_sum
 from ..core.limits import LIMITS, LimitError
 from .expand import expand
 from .unfold import node_replaced, power_of
@@ -107,10 +107,12 @@ def _flippable(node: object) -> bool:
 
 
 def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
-    """`x` with every bubble of a negated argument rewritten by its parity;
-    like terms collected.  Refused with a `LimitError` past `max_terms`."""
+    """`x` with every bubble of a negated argument rewritten by its parity, at
+    any depth; like terms collected.  Refused with a `LimitError` past `max_terms`."""
     limit = LIMITS.max_terms if max_terms is None else max_terms
-    s = as_sum(x)
+    # inside out: a bubble nested in another's argument first (exp(tanh(-x))
+    # is exp(-tanh(x))), so the outer argument's sign is read from its result
+    s = arguments_mapped(as_sum(x), lambda a: signs_fixed(a, limit))
     total = 0
     for t in s.terms:
         n = 1

@@ -16,9 +16,9 @@ going where the derivative's leg went; power 0 is the all-ones tensor (a
 one-leg δ on each leg).  A conjugated bubble stays conjugated: these are real
 functions, so conj(f'(E)) = f'(conj E) is the same polynomial in conj(f(E)).
 A whole power `pow(E, k)`, 1 ≤ k ≤ 8, is written as k copies of E joined
-leg by leg (then expanded), so `pow(x, 2) == x ⊙ x`.  Only bubbles in the
-terms themselves are unfolded, not bubbles nested inside another bubble's
-argument.
+leg by leg (then expanded), so `pow(x, 2) == x ⊙ x`.  Bubbles nested inside
+another bubble's argument are unfolded too, innermost first
+(`diagram.arguments_mapped`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import dataclasses
 from typing import Union
 
 from ..core.canon import collect_terms
-from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, as_sum
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, arguments_mapped, as_sum
 from ..core.functions import pow_exponent
 from ..core.limits import LIMITS, LimitError
 from .expand import expand
@@ -74,16 +74,19 @@ def unfolded_terms(x: Union[Sum, Diagram]) -> int:
 
 
 def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
-    """`x` with every tanh/sigmoid derivative bubble of its terms written as a
+    """`x` with every tanh/sigmoid derivative bubble (at any depth) written as a
     polynomial of the function; like terms collected.  Refused with a
     `LimitError` before anything is built past `max_terms` (default
     `LIMITS.max_terms`)."""
     limit = LIMITS.max_terms if max_terms is None else max_terms
-    total = unfolded_terms(x)
+    # inside out: bubbles nested in another's argument first (exp(dtanh(x)))
+    s = arguments_mapped(as_sum(x), lambda a: unfold_derivatives(a, limit))
+    total = unfolded_terms(s)
     if total > limit:
         raise LimitError("unfolding derivatives would make too many terms", total, limit,
                          "--max-terms")
-    s = as_sum(x)
+    if not any(unfoldable(n) for t in s.terms for n in t.nodes.values()):
+        return s
     out: list[Diagram] = []
     todo = list(s.terms)
     grown = False
