@@ -204,3 +204,15 @@ def test_the_stream_may_be_written_after_its_blocks():
     found = residual(value("relu(x[s, a] W[a, h]) + A[s, t] x[t, a] V[a, h] + x[s, h]"))
     assert found is not None and titles(found.levels[0]) == {"x"}
     assert "relu" in titles(found.levels[1]) and titles(found.levels[2]) == {"A", "x", "V"}
+
+
+def test_a_stream_leg_never_leaves_upward_away_from_its_plus():
+    """T[s, h, c] has a leg the layout points up; on the backbone every leg of
+    the stream heads down toward the first + (the wire's first control point
+    is not above its start)."""
+    decls = DECLS + "real tensor T[s: n, h: m, c: n]\n"
+    data = picture_json(value("T[s, h, c] + relu(T[s, a, c] W[a, h])", decls))
+    legs = [w for w in data["wires"] if w["from"].startswith("t0/") and w["to"] == "plus1"]
+    assert len(legs) == 3
+    for w in legs:  # SVG y points down: the polyline never rises above its start
+        assert all(p[1] >= w["points"][0][1] - 0.5 for p in w["points"])

@@ -213,7 +213,7 @@ def _top(sc: Scene, lay: Layout, stream: Stream, above: float) -> tuple[Scene, P
     m = len(order)
     for j, k in enumerate(order):
         a = starts[k]
-        u = lay.free_dirs.get(k, (0.0, -1.0))
+        u = _downward(lay.free_dirs.get(k, (0.0, -1.0)))
         angle = math.pi / 2 + (0.0 if m == 1 else math.radians(50) * ((m - 1) / 2 - j) / ((m - 1) / 2))
         arrive = (math.cos(angle), math.sin(angle))
         reach = max(0.6, 0.45 * abs(plus[1] - a[1]))
@@ -221,6 +221,14 @@ def _top(sc: Scene, lay: Layout, stream: Stream, above: float) -> tuple[Scene, P
                           (_owner_of(sc, k, "t0/"), "plus1")))
         names += _leg_name(body, stream.free[k], k, a, u, "t0/", _owner_of(sc, k, "t0/"))
     return body + Scene(wires=tuple(wires), texts=tuple(names)), plus
+
+
+def _downward(u: Point) -> Point:
+    """A stream leg's way out of its node toward the + below: as the layout
+    has it, but never upward (a leg drawn up would loop back over its node)."""
+    v = (u[0], min(u[1], 0.0))
+    n = math.hypot(*v)
+    return (v[0] / n, v[1] / n) if n > 0.3 else (0.0, -1.0)
 
 
 def _owner_of(sc: Scene, k: int, prefix: str) -> str:
