@@ -17,6 +17,7 @@ picture by naming or showing the diagram.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import sys
@@ -64,10 +65,12 @@ def _source_line(text: str, line: int) -> str:
     return src.split("#", 1)[0].strip()
 
 
-def run_example(path: pathlib.Path) -> tuple[list[Outcome], list[Picture]]:
+def run_example(path: pathlib.Path) -> tuple[list[Outcome], list[Picture], str]:
     """Run one program statement by statement, as `Session.run` does, keeping
     the diagrams worth a picture as they are defined (a later `let` may reuse
-    a name, so they are taken when the statement runs, not at the end)."""
+    a name, so they are taken when the statement runs, not at the end).
+    Also returns the scratch folder `draw` statements wrote into, so that
+    the page can leave it out of their messages (it differs every run)."""
     text = path.read_text(encoding="utf-8")
     filename = f"examples/{path.name}"
     with tempfile.TemporaryDirectory() as scratch:  # where `draw` statements write
@@ -99,7 +102,7 @@ def run_example(path: pathlib.Path) -> tuple[list[Outcome], list[Picture]]:
         pictures = [Picture(f"line{first.line}-left", first.line,
                             "left side of " + first.source, left),
                     Picture(f"line{first.line}-right", first.line, "its right side", right)]
-    return results, pictures
+    return results, pictures, scratch
 
 
 def _title(text: str, stem: str) -> str:
@@ -118,8 +121,8 @@ def section(path: pathlib.Path) -> str:
     text = path.read_text(encoding="utf-8")
     stem = path.stem
     try:
-        results, pictures = run_example(path)
-        output, code = render_text(results), exit_code(results)
+        results, pictures, scratch = run_example(path)
+        output, code = render_text(results).replace(scratch + os.sep, ""), exit_code(results)
     except InputError as e:  # shown as the command line shows it, not hidden
         output, code, pictures = e.format(), 2, []
     out = [f"## {_title(text, stem)}", "",
