@@ -26,7 +26,7 @@ from ..core.errors import InputError, error_at, near
 from ..core.functions import ELEMENTWISE, declared_name, lookup, parse_declared, pow_name
 from ..core.kinds import FIXED_MATRICES, Decl, Kind, fixed_decl
 from ..core.limits import check_number
-from .product import Product, checked_bubble
+from .product import Product, UnsizedIndex, checked_bubble
 
 if TYPE_CHECKING:  # the environment sits above the builders (it runs them)
     from .env import Env
@@ -93,8 +93,8 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
     terms: list[Diagram] = []
     order: list[str] | None = None
     first_set: set[str] = set()
-    for term in expr.terms:
-        for d in _term_diagrams(term, expr.output, env, sizes):
+    for term, diagrams in _sized_terms(expr, env, sizes):
+        for d in diagrams:
             if term.sign < 0:
                 d.scalar = -d.scalar
             if order is None:
@@ -126,6 +126,35 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
         zero = _diff(expr.terms[0].product.factors[0], env)
         return Sum((), zero.free, zero.sizes)
     return Sum(tuple(terms), tuple(order), tuple(terms[0].free_sizes))
+
+
+def _sized_terms(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None
+                 ) -> list[tuple[S.Term, list[Diagram]]]:
+    """Each term of a sum with its diagrams.  A term with a free index that
+    nothing in it sizes (the δ of `A[i, j] + δ[i, j]`) takes the size that the
+    other terms give the index of that name (§2: a delta's legs take their
+    sizes from what they connect to), after them; `sizes` (the other side of
+    an equation) still comes first."""
+    built: list[tuple[S.Term, list[Diagram] | None]] = []
+    unsized: UnsizedIndex | None = None
+    for term in expr.terms:
+        try:
+            built.append((term, _term_diagrams(term, expr.output, env, sizes)))
+        except UnsizedIndex as e:
+            if len(expr.terms) == 1:
+                raise
+            unsized = unsized or e
+            built.append((term, None))
+    if unsized is None:
+        return built  # type: ignore[return-value]
+    hints = dict(sizes or {})
+    for _, diagrams in built:
+        for d in diagrams or ():
+            for name, size in zip(d.free, d.free_sizes):
+                if not name.startswith("#"):
+                    hints.setdefault(name, size)
+    return [(term, diagrams if diagrams is not None
+             else _term_diagrams(term, expr.output, env, hints)) for term, diagrams in built]
 
 
 def _anonymous(legs: Sequence[str]) -> bool:
@@ -161,7 +190,7 @@ def _build_product(factors: Sequence[Any], output: Sequence[Any] | None, env: En
                    at: Any, sizes: Mapping[str, Any] | None = None) -> Diagram:
     p = Product()
     for f in factors:
-        _factor(f, p, env)
+        _factor(f, p, env, sizes)
     return p.finish(output, env.dims, at, sizes)
 
 
@@ -274,7 +303,7 @@ def scalar_of(f: Any, env: Env) -> Any:
     return None
 
 
-def _scale(f: S.Scale, p: Product, env: Env) -> None:
+def _scale(f: S.Scale, p: Product, env: Env, sizes: Mapping[str, Any] | None = None) -> None:
     if f.op == "/":
         den = scalar_of(f.right, env)
         if den is None:
@@ -283,20 +312,24 @@ def _scale(f: S.Scale, p: Product, env: Env) -> None:
         if den == 0:
             raise error_at("division by zero", f.right)
         p.d.scalar = scalars.div(p.d.scalar, den)
-        _factor(f.left, p, env)
+        _factor(f.left, p, env, sizes)
         return
     if scalar_of(f.left, env) is None and scalar_of(f.right, env) is None:
         raise error_at("'*' scales by numbers and sizes; write tensors side by side, as in "
                        "A[i, j] B[j, k], to multiply (and contract) them", f)
-    _factor(f.left, p, env)
-    _factor(f.right, p, env)
+    _factor(f.left, p, env, sizes)
+    _factor(f.right, p, env, sizes)
 
 
-def _factor(f: Any, p: Product, env: Env) -> None:
+def _factor(f: Any, p: Product, env: Env, sizes: Mapping[str, Any] | None = None) -> None:
+    """Add one factor to the product.  `sizes` (what sizes the product's free
+    indices from outside: the other side of an equation, the other terms of a
+    sum) reaches a parenthesised expression whose legs keep their names, so
+    `2 (δ[b, c])` and `-(-δ[b, c])` are sized like `δ[b, c]`."""
     if isinstance(f, S.Num):
         p.d.scalar = p.d.scalar * _number(f)
     elif isinstance(f, S.Scale):
-        _scale(f, p, env)
+        _scale(f, p, env, sizes)
     elif isinstance(f, S.Ref):
         _ref(f, p, env)
     elif isinstance(f, S.Call):
@@ -304,7 +337,7 @@ def _factor(f: Any, p: Product, env: Env) -> None:
     elif isinstance(f, S.Softmax):
         FUNCTIONS["softmax"].build(f, p, env, _slots(f.indices))
     elif isinstance(f, S.Paren):
-        inner = build_expr(f.expr, env)
+        inner = build_expr(f.expr, env, sizes if f.indices is None else None)
         p.embed(inner, _slots(f.indices), env.dims, f, "the parenthesised expression")
     elif isinstance(f, S.Attr):
         p.embed(sugar.transpose(_sum_of(f.base, env), f.attr, f), None, env.dims, f, "")

@@ -28,7 +28,7 @@ from . import sizes as Z
 from . import syntax as S
 from ..core import scalars
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, Sum, TensorNode
-from ..core.errors import error_at
+from ..core.errors import InputError, error_at
 from ..core.kinds import fuse_decl
 from ..core.limits import LIMITS
 from ..core.unionfind import UnionFind
@@ -295,6 +295,11 @@ def _output(p: Product, output: Sequence[Any] | None, dims: Dims) -> list[tuple[
     return free
 
 
+
+class UnsizedIndex(InputError):
+    """A free index that nothing in its product sizes (`δ[i, j]` alone): a sum
+    may still size it from its other terms (`expressions.build_expr`)."""
+
 def _wire(p: Product, free: list[tuple[str, Any]], at: Any,
           hints: Mapping[str, Any] | None) -> Diagram:
     """Each line becomes a wire (two ends), a copy node (one, three or more) or a loop."""
@@ -324,8 +329,9 @@ def _wire(p: Product, free: list[tuple[str, Any]], at: Any,
             size = hints[name]
             p.class_sizes[p.find(name)] = (size, at)
         if size is None:
-            raise error_at(f"cannot tell the size of index '{name}': annotate it, as in "
-                           f"δ[{name}: n, ...]", at)
+            e = error_at(f"cannot tell the size of index '{name}': annotate it, as in "
+                         f"δ[{name}: n, ...]", at)
+            raise UnsizedIndex(e.message, e.line, e.column, width=e.width)
         label = name
         if name.startswith("%#"):
             label = f"#{anon}"
