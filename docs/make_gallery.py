@@ -38,12 +38,15 @@ PICTURES = ROOT / "docs" / "gallery"
 
 @dataclass(frozen=True)
 class Picture:
-    """One diagram to draw: `slug` names its file, `caption` says what it is."""
+    """One diagram to draw: `slug` names its file, `caption` says what it is;
+    `arrange` as `rewrite draw --arrange` (a path expansion's terms are
+    alternatives to study, drawn side by side, not the layers of a backbone)."""
 
     slug: str
     line: int
     source: str
     value: object
+    arrange: str = "auto"
 
     @property
     def caption(self) -> str:
@@ -83,7 +86,8 @@ def run_example(path: pathlib.Path) -> tuple[list[Outcome], list[Picture], str]:
                 r = session.command(stmt, text)
                 results.append(r)
                 if r.verb in ("show", "draw", "paths"):
-                    pictures.append(Picture(f"line{r.line}", r.line, r.source, r.value))
+                    pictures.append(Picture(f"line{r.line}", r.line, r.source, r.value,
+                                            "terms" if r.verb == "paths" else "auto"))
                 elif r.verb == "simplify":
                     pictures.append(Picture(f"line{r.line}", r.line, r.source, r.start))
                     pictures.append(Picture(f"line{r.line}-normal-form", r.line,
@@ -133,7 +137,7 @@ def section(path: pathlib.Path) -> str:
            _fence(output, "text"), ""]
     drawn: set[str] = set()  # `let M` then `show M` would draw the same picture twice
     for pic in pictures:
-        svg = to_svg(pic.value)
+        svg = to_svg(pic.value, arrange=pic.arrange)
         if svg in drawn:
             continue
         if not drawn:
