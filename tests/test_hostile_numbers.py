@@ -137,3 +137,23 @@ def test_paths_contributions_on_arrays_with_nan_is_an_input_error(tmp_path):
                         str(tmp_path / "w.npz")], capture_output=True, text=True)
     assert p.returncode == 2
     assert "the array for A has inf or NaN entries" in p.stderr and "nan" not in p.stdout
+
+
+
+@pytest.mark.parametrize("statement", ["1e400 == 2e400", "1e-400 == 2e-400",
+                                       "1e400 u[i] == 2e400 u[i]"])
+def test_json_of_a_refutation_past_the_float_range_is_strict_json(tmp_path, statement):
+    import json
+
+    decls = tmp_path / "d.tn"
+    decls.write_text(DECLS, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "rewrite", "prove", statement, "--json",
+                          "--decl", str(decls)], capture_output=True, text=True)
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    result = json.loads(run.stdout, parse_constant=refuse)["results"][0]
+    assert result["status"] == "refuted"
+    assert "e+400" in result["counterexample"]["reason"] \
+        or "e-400" in result["counterexample"]["reason"]

@@ -739,7 +739,7 @@ def _difference_text(largest: float, scale: Any) -> tuple[float, str]:
         exact = Decimal(scale.numerator) / Decimal(scale.denominator)
         power = exact.adjusted()
         mantissa = float(exact.scaleb(-power))
-        return largest, f"largest difference {largest * mantissa:.3g}e{power:+d}"
+        return value, f"largest difference {largest * mantissa:.3g}e{power:+d}"
     return value, ""
 
 
@@ -815,6 +815,8 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
                 a = complex(evaluate(left, inst, max_elements=max_elements)) if scalar else None
                 b = complex(evaluate(right, inst, max_elements=max_elements)) if scalar else None
             largest, reason = _difference_text(float(np.max(np.abs(total))), scale)
+            if reason or (a is not None and not (np.isfinite(a) and np.isfinite(b))):
+                a = b = None  # values past the float range (1e±400): the reason speaks
             return Counterexample(sizes, s, largest, a, b, reason=reason)
         if k == len(plans) and not nonzero_seen:
             witness = _coefficient_witness(coefficients, decls, constraints, symbols, seed)

@@ -56,15 +56,22 @@ class Counterexample:
 
     def to_json(self) -> dict:
         """The record that reproduces it, for `--json`."""
+        # JSON has no inf or NaN: a number past the float range is null, and
+        # `reason` says it in words.
         out: dict = {"sizes": dict(sorted(self.sizes.items())), "seed": self.seed,
-                     "largest_difference": float(self.difference)}
+                     "largest_difference": _finite(float(self.difference))}
         if self.reason:
             out["reason"] = self.reason
         for side in ("left", "right"):
             value = getattr(self, side)
             if value is not None:
-                out[side] = [float(complex(value).real), float(complex(value).imag)]
+                out[side] = [_finite(float(complex(value).real)),
+                             _finite(float(complex(value).imag))]
         return out
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def collect_decls(*xs: Diagram | Sum) -> dict[str, Decl]:
