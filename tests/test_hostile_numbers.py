@@ -157,3 +157,15 @@ def test_json_of_a_refutation_past_the_float_range_is_strict_json(tmp_path, stat
     assert result["status"] == "refuted"
     assert "e+400" in result["counterexample"]["reason"] \
         or "e-400" in result["counterexample"]["reason"]
+
+
+def test_json_results_replace_inf_and_nan_by_null_everywhere():
+    import json
+    import math
+
+    from rewrite.views.render import strict_json
+
+    record = {"a": math.inf, "b": [1.0, -math.inf, {"c": math.nan}], "d": (2.5, "x"), "e": 3}
+    assert strict_json(record) == {"a": None, "b": [1.0, None, {"c": None}], "d": [2.5, "x"],
+                                   "e": 3}
+    json.dumps(strict_json(record), allow_nan=False)  # strict JSON: no Infinity, no NaN

@@ -462,7 +462,9 @@ def draw(source: str, out: str | None, decls, widths: bool, as_json: bool, stats
                 data = picture_json(value, widths, Strip.after(base), arrange)
                 if stats:
                     data["stats"] = picture_stats(value, widths, Strip.after(base), arrange).as_dict()
-                click.echo(json.dumps(data, ensure_ascii=False))
+                from ..views.render import strict_json
+
+                click.echo(json.dumps(strict_json(data), ensure_ascii=False, allow_nan=False))
             else:
                 click.echo(picture_stats(value, widths, Strip.after(base), arrange).text())
         return EXIT_OK
@@ -537,8 +539,11 @@ def cost(source: str, size_items, decls, as_json: bool) -> None:
         session, value = _last_value(source, decls)
         report = contraction_cost(value, session.env, sizes=sizes)
         if as_json:
-            click.echo(json.dumps({"schema": "penrose-rewrite/cost/1", **report.to_json()},
-                                  ensure_ascii=False, indent=2))
+            from ..views.render import strict_json
+
+            click.echo(json.dumps(strict_json({"schema": "penrose-rewrite/cost/1",
+                                               **report.to_json()}),
+                                  ensure_ascii=False, indent=2, allow_nan=False))
         else:
             click.echo(report.format())
         return EXIT_OK

@@ -9,6 +9,7 @@ layer does not import the app above it).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable, Iterable
 
 from ..core.diagram import Diagram
@@ -265,9 +266,22 @@ def answer(o: Any, full: bool = False, always: bool = False) -> str:
 
 
 def render_json(outcomes: list[Any]) -> str:
-    return json.dumps({"schema": JSON_SCHEMA, "exit": exit_code(outcomes),
-                       "results": [json_of(o) for o in outcomes]},
-                      ensure_ascii=False, indent=2)
+    return json.dumps(strict_json({"schema": JSON_SCHEMA, "exit": exit_code(outcomes),
+                                   "results": [json_of(o) for o in outcomes]}),
+                      ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def strict_json(value: Any) -> Any:
+    """`value` with every float that JSON cannot write (inf, NaN) as null:
+    Python's `json` would write `Infinity`, which strict readers refuse.
+    Where such a number matters, the record also says it in words."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def _indent(text: str, by: str = "  ") -> str:
