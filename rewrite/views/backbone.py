@@ -10,10 +10,10 @@ with its open legs wired into it, and the sum's open legs leaving the last +.
 Between two + nodes the line carries all the stream's legs at once, so it is
 drawn thick, as a fused leg is.
 
-`residual` finds the structure in a sum (a parenthesised sum as the first
-term, the `r` of `r + h2(r)`, is opened so that its blocks join the same
-stream, in order); `wanted` says whether `draw` uses it on its own (see its
-docstring); `assemble` places the pictures of the terms.
+`residual` finds the structure in a sum (the stream is its smallest term; a
+parenthesised stream, the `r` of `r + h2(r)`, is opened so that its blocks
+join the same stream, in order); `wanted` says whether `draw` uses it on its
+own (see its docstring); `assemble` places the pictures of the terms.
 
 The placement is stacking boxes along a line whose order the sum fixes, and
 routing each block's far legs around the block back to its +.  A layered
@@ -42,7 +42,7 @@ DROP = 1.3  # from the embedding's lowest point down to the first +
 OUT = 1.1  # length of the sum's open legs below the last +
 
 
-NEEDS = ("it needs a residual stream - a first term without functions (the stream, say x) and "
+NEEDS = ("it needs a residual stream - a term without functions (the stream, say x) and "
          "other terms (the blocks) that each hold a copy of every tensor of the stream and more")
 
 
