@@ -505,3 +505,25 @@ def test_a_function_of_two_arguments_draws_both_inside_its_box(expr):
     ends = {tuple(w["points"][-1]) for w in inner}
     assert len(inner) == 2 and len(ends) == 1  # both arguments' legs meet at one port
     assert clean(value(FUNCTION_DECLS, expr))
+
+
+# ------------------------------------------------------------------ kron
+
+
+KRON_DECLS = ("dim n, m, p, q\ntensor A[i: n, j: n]\ntensor B[i: m, j: m]\ntensor C[i: p, j: p]\n"
+              "tensor D[i: q, j: q]\n")
+
+
+@pytest.mark.parametrize("expr", ["kron(A, B, C)", "kron(A, B, C, D)", "kron(D, C, B, A)"])
+def test_kron_stacks_its_operands_in_order_between_its_two_merge_points(expr):
+    """The seed's picture of a Kronecker product: the operands in a column,
+    first on top, the two merge points left and right; no wire crosses."""
+    x = value(KRON_DECLS, expr)
+    data = picture_json(x)
+    ops = [n for n in data["nodes"] if n["label"] in "ABCD" and n["label"]]
+    written = [c for c in expr if c in "ABCD"]
+    assert [n["label"] for n in sorted(ops, key=lambda n: n["y"])] == written
+    assert len({n["x"] for n in ops}) == 1
+    bars = [n for n in data["nodes"] if n["shape"] == "bar"]
+    assert len(bars) == 2 and min(b["x"] for b in bars) < ops[0]["x"] < max(b["x"] for b in bars)
+    assert clean(x)

@@ -571,10 +571,55 @@ def _component_part(d: Diagram, g: nx.Graph, comp: list, next_row: list[int], ex
         ref.update(zip(m, mx))
         bx = _site_xs(b, ref, h, ext)
         return _rows_part(d, [t, m, b], [tx, mx, bx], [1, 1, -1], [1, 1, -1], ids(3), ext)
+    kron = _kron_part(d, h, ext)
+    if kron is not None:
+        return kron
     placed = _placed_part(d, h, g.subgraph(comp), ext)
     if placed is not None:
         return placed
     return _force_part(d, g, comp, ext, prefer)
+
+
+def _is_fuse(d: Diagram, v: int) -> bool:
+    node = d.nodes[v]
+    return isinstance(node, TensorNode) and node.decl.builtin == "fuse"
+
+
+def _kron_part(d: Diagram, h: nx.Graph, ext: Extents) -> Part | None:
+    """A Kronecker product `kron(A, B, C)`: two merge points (fuse nodes),
+    each wired once to every operand and to nothing else.  The operands are
+    stacked in a column in the order of the first merge point's thin legs,
+    the merge points left and right of it, each with its thick leg pointing
+    away: the seed's picture, and planar (a force layout puts the operands
+    in any order, and the wires of the two bars cross)."""
+    hubs = [v for v in sorted(h) if _is_fuse(d, v) and h.degree(v) >= 3]
+    if len(hubs) != 2 or h.number_of_nodes() != h.degree(hubs[0]) + 2:
+        return None
+    left, right = sorted(hubs, key=lambda v: _node_key(d, v))
+    ops = [v for v in h if v not in hubs]
+    if set(h[left]) != set(ops) or set(h[right]) != set(ops) or h.number_of_edges() != 2 * len(ops):
+        return None
+    if any(d.nodes[v].arity != 2 or free_ports(d, v) for v in ops):
+        return None  # an operand is a matrix: one leg to each merge point
+    order = []
+    for i in range(d.nodes[left].arity):
+        w = d.link[(left, i)][0]
+        if w in ops and w not in order:
+            order.append(w)
+    part = Part()
+    y = 0.0
+    for n, v in enumerate(order):
+        if n:
+            y -= max(SPACING, _half(ext, order[n - 1])[1] + _half(ext, v)[1] + CLEAR)
+        part.nodes[v] = (0.0, y)
+    reach_x = max(SPACING, max(_half(ext, v)[0] for v in ops) + NODE_HALF + CLEAR) * 1.25
+    part.nodes[left] = (-reach_x, y / 2)
+    part.nodes[right] = (reach_x, y / 2)
+    for hub, angle in ((left, math.pi), (right, 0.0)):
+        for _, k in free_ports(d, hub):
+            set_leg(part, k, hub, angle, ext)
+    _boxes(part, ext)
+    return part
 
 
 GRID_ROOM = 1.3  # a grid's steps are wider: its conjugate layer sits between them
