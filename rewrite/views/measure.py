@@ -10,7 +10,9 @@ units (points, y pointing down, origin at the top left corner):
 
 Node ids are the diagram's node numbers as strings; the inside of bubble 3 is
 "3/1", "3/2", ..., and the terms of a sum are "t0/...", "t1/...".  An open leg
-is "free:k" (k its position among the free legs).  Curved wires are given as
+is "free:k" (k its position among the free legs).  In a backbone picture the
++ node of block i is "plus{i}" (label "+", or "−" for a block subtracted) and
+term 0 is the stream; a function's second argument is "3/a1/...".  Curved wires are given as
 polylines (each cubic sampled at 16 points), so that anyone can check the
 picture with straight-line geometry.
 
