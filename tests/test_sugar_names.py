@@ -97,3 +97,21 @@ def test_a_bare_zero_is_the_zero_tensor_with_the_other_sides_legs():
 def test_a_quadratic_form_of_an_antisymmetric_part_is_proved_zero():
     assert verdict("prove y @ (A - A.T) @ y == 0", DECLS + "tensor y[i: n]\n") == "proved"
     assert verdict("prove A - A.T == 0") == "refuted"
+
+
+@pytest.mark.parametrize("zero", ["2 (0)", "-(0)", "1e0 (0)", "0 - 0", "n (0)", "0 * 3"])
+def test_a_side_whose_value_is_zero_is_the_zero_tensor_however_it_is_written(zero):
+    assert verdict(f"prove A - A == {zero}") == "proved"
+    assert verdict(f"prove A == {zero}") == "refuted"
+
+
+def test_a_bare_inverse_in_a_sum_adds_the_matrix_not_its_transpose():
+    decls = DECLS + "invertible X[i: n, j: n]\n"
+    s = session_with(decls)
+    y = built("A + inv(X)", s)
+    inst = sample_instance(s.env.decls.values(), 3)
+    want = inst.array("A") + np.linalg.inv(inst.array("X"))
+    assert np.allclose(evaluate(y, inst), want)
+    assert verdict("prove (A + inv(X)) @ A == A @ A + inv(X) @ A", decls) == "proved"
+    assert verdict("prove inv(X) + A == A + inv(X)", decls) == "proved"
+    assert verdict("prove A + inv(X) == A + inv(X).T", decls) == "refuted"

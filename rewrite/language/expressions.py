@@ -203,7 +203,7 @@ def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
     """
     assert stmt.rhs is not None
     for zero, other in ((stmt.rhs, stmt.expr), (stmt.expr, stmt.rhs)):
-        if _bare_zero(zero) and not _bare_zero(other):
+        if _bare_zero(zero, env) and not _bare_zero(other, env):
             built = build_expr(other, env)
             empty = Sum((), built.free, built.sizes)
             return (built, empty) if zero is stmt.rhs else (empty, built)
@@ -218,12 +218,19 @@ def build_equation(stmt: S.Command, env: Env) -> tuple[Sum, Sum]:
     return left, build_expr(stmt.rhs, env, size_hints(left, stmt.rhs))
 
 
-def _bare_zero(expr: S.Expr) -> bool:
-    """A side written as the number 0 (§10 "Zero": the other side's zero tensor)."""
-    if expr.output is not None or len(expr.terms) != 1:
+def _bare_zero(expr: S.Expr, env: Env) -> bool:
+    """A side whose value is the number 0 (§10 "Zero": the other side's zero
+    tensor): `0`, and equally `2 (0)`, `-(0)`, `1e0 (0)` or `0 - 0`, so that
+    scaling a side never changes what it means."""
+    if expr.output is not None:
         return False
-    fs = expr.terms[0].product.factors
-    return len(fs) == 1 and isinstance(fs[0], S.Num) and _number(fs[0]) == 0
+    total: Any = 0
+    for term in expr.terms:
+        values = [scalar_of(f, env) for f in term.product.factors]
+        if any(v is None for v in values):
+            return False
+        total = scalars.add(total, scalars.mul(term.sign, *values))
+    return total == 0
 
 
 def size_hints(other: Sum, expr: S.Expr) -> dict[str, Any]:
@@ -526,7 +533,16 @@ def _inv(f: S.Call, p: Product, env: Env, slots: list[Any] | None) -> None:
         d = env.decls[ref.name]
         if not d.is_a(Kind.INVERTIBLE):
             raise error_at(f"inv({d.name}): {d.name} is not declared invertible (or unitary)", f)
-        p.tensor(TensorNode(d, op="inv"), slots, env.dims, f, f"inv({d.name})")
+        node = TensorNode(d, op="inv")
+        if slots is None and len(node.legs) == 2:
+            # Used without indices, the inverse of a matrix is a matrix in
+            # matrix order with anonymous legs, as inv(EXPR) is (§10):
+            # `A + inv(X)` adds the matrices, where X's own names, read
+            # backwards, would meet A's by name and add the transpose.  An
+            # inverse of more legs keeps X's names, tip side first, for
+            # `inv(W) -> [(c d), (a b)]`.
+            slots = p.own_slots(["#", "#"], f)
+        p.tensor(node, slots, env.dims, f, f"inv({d.name})")
         return
     from ..transforms.inverse import NotInvertible, inverse
 

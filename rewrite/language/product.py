@@ -165,8 +165,7 @@ class Product:
               bubble: bool = False) -> None:
         """Place a built sub-expression, its free legs bound to `slots` (or its own names)."""
         if slots is None:
-            slots = [S.Index(self._anon(n), line=at.line, column=at.column,
-                             end_column=at.end_column, end_line=at.end_line) for n in s.free]
+            slots = self.own_slots(s.free, at)
         elif len(slots) != len(s.free):
             raise error_at(f"wrong number of legs: {title} has {len(s.free)}, "
                            f"but {len(slots)} {'is' if len(slots) == 1 else 'are'} given", at)
@@ -193,6 +192,12 @@ class Product:
                     self.union(a, b)
             else:
                 self.bind(slot, (ids[u], i), one.free_sizes[k], dims)
+
+    def own_slots(self, legs: Sequence[str], at: Any) -> list[Any]:
+        """Slots for an operand used without indices: its own leg names, each
+        anonymous one (`#0` of matrix sugar) made fresh so it meets no other."""
+        return [S.Index(self._anon(n), line=at.line, column=at.column,
+                        end_column=at.end_column, end_line=at.end_line) for n in legs]
 
     def _anon(self, name: str) -> str:
         """Anonymous legs (`#0` of matrix sugar) never meet another atom's by name."""
