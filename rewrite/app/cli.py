@@ -316,6 +316,11 @@ class _Group(click.Group):
               show_default=True, metavar="N", expose_value=False,
               callback=lambda ctx, param, value: setattr(LIMITS, "blas_threads", value or None),
               help="BLAS threads while contracting (0: the BLAS library's own choice).")
+@click.option("--trials", type=click.IntRange(1), default=None, metavar="N",
+              expose_value=False,
+              callback=lambda ctx, param, value: setattr(LIMITS, "trials", value),
+              help="Random instances each numeric check compares (default: 1 where every "
+                   "size is a number and no function occurs, else 3).")
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
               help="Run the slices of contractions too wide for the budget on this Dask "
                    "scheduler instead of local processes (needs the 'dask' extra).")

@@ -55,6 +55,11 @@ class Limits:
     # is refused at once instead of building a number with that many digits.
     # Sizes written as numbers count the same way.
     max_number_digits: int = 1000
+    # Random instances each numeric check of `check` and `prove` compares
+    # (`--trials N`).  None: the policy of `numerics.evaluate.trial_count` -
+    # one where every size is a number and no function occurs (one random
+    # instance then refutes a false identity with probability one), else 3.
+    trials: int | None = None
 
 
 LIMITS = Limits()

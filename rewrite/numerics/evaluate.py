@@ -7,11 +7,17 @@ a 10,000-site chain costs what its tensors cost, not what an explicit
 10,000-index einsum would (numpy's einsum stops at 52 letters anyway).
 
 Paths come from cotengra: greedy always (milliseconds, even for 20,000
-inputs), and for networks of up to `AUTO_LIMIT` inputs also its `auto` search
-(optimal, or a short serial hyper-search), keeping the cheaper tree; beyond
-that the search would cost more than it saves.  The largest intermediate is known from
+inputs); when greedy's order is costly, also a search - cotengra's `auto` for
+networks of up to `AUTO_LIMIT` inputs, seeded randomised greedy orders ranked
+by time (flops and writes) and then reconfigured for larger ones - keeping the
+faster tree.  The path is searched once per network shape and reused by every
+trial and every term of the same shape.  The largest intermediate is known from
 the contraction tree before anything is allocated; past `max_elements` the
 evaluation is refused with `TooLarge`, never a MemoryError.
+
+How many random instances a check compares is `trial_count`'s policy: one
+where the difference is a polynomial in entries drawn from connected families
+(one instance refutes a false identity with probability one), else three.
 
 A numeric check (`compare`) has one memory budget, `LIMITS.max_memory`, for
 everything it would allocate: the sampled arrays, the explicit `eye`/`ones`
@@ -221,13 +227,11 @@ def _search_tree(net: Network, optimize: Any = None):
 
     The search's effort follows what the contraction would cost, not the
     number of inputs: cotengra's `auto` for networks of up to AUTO_LIMIT
-    inputs (optimal for small ones), and 128 randomised greedy orders
-    (`random-greedy-128`, about 0.1 s for 200 inputs) for larger ones.  `auto`
-    on 200 inputs took 3 s to find what the randomised greedy finds in 0.1 s
-    (a 10 x 10 PEPS norm: width 22, 3e9 flops, where greedy has width 26).
-    `auto` can come back worse than plain greedy (a 100-site chain once got
-    width 19 instead of 5), so every candidate is kept only if cotengra's
-    combined flops-and-memory score is lower.
+    inputs (optimal for small ones), and `_searched_tree` (seeded randomised
+    greedy orders, then subtree reconfiguration, about 0.4 s for 200 inputs)
+    for larger ones.  `auto` on 200 inputs took 3 s to find less.  `auto` can
+    come back worse than plain greedy (a 100-site chain once got width 19
+    instead of 5), so every candidate is kept only if its `_time_score` is lower.
     """
     import cotengra as ctg
 
@@ -245,29 +249,134 @@ def _search_tree(net: Network, optimize: Any = None):
             return best
         if len(net.inputs) <= AUTO_LIMIT:
             other = tree(_auto_optimizer())
-        else:  # a fixed seed: the same network gets the same order every run
-            other = tree(ctg.RandomGreedyOptimizer(max_repeats=128, seed=0, parallel=False))
-        if other.combo_cost() < best.combo_cost():
+        else:
+            other = _searched_tree(net, best)
+        if _time_score(other) < _time_score(best):
             best = other
         return best
 
 
-def _leaner_tree(net: Network) -> Any:
-    """An order chosen for its largest intermediate (cotengra's `size` score
-    over 64 randomised greedy orders), tried before slicing an order whose
-    intermediates do not fit: slicing repeats work in every slice and needs
-    processes, a costlier order that fits does not (the 10 x 10 PEPS norm:
-    width 22 and 224 MB at 2x the flops, where the cheapest has width 23
-    and needs 320 MB)."""
+#: How many written entries cost as much time as one complex multiply-add, in
+#: `_time_score`.  Contracting a network is mostly tensordot: each step
+#: transposes its operands into matrices and writes its result, so an order
+#: that writes large intermediates many times is slow even with few flops.  On
+#: the 10 x 10 PEPS norm, with one BLAS thread, time ~ flops + 22 writes (a least-squares fit
+#: over 40 orders, correlation 0.99); cotengra's combo score with factor 64
+#: leaves room for the page faults of fresh large arrays.  Ranking by flops
+#: alone picked an order 4x slower (3.4e9 flops but 2.8e8 writes: 2.7 s,
+#: against 0.66 s for 3.8e9 flops and 2.9e7 writes).
+WRITE_WEIGHT = 64
+#: Randomised greedy orders tried by `_searched_tree`, for a network of at most
+#: SEARCH_INPUTS inputs; larger networks get proportionally fewer (at least 8),
+#: so that the search stays a fraction of a second.
+SEARCH_REPEATS = 64
+SEARCH_INPUTS = 200
+#: Subtree reconfiguration (cotengra's, optimal re-orders of subtrees of this
+#: many leaves) of the best order: it halved the PEPS norm's time again.
+RECONF_SUBTREE = 6
+
+
+def _time_score(tree: Any) -> float:
+    """What contracting along `tree` costs, in multiply-adds: flops plus
+    WRITE_WEIGHT times the entries written (cotengra's combo cost)."""
+    return float(tree.combo_cost(factor=WRITE_WEIGHT))
+
+
+def _candidates(net: Network) -> list[list[tuple[int, int]]]:
+    """Randomised greedy orders of `net` (SSA paths), each from its own seed:
+    the same network gets the same orders every run (cotengra's
+    hyper-optimiser draws unseeded noise, so its trees differed from run to
+    run, by 2x in time)."""
     import cotengra as ctg
+
+    repeats = max(8, min(SEARCH_REPEATS, SEARCH_REPEATS * SEARCH_INPUTS // len(net.inputs)))
+    inputs, output, sizes = _lettered(net)
+    return [ctg.RandomGreedyOptimizer(max_repeats=1, seed=k, parallel=False)
+            .ssa_path(inputs, output, sizes) for k in range(repeats)]
+
+
+def _lettered(net: Network) -> tuple[list[tuple[str, ...]], tuple[str, ...], dict[str, int]]:
+    """`net`'s inputs, output and sizes with one character per index, as
+    cotengrust (cotengra's compiled path finder, also used when it
+    reconfigures a tree) takes them; `array_contract_tree` does the same."""
+    import cotengra as ctg
+
+    label = {i: ctg.get_symbol(k) for k, i in enumerate(net.size_dict)}
+    return ([tuple(label[i] for i in ix) for ix in net.inputs],
+            tuple(label[i] for i in net.output),
+            {label[i]: n for i, n in net.size_dict.items()})
+
+
+def _tree_of_path(net: Network, ssa_path: list) -> Any:
+    import cotengra as ctg
+
+    inputs, output, sizes = _lettered(net)
+    return ctg.ContractionTree.from_path(inputs, output, sizes, ssa_path=ssa_path)
+
+
+def _path_cost(net: Network, ssa_path: list) -> tuple[float, float, float]:
+    """(flops, entries written, largest intermediate) of contracting `net`
+    step by step along `ssa_path`, as cotengra's tree would count them.
+
+    Hand-written because ranking 64 orders through cotengra's ContractionTree
+    (built and scored per order) took 10 ms each, this takes 1 ms: an index
+    leaves a pair's result when neither the output nor any other operand holds it.
+    """
+    legs = [set(ix) for ix in net.inputs]
+    count: dict[Hashable, int] = {}
+    for ix in legs:
+        for i in ix:
+            count[i] = count.get(i, 0) + 1
+    keep = set(net.output)
+    sizes = net.size_dict
+    flops = write = largest = 0.0
+    for step in ssa_path:  # pairs, or a single operand reduced alone
+        parts = [legs[k] for k in step]
+        union = set().union(*parts)
+        new = set()
+        cost = 1.0
+        for i in union:
+            cost *= sizes[i]
+            held = sum(i in part for part in parts)
+            if i in keep or count[i] > held:
+                new.add(i)
+            count[i] -= held - (i in new)
+        size = math.prod(sizes[i] for i in new)
+        flops += cost
+        write += size
+        largest = max(largest, size)
+        legs.append(new)
+    return flops, write, largest
+
+
+def _searched_tree(net: Network, greedy: Any) -> Any:
+    """The order with the least `_time_score` among `_candidates` and greedy's,
+    then reconfigured subtree by subtree under the same score (seeded)."""
+    def score(path: list) -> float:
+        flops, write, _ = _path_cost(net, path)
+        return flops + WRITE_WEIGHT * write
+
+    tree = _tree_of_path(net, min(_candidates(net), key=score))
+    if _time_score(greedy) < _time_score(tree):
+        tree = greedy
+    return tree.subtree_reconfigure(subtree_size=RECONF_SUBTREE,
+                                    minimize=f"combo-{WRITE_WEIGHT}", seed=0)
+
+
+def _leaner_tree(net: Network) -> Any:
+    """An order chosen for its largest intermediate, tried before slicing an
+    order whose intermediates do not fit: slicing repeats work in every slice
+    and needs processes, a costlier order that fits does not.  Among the
+    `_candidates`, the least largest intermediate, ties broken by
+    `_time_score`, then reconfigured for size."""
+    def score(path: list) -> tuple[float, float]:
+        flops, write, largest = _path_cost(net, path)
+        return largest, flops + WRITE_WEIGHT * write
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ctg.array_contract_tree(
-            net.inputs, net.output, size_dict=net.size_dict,
-            optimize=ctg.HyperOptimizer(methods=["random-greedy"], minimize="size",
-                                        max_repeats=64, parallel=False, progbar=False,
-                                        reconf_opts=None))
+        tree = _tree_of_path(net, min(_candidates(net), key=score))
+        return tree.subtree_reconfigure(subtree_size=RECONF_SUBTREE, minimize="size", seed=0)
 
 
 def _width(tree: Any, net: Network) -> float:
@@ -743,11 +852,81 @@ def _difference_text(largest: float, scale: Any) -> tuple[float, str]:
     return value, ""
 
 
+#: Trials of a numeric check that `trial_count` does not lower to one.
+DEFAULT_TRIALS = 3
+
+
+def trial_count(left: Diagram | Sum, right: Diagram | Sum, trials: int | None = None) -> int:
+    """How many random instances a numeric check of `left == right` compares.
+
+    `trials` (a caller's, or the user's `--trials N`, `LIMITS.trials`) is
+    always obeyed.  Otherwise the policy: one instance when `one_instance_suffices`,
+    else DEFAULT_TRIALS.
+    """
+    if trials is not None:
+        return trials
+    if LIMITS.trials is not None:
+        return LIMITS.trials
+    return 1 if one_instance_suffices(left, right) else DEFAULT_TRIALS
+
+
+def one_instance_suffices(left: Diagram | Sum, right: Diagram | Sum) -> bool:
+    """Whether one random instance refutes a false `left == right` with
+    probability one, so that more instances would only re-check it.
+
+    When every size is a number and no term holds a bubble (a function), the
+    difference of the two sides is a polynomial in the entries of the sampled
+    tensors and their conjugates (a real polynomial in their real and
+    imaginary parts).  Each tensor is drawn with a density on a connected,
+    irreducible family: Gaussians on a linear space (general, symmetric,
+    antisymmetric, diagonal tensors), Haar measure on a complex unitary group or
+    Stiefel manifold (isometries), products of those with intervals
+    (invertible, hermitian, positive tensors).  A polynomial that is not zero
+    everywhere on such a family is zero only on a set of measure zero
+    (Schwartz-Zippel, in its continuous form), so one instance almost surely
+    refutes a false identity; a second only re-checks the same polynomial.
+
+    Three instances stay wherever that argument fails:
+    * a symbolic size: instances differ in their sizes, and an identity may
+      hold at some sizes only;
+    * a bubble: functions are not polynomials (`relu` is zero on half the line);
+    * a discrete random choice in sampling: a projector's rank (`tr(P) == 1`
+      holds at rank 1 only) and a real square isometry, whose orthogonal group
+      has two components (`A[i,j] Q[i,k] Q[j,l] == A[k,l]` for an
+      antisymmetric A holds exactly when det Q = +1).
+    Rounding is the same with one instance or three: the tolerance
+    (`differs`) is relative to the terms, not to the number of trials.
+    """
+    from ..core.kinds import Kind
+
+    left, right = as_sum(left), as_sum(right)
+    if collect_symbols(left, right):
+        return False
+    for side in (left, right):
+        for t in side.terms:
+            for node in t.nodes.values():
+                if isinstance(node, BubbleNode):
+                    return False
+    for decl in collect_decls(left, right).values():
+        if decl.builtin:
+            continue  # shift, tril, triu and fuse are fixed arrays
+        if decl.is_a(Kind.PROJECTOR):
+            return False
+        if decl.real and decl.is_a(Kind.ISOMETRY):  # orthogonal ones too
+            sizes = [int(z) for z in decl.sizes]
+            if math.prod(sizes[:decl.split]) == math.prod(sizes[decl.split:]):
+                return False
+    return True
+
+
 def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl] | None = None,
-            constraints: Iterable = (), trials: int = 3, seed: int = 0,
+            constraints: Iterable = (), trials: int | None = None, seed: int = 0,
             max_elements: int = MAX_ELEMENTS, max_memory: int | None = None
             ) -> Counterexample | None:
     """The first of `trials` random instances on which the sides differ, or None.
+
+    `trials` None: as many as `trial_count` says (one where a single random
+    instance refutes a false identity with probability one, else three).
 
     In order: the shapes (`shape_mismatch`); then the exact difference of the
     two sides (`difference`; empty means equal); then numbers.  Trial t uses
@@ -779,6 +958,7 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         return None
     scale = _coefficient_scale(diff)
     diff = _scaled(diff, scale)
+    trials = trial_count(left, right, trials)
     symbols = collect_symbols(left, right)
     coefficients = _symbolic_coefficients(diff)
     nonzero_seen = not coefficients

@@ -47,6 +47,9 @@ class Verdict:
     how: str = ""
     note: str = ""  # a limit that cut the symbolic search short, for the reader
     search: SearchResult | None = None  # what the search did, when it ran
+    # Random instances the numeric check compared (numerics.evaluate.trial_count);
+    # 0 when no numeric check decided the verdict.
+    trials: int = 0
 
 
 def align(left: Sum, right: Sum) -> Sum:
@@ -76,7 +79,7 @@ def same(left: Sum, right: Sum) -> bool:
 def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
           decls: Mapping[str, Decl] | None = None, constraints: Iterable = (),
           search: bool = True, expansions: Sequence[Rule] | None = None,
-          search_budget: int | None = None, trials: int = 3, trace: bool = False,
+          search_budget: int | None = None, trials: int | None = None, trace: bool = False,
           recheck: Iterable[str] = ()) -> Verdict:
     """Decide `left == right`: proved symbolically, refuted numerically, or unknown.
 
@@ -113,7 +116,7 @@ def prove(left: X, right: X, rules: Sequence[Rule] | None = None,
 
 def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, Decl] | None,
            constraints: Iterable, search: bool, expansions: Sequence[Rule] | None,
-           search_budget: int | None, trials: int, trace: bool,
+           search_budget: int | None, trials: int | None, trace: bool,
            recheck: set[str] = frozenset()
            ) -> Verdict:
     from ..numerics.shapes import shape_mismatch
@@ -149,7 +152,7 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
             cex = _numeric(ln, rn, decls, constraints, trials)
         if cex is not None:
             return Verdict("refuted", counterexample=cex, note=note, **steps)
-        return Verdict("unknown", note=note, **steps)
+        return Verdict("unknown", note=note, trials=_trials(left, right, trials), **steps)
     if same(le, re_):
         return Verdict("proved", how="after expand", **{**steps, "left_normal": le,
                                                          "right_normal": re_})
@@ -182,7 +185,8 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
     # rule) there is nothing to say.
     searched = (found.describe() if found is not None and (found.explored or found.stopped)
                 else "")
-    return Verdict("unknown", how=unchecked, note=searched, search=found, **steps)
+    return Verdict("unknown", how=unchecked, note=searched, search=found,
+                   trials=0 if unchecked else _trials(left, right, trials), **steps)
 
 
 def _laws_applied(s: Sum) -> Sum:
@@ -205,6 +209,13 @@ def _with_path(steps: dict, found: SearchResult) -> dict:
             "left_normal": found.left_form, "right_normal": found.right_form}
 
 
+def _trials(left: Sum, right: Sum, trials: int | None) -> int:
+    """How many instances the numeric check of the two sides compared."""
+    from ..numerics.evaluate import trial_count
+
+    return trial_count(left, right, trials)
+
+
 def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:
     from ..numerics.evaluate import compare
 
@@ -212,12 +223,17 @@ def _numeric(left: Sum, right: Sum, decls, constraints, trials) -> Any:
 
 
 def check(left: X, right: X, decls: Mapping[str, Decl] | None = None,
-          constraints: Iterable = (), trials: int = 3) -> Verdict:
+          constraints: Iterable = (), trials: int | None = None) -> Verdict:
     """Numeric comparison only: "refuted" with a counterexample, else "holds";
-    "unknown" (with the reason in `how`) when the check does not fit the memory budget."""
+    "unknown" (with the reason in `how`) when the check does not fit the memory budget.
+
+    `trials` None: as many random instances as `trial_count` says (the
+    verdict's `trials` records how many)."""
     left, right = as_sum(left), as_sum(right)
+    trials = _trials(left, right, trials)
     try:
         cex = _numeric(left, right, decls, constraints, trials)
     except OverBudget as over:
         return Verdict("unknown", how=f"numeric check not run: {over.message}")
-    return Verdict("refuted" if cex is not None else "holds", counterexample=cex)
+    return Verdict("refuted" if cex is not None else "holds", counterexample=cex,
+                   trials=trials)

@@ -140,6 +140,19 @@ def _draw_text(o: Any) -> str:
     return f"wrote {o.file}"
 
 
+def _instances_text(v: Any) -> str:
+    """Which random instances a numeric verdict rests on: one is said plainly,
+    with the policy's reason when the policy chose it (numerics.evaluate.trial_count)."""
+    from ..core.limits import LIMITS
+
+    if getattr(v, "trials", 0) != 1:
+        return "every instance tried"
+    if LIMITS.trials is None:
+        return ("the one random instance tried (all sizes fixed, no functions: one refutes "
+                "a false identity with probability one; --trials N tries more)")
+    return "the one random instance tried"
+
+
 def _verdict_text(o: Any) -> str:
     v = o.verdict
     if o.arrays_name is not None:  # `check` on the user's arrays
@@ -156,9 +169,9 @@ def _verdict_text(o: Any) -> str:
         # Numbers were needed and not computed (the memory budget): say why.
         lines[0] += (": no proof found; " if o.verb == "prove" else ": ") + v.how
     elif v.kind == "unknown":
-        lines[0] += ": no proof found, yet numerically equal on every instance tried"
+        lines[0] += ": no proof found, yet numerically equal on " + _instances_text(v)
     elif o.verb == "check":
-        lines[0] += ": numerically equal on every instance tried"
+        lines[0] += ": numerically equal on " + _instances_text(v)
     elif v.kind == "proved" and v.how.startswith("search"):
         # The proof went through expansions: say which, in order (the steps
         # below show each one with the rewrites that followed it).
@@ -204,6 +217,8 @@ def _verdict_data(o: Any) -> dict:
         data.update(arrays=o.arrays_name, largest_difference=o.largest_difference)
     if getattr(v, "note", ""):
         data["note"] = v.note
+    if getattr(v, "trials", 0):
+        data["trials"] = v.trials
     if v.counterexample is not None:
         data["counterexample"] = v.counterexample.to_json()
     found = getattr(v, "search", None)
