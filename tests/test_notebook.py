@@ -22,15 +22,17 @@ def outputs():
 
 
 def text_of(outputs) -> str:
+    """The outputs as one text.  Stream chunks are joined as they are: a busy
+    kernel may flush one printed line in two chunks (`proved` and ` True`)."""
     parts = []
     for o in outputs:
         if o.output_type == "stream":
             parts.append(o.text)
         elif o.output_type in ("execute_result", "display_data"):
-            parts.extend(str(v) for v in o.data.values())
+            parts.extend("\n" + str(v) + "\n" for v in o.data.values())
         elif o.output_type == "error":
-            parts.append(f"ERROR {o.ename}: {o.evalue}")
-    return "\n".join(parts)
+            parts.append(f"\nERROR {o.ename}: {o.evalue}\n")
+    return "".join(parts)
 
 
 def test_notebook_runs_without_errors(outputs):
