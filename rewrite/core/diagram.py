@@ -41,7 +41,7 @@ Port = tuple[int, int]
 # --------------------------------------------------------------------------- nodes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TensorNode:
     """One occurrence of a declared tensor, possibly conjugated.
 
@@ -119,7 +119,7 @@ class TensorNode:
         return ("T", self.decl.key, self.conj, self.op)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeltaNode:
     """The copy tensor with `arity` unordered legs of one `size` (arity 1 or >= 3)."""
 

@@ -157,7 +157,7 @@ def kind_is_a(kind: Kind, wanted: Kind, also: frozenset[Kind] = frozenset()) -> 
             or any(wanted is k or wanted in _PARENTS[k] for k in also))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decl:
     """A declared tensor: its name, kind, ordered legs and their sizes.
 

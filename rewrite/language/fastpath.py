@@ -19,7 +19,9 @@ support, which the continuation of statements inside brackets relies on.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
 from . import syntax as S
 from ..core.limits import LIMITS
@@ -68,18 +70,25 @@ class _NotPlain(Exception):
     """Raised inside the fast path when a line turns out to need lark."""
 
 _new = object.__new__
+_SETTERS: dict[type, dict[str, Any]] = {}
 
 
 def _node(cls: type, fields: dict):
     """A frozen syntax node from its complete field dict.
 
-    The dataclass `__init__` of a frozen class sets each field through
-    `object.__setattr__`, about 1.3 µs a node; filling the instance dict at once
-    takes a third of that, which is most of this module's gain on 10^5-site
-    programs.  Every call passes every field of `cls`.
+    The dataclass `__init__` of a frozen class goes through keyword binding
+    and a frozen check per field; setting each slot through its descriptor
+    skips both (syntax nodes have `__slots__`: a 10^5-site program makes
+    two million of them, and without slots they took 400 MB more).  Every
+    call passes every field of `cls`.
     """
     o = _new(cls)
-    o.__dict__.update(fields)
+    setters = _SETTERS.get(cls)
+    if setters is None:
+        setters = _SETTERS[cls] = {f.name: getattr(cls, f.name).__set__
+                                   for f in dataclasses.fields(cls)}
+    for k, v in fields.items():
+        setters[k](o, v)
     return o
 
 
