@@ -163,3 +163,54 @@ def test_numpy_a_function_of_a_symmetric_matrix_is_symmetric():
 ])
 def test_the_ports_of_a_bubble_of_a_symmetric_argument_are_interchangeable(equation, verdict):
     assert statuses(SYMMETRIC + f"prove {equation}\n") == [verdict]
+
+
+# ---------------------------------------------- functions that undo each other
+
+UNDO = "tensor z[i: n]\ntensor M[i: n, j: n]\nreal tensor R[i: n, j: n]\n"
+
+
+def test_numpy_functions_that_undo_each_other():
+    g = np.random.default_rng(6)
+    z = g.normal(size=5) + 1j * g.normal(size=5)
+    u = g.normal(size=5)
+    assert np.allclose(np.exp(np.log(z)), z)
+    assert np.allclose(np.log(np.exp(u)), u)
+    assert np.allclose(np.sqrt(z) ** 2, z)
+    assert np.allclose(z / np.abs(z) * np.abs(z), z)
+    assert np.allclose(z ** -1.0 * z, 1)
+    assert np.allclose(np.maximum(np.maximum(u, 0), 0), np.maximum(u, 0))
+    assert np.allclose(np.abs(np.abs(z)), np.abs(z))
+    # log(exp(z)) = z only while the imaginary part stays in (-π, π]
+    assert not np.allclose(np.log(np.exp(4 * z)), 4 * z)
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("exp(log(z[i])) == z[i]", "proved"),
+    ("exp(log(M[i, j])) == M[i, j]", "proved"),
+    ("exp(log(M[j, i])) == M[j, i]", "proved"),
+    ("log(exp(x[i])) == x[i]", "proved"),
+    ("log(exp(R[i, j])) == R[i, j]", "proved"),
+    ("relu(relu(x[i] + y[i])) == relu(y[i] + x[i])", "proved"),
+    ("abs(abs(A[i, j])) == abs(A[i, j])", "proved"),
+    ("sqrt(z[i]) sqrt(z[i]) -> [i] == z[i]", "proved"),
+    ("sqrt(M[i, j]) sqrt(M[i, j]) -> [i, j] == M[i, j]", "proved"),
+    ("sign(M[i, j]) abs(M[i, j]) -> [i, j] == M[i, j]", "proved"),
+    ("pow(z[i], -1) z[i] -> [i] == δ[i: n]", "proved"),
+    ("pow(M[i, j], -1) M[i, j] -> [i, j] == δ[i: n] δ[j: n]", "proved"),
+    # false variants: a transpose, a factor, a complex argument, a wrong pairing
+    ("pow(M[i, j], -1) M[j, i] -> [i, j] == δ[i: n] δ[j: n]", "refuted"),
+    ("exp(log(z[i])) == 2 z[i]", "refuted"),
+    ("log(exp(4 z[i])) == 4 z[i]", "refuted"),
+    ("sqrt(M[i, j]) sqrt(M[j, i]) -> [i, j] == M[i, j]", "refuted"),
+    ("relu(relu(x[i])) == relu(-x[i])", "refuted"),
+])
+def test_functions_that_undo_each_other_cancel(equation, verdict):
+    assert statuses(UNDO + f"prove {equation}\n") == [verdict]
+
+
+def test_a_rule_binds_a_variable_inside_a_nested_bubble_and_is_checked():
+    (rule,) = load_rules("rule ee(X: tensor): exp(log(X[j])[k])[a] => X[a]\n")
+    assert loaded(rule).checked and loaded(rule).kind == "simplification"
+    with pytest.raises(InputError, match="unsound"):
+        load_rules("rule ee(X: tensor): exp(log(X[j])[k])[a] => 2 X[a]\n")

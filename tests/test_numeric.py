@@ -59,6 +59,9 @@ REF_FUNCTIONS = {
     "sign": lambda x: np.divide(x, np.abs(x), out=np.zeros_like(x), where=np.abs(x) > 0),
     "dtanh": lambda x: 1 / np.cosh(x) ** 2,
     "tanh''": lambda x: -2 * np.sinh(x) / np.cosh(x) ** 3,
+    # principal branches, as numpy's complex functions
+    "log": lambda x: np.log(np.asarray(x, complex)),
+    "sqrt": lambda x: np.sqrt(np.asarray(x, complex)),
 }
 
 

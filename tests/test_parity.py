@@ -175,3 +175,40 @@ def test_the_nested_identities_hold_in_numpy():
 ])
 def test_a_nested_softmax_ignores_its_shift(equation, verdict):
     assert [o.status for o in Session().run(SOFTMAX_DECLS + f"prove {equation}\n")] == [verdict]
+
+
+# ------------------------------------------ relu and abs are positively homogeneous
+
+def test_relu_and_abs_are_positively_homogeneous_in_numpy():
+    g = np.random.default_rng(4)
+    u, z = g.normal(size=6), g.normal(size=6) + 1j * g.normal(size=6)
+    relu = NUMPY["relu"]
+    assert np.allclose(relu(2.5 * u), 2.5 * relu(u))
+    assert np.allclose(np.abs(-3 * z), 3 * np.abs(z))
+    assert not np.allclose(relu(-2 * u), 2 * relu(u))
+    assert not np.allclose(np.tanh(2 * u), 2 * np.tanh(u))
+
+
+@pytest.mark.parametrize("equation, verdict", [
+    ("relu(2 x[i]) == 2 relu(x[i])", "proved"),
+    ("relu(3 x[i] + 6 y[i]) == 3 relu(x[i] + 2 y[i])", "proved"),
+    ("relu(-2 x[i]) == 2 relu(x[i]) - 2 x[i]", "proved"),
+    ("abs(-3 z[i]) == 3 abs(z[i])", "proved"),
+    ("relu(1/2 z[i]) == 1/2 relu(z[i])", "proved"),
+    ("relu(-2 x[i]) == 2 relu(x[i])", "refuted"),
+    ("abs(1/2 z[i]) == abs(z[i])", "refuted"),
+    ("tanh(2 x[i]) == 2 tanh(x[i])", "refuted"),
+])
+def test_a_positive_factor_comes_out_of_relu_and_abs(equation, verdict):
+    assert statuses(f"prove {equation}\n") == [verdict]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(-4, 4).filter(bool), st.integers(1, 4), st.integers(-3, 3))
+def test_scaled_relu_gets_the_numpy_verdict(a, b, c):
+    # relu(a x) == b relu(x) + c x  holds exactly when numpy says so on a grid
+    u = np.linspace(-2, 2, 9)
+    relu = NUMPY["relu"]
+    truth = np.allclose(relu(a * u), b * relu(u) + c * u)
+    got = statuses(f"prove relu(({a}) x[i]) == ({b}) relu(x[i]) + ({c}) x[i]\n")
+    assert got == (["proved"] if truth else ["refuted"])

@@ -182,6 +182,13 @@ class BubbleNode:
         return 1 + max((n.nesting for a in self.arguments for t in a.terms
                         for n in t.nodes.values() if isinstance(n, BubbleNode)), default=0)
 
+    @functools.cached_property
+    def inner_nodes(self) -> int:
+        """How many tensor and bubble nodes its arguments hold, at any depth
+        (over all their terms): what `Diagram.size_measure` adds for it."""
+        return sum(1 + getattr(n, "inner_nodes", 0) for a in self.arguments for t in a.terms
+                   for n in t.nodes.values() if not isinstance(n, DeltaNode))
+
     @property
     def sizes(self) -> tuple[Any, ...]:
         return self.inside.sizes
@@ -288,7 +295,9 @@ class Diagram(_Shown):
 
         Inverses count before conjugates so that a unitary's inverse may
         become its conjugate transpose (`inv(Q)` => `conj(Q)`), which trades an
-        inverse for a conjugation and is still progress.
+        inverse for a conjugation and is still progress.  A bubble counts as
+        one node plus the nodes inside its arguments, so `exp(log(x)) => x`
+        and `relu(relu(E)) => relu(E)` shrink.
         """
         tn = tp = iv = cj = dn = dp = 0
         for n in self.nodes.values():
@@ -296,7 +305,7 @@ class Diagram(_Shown):
                 dn += 1
                 dp += n.arity
             else:
-                tn += 1
+                tn += 1 + getattr(n, "inner_nodes", 0)
                 tp += n.arity
                 iv += getattr(n, "op", "") == "inv"
                 cj += bool(getattr(n, "conj", False))

@@ -80,6 +80,27 @@ class Side:
     boundary: tuple[str, ...] = ()  # names of boundary indices and groups
 
 
+def atoms_within(side: Side) -> list[Atom]:
+    """Every atom of a side, those inside bubble arguments (`Atom.body`) included."""
+    out = []
+    for a in side.atoms:
+        out.append(a)
+        if a.body is not None:
+            out.extend(atoms_within(a.body))
+    return out
+
+
+def variables_of(side: Side) -> set[str]:
+    """The names a side's atoms stand on, at any depth: tensor heads (variables
+    and declared names) and expression variables; not δ."""
+    out = set()
+    for a in atoms_within(side):
+        out.update(name for _, name in a.inner)
+        if a.head != DELTA and not a.fn:
+            out.add(a.head)
+    return out
+
+
 @dataclass(frozen=True)
 class VarKind:
     """What a pattern variable may match: a kind, and optionally only real tensors."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import syntax as S
 from ..core.errors import InputError, error_at, near
 from ..core.kinds import Decl, Kind, combine_kinds, kind_is_a
-from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind
+from ..core.pattern import DELTA, Atom, Rule, Side, Slot, VarKind, atoms_within, variables_of
 from ..core.functions import lookup, pow_name
 from .expressions import DELTA_NAMES, scalar_of
 from ..core import scalars
@@ -96,7 +96,7 @@ def _bubble_atom(f: Any, params: dict[str, VarKind], env: Env,
             raise error_at(f"the bubble has {len(slots)} legs and its argument "
                            f"{len(body.boundary)} free indices; write one leg per free index "
                            f"(no groups)", f)
-        head = next((a.head for a in _body_atoms(body) if a.head != DELTA), DELTA)
+        head = next((a.head for a in atoms_within(body) if a.head != DELTA), DELTA)
         return Atom(head, tuple(slots), False, "", split, pos=(f.line, f.column), fn=fn,
                     axis=axis, body=body)
     if f.indices is None:
@@ -148,26 +148,6 @@ def _body(arg: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]
     if groups:
         raise error_at("leg groups (*w) are not allowed inside a bubble's argument in a rule", arg)
     return side
-
-
-def _body_atoms(side: Side) -> list[Atom]:
-    """Every atom of a side, those inside bubble arguments included."""
-    out = []
-    for a in side.atoms:
-        out.append(a)
-        if a.body is not None:
-            out.extend(_body_atoms(a.body))
-    return out
-
-
-def variables_of(side: Side) -> set[str]:
-    """The pattern variables a side uses, at any depth (expression variables included)."""
-    out = set()
-    for a in _body_atoms(side):
-        out.update(name for _, name in a.inner)
-        if a.head != DELTA and not a.fn:
-            out.add(a.head)
-    return out
 
 
 def _rule_atom(f: Any, params: dict[str, VarKind], env: Env, decls: dict[str, Decl]) -> Atom:
@@ -252,23 +232,14 @@ def build_rule(stmt: S.RuleStmt, env: Env) -> Rule:
     decls: dict[str, Decl] = {}
     lhs, g1, b1 = _rule_side(stmt.lhs, params, env, decls)
     rhs, g2, b2 = _rule_side(stmt.rhs, params, env, decls)
-    bound = set()
-    for atom in lhs.atoms:
-        if atom.fn and atom.body is None:
-            if len(atom.inner) != 1 or atom.inner[0][0] not in (1, -1):
-                raise error_at("on a rule's left side a bubble's argument is one expression "
-                               "variable, E or -E", stmt.lhs)
-            bound.add(atom.head)
-        elif not atom.fn:
-            bound.add(atom.head)
-    # A bubble whose argument is a product is matched by building that product
-    # from what the rest of the left side bound: it cannot bind anything itself.
-    for atom in lhs.atoms:
-        if atom.body is not None:
-            loose = sorted((variables_of(atom.body) & set(params)) - bound)
-            if loose:
-                raise error_at(f"on a rule's left side, the variable {loose[0]} inside a "
-                               f"bubble's argument must also appear outside it", stmt.lhs)
+    for atom in atoms_within(lhs):
+        if atom.fn and atom.body is None and (len(atom.inner) != 1
+                                              or atom.inner[0][0] not in (1, -1)):
+            raise error_at("on a rule's left side a bubble's argument is one expression "
+                           "variable, E or -E", stmt.lhs)
+    # variables are bound wherever the left side names them, inside a
+    # bubble's argument too (`exp(log(X[j])[k])[a]` binds X)
+    bound = variables_of(lhs)
     for name in sorted(variables_of(rhs)):
         if name in params and params[name].expression and name not in bound:
             raise error_at(f"the expression variable {name} is not bound by the left side",

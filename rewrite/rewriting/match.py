@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, Sequence, Union
 from ..core.diagram import BOUNDARY, BubbleNode, DeltaNode, Diagram, Port, TensorNode
 from .instantiate import Binding, LegKey, expand_names, instantiate, side_groups
 from ..core.kinds import Decl, Kind
-from ..core.pattern import DELTA, Atom, Rule, Side
+from ..core.pattern import DELTA, Atom, Rule, Side, variables_of
 
 Outer = Union[Port, tuple[str, int]]
 
@@ -323,9 +323,7 @@ def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
         s1.exprs[var] = arg
         s1.nodes[a] = v
         s1.used = s1.used | {v}
-        bound = (_bind_ordered(c, d, s1, atom, v, node) if perm is None
-                 else _bind_permuted(c, d, s1, atom, v, perm))
-        for s2 in bound:
+        for s2 in _bind_ordered(c, d, s1, atom, v, node, perm):
             if atom.axis is not None:
                 legs = [k for s in atom.args for k in _keys([s], s2)[0]]
                 if atom.axis not in legs or legs.index(atom.axis) != node.axis:
@@ -359,48 +357,68 @@ def _permuted(s: Any, perm: tuple[int, ...]) -> Any:
     return Sum(tuple(t.permute_free(list(perm)) for t in s.terms), order, sizes)
 
 
-def _bind_permuted(c: Compiled, d: Diagram, st: _State, atom: Atom, v: int,
-                   perm: tuple[int, ...]) -> Iterator[_State]:
-    """A bubble atom's legs on the host ports in the order `perm` (pattern leg
-    i on host port perm[i]); `st` is already this branch's own copy."""
-    got = _keys(atom.args, st)
-    if got is None:
-        return
-    keys, unknown = got
-    if unknown is not None:
-        n = len(perm) - (len(keys) - 1)
-        if n < 0:
-            return
-        st.glen[unknown] = n
-        i = keys.index(None)
-        keys[i:i + 1] = [(unknown, k) for k in range(n)]
-    if len(keys) != len(perm):
-        return
-    for i, key in enumerate(keys):
-        if not _record(c, d, st, key, (v, perm[i])):
-            return
-    yield st
-
-
-def _bodies_match(c: Compiled, d: Diagram, st: _State) -> bool:
-    """Each bubble whose argument the pattern writes as a product: that product,
-    built from what the rest of the match bound, must be the host bubble's
-    argument (equal canonical keys, legs by position)."""
+def _bodies_matched(c: Compiled, d: Diagram, st: _State) -> _State | None:
+    """Each bubble whose argument the pattern writes as a product, once the
+    rest of the match is bound: when every variable in that product is bound,
+    the product is built and must be the host bubble's argument (equal
+    canonical keys, legs by position); otherwise the product is matched in
+    the argument itself - one term, every node, its free legs in order - and
+    what it binds joins the match.  None when a body does not fit."""
     from ..core.canon import canonical_sum
     from ..core.diagram import Sum
 
     for a, atom in enumerate(c.atoms):
         if atom.body is None:
             continue
+        inside = d.nodes[st.nodes[a]].inside
+        wanted = variables_of(atom.body) & set(c.rule.params)
+        if any(v not in st.vars and v not in st.exprs for v in wanted):
+            st = _matched_inside(c, atom.body, inside, st)
+            if st is None:
+                return None
+            continue
         decls = {**c.rule.decls, **st.vars}
         try:
             want = instantiate(atom.body, Binding(decls, {}, {}, None, dict(st.exprs)), decls)
         except ValueError:
-            return False
-        if canonical_sum(Sum.of(want), by_position=True) != \
-                canonical_sum(d.nodes[st.nodes[a]].inside, by_position=True):
-            return False
-    return True
+            return None
+        if canonical_sum(Sum.of(want), by_position=True) != canonical_sum(inside, by_position=True):
+            return None
+    return st
+
+
+def _matched_inside(c: Compiled, body: Side, inside: Any, st: _State) -> _State | None:
+    """`body` matched as the whole of a bubble's one-term argument, its
+    bindings merged into `st` (a variable bound twice must agree)."""
+    from ..core import scalars
+    from ..core.canon import canonical_sum
+
+    if len(inside.terms) != 1 or len(inside.free) != len(body.boundary):
+        return None
+    t = inside.terms[0]
+    if not scalars.equal(t.scalar, body.coeff):
+        return None
+    try:
+        cb = compile_side(c.rule, body)
+    except ValueError:
+        return None
+    legs = [(BOUNDARY, k) for k in range(len(body.boundary))]
+    for m in find_matches(cb, t):
+        if m.remove != frozenset(t.nodes) or list(m.outer) != legs:
+            continue
+        s2 = st.fork()
+        ok = True
+        for var, decl in m.binding.decls.items():
+            if var in c.rule.params:
+                ok = ok and (var not in s2.vars or same_decl(s2.vars[var], decl))
+                s2.vars[var] = decl
+        for var, arg in m.binding.exprs.items():
+            ok = ok and (var not in s2.exprs or canonical_sum(s2.exprs[var], by_position=True)
+                         == canonical_sum(arg, by_position=True))
+            s2.exprs[var] = arg
+        if ok:
+            return s2
+    return None
 
 
 def _negated(s: Any) -> Any:
@@ -457,8 +475,9 @@ def search_from(c: Compiled, d: Diagram, order: tuple[int, ...], anchor: int) ->
     anchored search; `find_matches` tries every anchor)."""
     def go(i: int, st: _State) -> Iterator[Match]:
         if i == len(order):
-            if not c.bodies or _bodies_match(c, d, st):
-                yield _finish(c, d, st)
+            done = _bodies_matched(c, d, st) if c.bodies else st
+            if done is not None:
+                yield _finish(c, d, done)
             return
         a = order[i]
         for v in ([anchor] if i == 0 else _candidates(c, d, st, a)):

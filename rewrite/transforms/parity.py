@@ -13,6 +13,9 @@ rewrites the bubble through the function's parity:
                                          approximation keeps it exactly)
     sigmoid, gelu':  f(-u) = 1 - f(u)
 
+and takes a positive leading coefficient out of relu and abs (f(c u) = c f(u)
+for c > 0), so relu(2 u) == 2 relu(u).
+
 Both sides of an equation make the same choice for the same argument (the
 keys are canonical), so `relu(x) - relu(-x) == x` meets.  A coefficient that
 is symbolic leaves the argument as it is.  `step` is left alone: step(0) = 0
@@ -63,6 +66,12 @@ AT_ZERO: dict[str, Fraction] = {
 }
 
 
+def _times(t: Diagram, c: Fraction) -> Diagram:
+    t = t.copy()
+    t.scalar = scalars.mul(t.scalar, c)
+    return t
+
+
 def _negated(s: Sum) -> Sum:
     terms = []
     for t in s.terms:
@@ -72,16 +81,34 @@ def _negated(s: Sum) -> Sum:
     return Sum(tuple(terms), s.free, s.sizes)
 
 
+def leading(s: Sum) -> Diagram:
+    """The argument's leading term: smallest canonical key without its
+    coefficient, legs by position (one term needs no keys: relu(-W x))."""
+    return s.terms[0] if len(s.terms) == 1 else \
+        min(s.terms, key=lambda t: repr(canonical(t, by_position=True, with_scalar=False)))
+
+
 def is_negated(s: Sum) -> bool:
-    """True when the argument's leading term (smallest canonical key without
-    its coefficient, legs by position) has a negative number as coefficient."""
+    """True when the argument's leading term has a negative number as coefficient."""
     if not s.terms:
         return False
-    # one term needs no canonical keys (the common case: relu(-W x))
-    lead = s.terms[0] if len(s.terms) == 1 else \
-        min(s.terms, key=lambda t: repr(canonical(t, by_position=True, with_scalar=False)))
-    c = lead.scalar
+    c = leading(s).scalar
     return isinstance(c, (int, Fraction)) and c < 0
+
+
+#: Functions with f(c u) = c f(u) for every number c > 0: their argument's
+#: leading coefficient comes out, so relu(2 u) == 2 relu(u).
+POSITIVELY_HOMOGENEOUS = frozenset({"relu", "abs"})
+
+
+def _scale(node: object) -> Fraction | int | None:
+    """The positive leading coefficient (other than 1) of a positively
+    homogeneous bubble's argument, else None."""
+    if not (isinstance(node, BubbleNode) and node.fn in POSITIVELY_HOMOGENEOUS
+            and not node.args and node.axis is None and node.inside.terms):
+        return None
+    c = leading(node.inside).scalar
+    return c if isinstance(c, (int, Fraction)) and c > 0 and c != 1 else None
 
 
 def constant_along(t: Diagram, axis: int) -> bool:
@@ -128,7 +155,8 @@ def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
     changed = False
     while todo:
         d = todo.pop()
-        v = next((v for v, n in d.nodes.items() if _flippable(n) or _shifted(n)), None)
+        v = next((v for v, n in d.nodes.items()
+                  if _flippable(n) or _shifted(n) or _scale(n) is not None), None)
         if v is None:
             out.append(d)
             continue
@@ -143,6 +171,12 @@ def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
             e = d.copy()
             e.nodes[v] = node.with_arguments([Sum(kept, node.inside.free, node.inside.sizes)])
             todo.append(e)
+            continue
+        c = None if _flippable(node) else _scale(node)
+        if c is not None:  # f(c u) = c f(u) for c > 0
+            arg = Sum(tuple(_times(t, Fraction(1) / c) for t in node.inside.terms),
+                      node.inside.free, node.inside.sizes)
+            todo.append(node_replaced(d, v, power_of(node.with_arguments([arg]), 1), c))
             continue
         if not node.inside.terms:  # f(0): a constant on every entry
             todo.append(node_replaced(d, v, power_of(node, 0), AT_ZERO[node.fn]))
