@@ -76,8 +76,9 @@ def test_a_distributed_product_is_proved_after_expand():
 
 
 def test_true_but_unprovable_is_unknown():
-    # relu(2a) = 2 relu(a) holds for real a, but no rule knows relu is homogeneous.
-    text = "dim n\nreal tensor a[i: n]\nprove relu(2 a[i]) == 2 relu(a[i])\n"
+    # tanh(a) = 2 sigmoid(2a) - 1 holds, but no rule knows it.
+    text = ("dim n\nreal tensor a[i: n]\n"
+            "prove tanh(a[i]) == 2 sigmoid(2 a[i]) - δ[i: n]\n")
     (r,) = Session().run(text, "t.tn")
     assert r.status == "unknown" and r.verdict.counterexample is None
 
