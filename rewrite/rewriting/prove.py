@@ -20,6 +20,7 @@ from ..core.errors import InputError, OverBudget
 from ..core.kinds import Decl, Kind
 from ..core.limits import LimitError
 from ..core.pattern import Rule
+from ..transforms.elementwise import elementwise_laws, mentions
 from ..transforms.expand import expand
 from ..transforms.parity import signs_fixed
 from ..transforms.unfold import unfold_derivatives
@@ -142,8 +143,12 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
         # and bubbles of a negated argument by parity (transforms.parity); the
         # signs once more after unfolding, which may change the argument of a
         # bubble around the unfolded one (relu(dsigmoid(x)) is relu(σ - σ²))
-        le = simplify(_laws_applied(ln), rules).sum
-        re_ = simplify(_laws_applied(rn), rules).sum
+        # and the laws of elementwise functions (transforms.elementwise); tanh is
+        # written through sigmoid when the equation has both
+        tanh = any(mentions(x, "tanh") for x in (ln, rn)) and \
+            any(mentions(x, "sigmoid") for x in (ln, rn))
+        le = simplify(_laws_applied(ln, tanh), rules).sum
+        re_ = simplify(_laws_applied(rn, tanh), rules).sum
     except LimitError as e:
         # Too many terms to expand: no symbolic verdict from here on, numbers decide.
         note = f"not expanded: {e.message}"
@@ -189,12 +194,24 @@ def _prove(left: X, right: X, rules: Sequence[Rule] | None, decls: Mapping[str, 
                    trials=0 if unchecked else _trials(left, right, trials), **steps)
 
 
-def _laws_applied(s: Sum) -> Sum:
+#: Rounds of parity, unfolding and the elementwise laws (each may open what
+#: another acts on: relu(u) ⊙ relu(-u) needs parity, then the pair law).
+LAW_ROUNDS = 4
+
+
+def _laws_applied(s: Sum, tanh_as_sigmoid: bool = False) -> Sum:
     """`s` expanded, with the prove-time laws of bubbles applied (parity, then
-    derivatives and powers unfolded, then parity again), at every depth."""
+    derivatives and powers unfolded, then parity again, then the laws of
+    elementwise functions, and again while they change something), at every depth."""
     s = signs_fixed(expand(s))
-    u = unfold_derivatives(s)
-    return s if u is s else signs_fixed(u)
+    for _ in range(LAW_ROUNDS):
+        u = unfold_derivatives(s)
+        u = u if u is s else signs_fixed(u)
+        e = elementwise_laws(u, tanh_as_sigmoid)
+        if e is s:
+            break
+        s = signs_fixed(e)
+    return s
 
 
 def _with_path(steps: dict, found: SearchResult) -> dict:
