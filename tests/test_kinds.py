@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rewrite.app.session import Session
 from rewrite.core.errors import InputError
 from rewrite.core.kinds import Kind, combine_kinds
 from rewrite.language.build import Env
@@ -52,10 +53,27 @@ def test_psd_invertible_samples_are_positive_definite(seed):
 
 @settings(max_examples=25, deadline=None)
 @given(seeds)
-def test_projector_samples_are_idempotent_hermitian_and_not_the_identity(seed):
+def test_projector_samples_are_idempotent_and_hermitian(seed):
     p = array("projector X[i: n, j: n]", seed)
     assert np.allclose(p @ p, p) and np.allclose(p, p.conj().T)
-    assert not np.allclose(p, np.eye(len(p))) and not np.allclose(p, 0)
+
+
+@pytest.mark.parametrize("kind", ["projector", "projector diagonal"])
+def test_consecutive_seeds_give_a_projector_every_rank(kind):
+    ranks = set()
+    for seed in range(5):
+        p = array(f"{kind} X[i: 4, j: 4]", seed)
+        rank = int(round(np.trace(p).real))
+        assert np.linalg.matrix_rank(p) == rank and np.allclose(p @ p, p)
+        ranks.add(rank)
+    assert ranks == {0, 1, 2, 3, 4}
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_an_equation_true_at_one_projector_rank_only_is_refuted(n):
+    s = Session()
+    [out] = s.run(f"dim n = {n}\nprojector P[i: n, j: n]\ncheck P[i, i] == 1\n")[-1:]
+    assert out.status == "refuted"
 
 
 @settings(max_examples=25, deadline=None)

@@ -466,7 +466,7 @@ def _sample_arrays(decl: Decl, inst: Instance) -> dict[str, np.ndarray]:
         return _with_unitary_inverse(decl, shape, f.reshape(_prod(shape[:-1]), shape[-1]))
     kind = decl.kind
     if decl.kinds & MATRIX_KINDS or (decl.also and kind is not Kind.ISOMETRY):
-        return _matrix_kind(decl, shape, rng)
+        return _matrix_kind(decl, shape, rng, inst.seed)
     if kind is Kind.ORTHOGONAL:
         kind = Kind.UNITARY
     if kind in (Kind.ISOMETRY, Kind.UNITARY):
@@ -532,13 +532,29 @@ def derived_arrays(decl: Decl, a: np.ndarray) -> dict[str, np.ndarray]:
     return {}
 
 
-def _matrix_kind(decl: Decl, shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+def projector_rank(n: int, seed: int, name: str) -> int:
+    """The rank of projector `name` of size n in the instance of `seed`.
+
+    Projectors of different ranks lie on different components (`tr(P)` is the
+    rank), so an equation can hold on one rank and fail on another:
+    `tr(P) == 1` holds at rank 1 only.  A random rank let three trials all
+    draw rank 1 (one time in eight at n = 3) and call that equation `holds`.
+    Consecutive seeds therefore step through the ranks - the proper ones 1..n-1
+    first, then n (the identity) and 0 - from an offset given by the name, so
+    that two projectors of one instance need not share a rank.
+    """
+    ranks = list(range(1, n)) + [n, 0]
+    return ranks[(int(seed) + zlib.crc32(name.encode("utf-8"))) % len(ranks)]
+
+
+def _matrix_kind(decl: Decl, shape: tuple[int, ...], rng: np.random.Generator,
+                 seed: int) -> dict[str, np.ndarray]:
     """A square matrix honouring a combination of kinds (see kinds.combine_kinds).
 
     Each kind is built so that it holds exactly and *only* what it promises:
     a psd matrix is B B† with B of rank n-1 (semidefinite, not definite, unless
-    also declared invertible), a projector is Q Q† for an isometry Q of a random
-    rank 1..n-1 (never the identity), a hermitian matrix has eigenvalues of both
+    also declared invertible), a projector is Q Q† for an isometry Q of a rank
+    that steps with the seed (`projector_rank`), a hermitian matrix has eigenvalues of both
     signs, an antisymmetric one is B - Bᵀ (i(B - Bᵀ) with B real when also
     hermitian).  Invertible combinations get singular values in SINGULAR_RANGE,
     so `inv` is as well conditioned as for a plain invertible.
@@ -555,7 +571,7 @@ def _matrix_kind(decl: Decl, shape: tuple[int, ...], rng: np.random.Generator) -
 
     if Kind.DIAGONAL in ks:
         if Kind.PROJECTOR in ks:
-            d = (rng.permutation(n) < rng.integers(1, n) if n > 1 else np.ones(1)).astype(float)
+            d = (rng.permutation(n) < projector_rank(n, seed, decl.name)).astype(float)
         elif Kind.PSD in ks:
             d = spectrum(False) if inv else np.abs(_gaussian(rng, (n,), True))
         elif inv:
@@ -567,8 +583,8 @@ def _matrix_kind(decl: Decl, shape: tuple[int, ...], rng: np.random.Generator) -
         return {decl.name: m, f"diag({decl.name})": np.asarray(d), **({f"inv({decl.name})": np.diag(1 / d)}
                                                                         if inv else {})}
     if Kind.PROJECTOR in ks:
-        r = int(rng.integers(1, n)) if n > 1 else 1
-        q = _isometry_matrix(rng, n, r, real)
+        r = projector_rank(n, seed, decl.name)
+        q = _isometry_matrix(rng, n, r, real) if r else np.zeros((n, 0))
         m = q @ q.conj().T
     elif Kind.HERMITIAN in ks and Kind.ANTISYMMETRIC in ks:
         b = rng.standard_normal((n, n))
