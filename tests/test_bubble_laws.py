@@ -214,3 +214,11 @@ def test_a_rule_binds_a_variable_inside_a_nested_bubble_and_is_checked():
     assert loaded(rule).checked and loaded(rule).kind == "simplification"
     with pytest.raises(InputError, match="unsound"):
         load_rules("rule ee(X: tensor): exp(log(X[j])[k])[a] => 2 X[a]\n")
+
+
+def test_relu_of_opposite_arguments_never_overlap():
+    z = np.array([1 + 2j, -1 + 0.5j, 2 - 1j, -3 - 1j, 0.5 + 0j])
+    relu = lambda a: np.where(a.real > 0, a, 0)  # noqa: E731
+    assert np.allclose(relu(z) * relu(-z), 0) and not np.allclose(relu(z) * relu(z), 0)
+    assert statuses(UNDO + "prove relu(z[i]) relu(-z[i]) -> [i] == 0\n"
+                    "prove relu(x[i]) relu(x[i]) -> [i] == 0\n") == ["proved", "refuted"]
