@@ -141,6 +141,16 @@ def test_log_of_exp_of_a_complex_tensor_is_never_proved(session):
     assert _verdict(session, "log(exp(A @ x)) == A @ x") != "proved"
 
 
+def test_an_argument_with_an_identity_wire_beside_its_one_node_is_not_undone(session):
+    # exp(log(x) ⊗ I) has ones where I has zeros: it is not x ⊗ I.
+    statement = "exp(log(x[i]) δ[j: n, k: n]) == x[i] δ[j: n, k: n]"
+    x = _arrays()["x"]
+    eye = np.eye(N)
+    assert not np.allclose(np.exp(np.einsum("i,jk->ijk", np.log(x), eye)),
+                           np.einsum("i,jk->ijk", x, eye))
+    assert _verdict(session, statement) == "refuted"
+
+
 def test_exp_of_a_multiple_of_a_log_is_not_merged_into_a_power(session):
     # exp(2 log z) = z² is true, but no law here reads a coefficient on log.
     assert _verdict(session, "exp(2 log(x[i])) == x[i] x[i] -> [i]") == "unknown"

@@ -132,14 +132,16 @@ def _ones(node: BubbleNode | TensorNode) -> Diagram:
 
 def _only_node(arg: Sum) -> Optional[tuple[Diagram, int]]:
     """(term, node) when `arg` is one term with coefficient 1 made of a single
-    node whose every leg is a free leg of the argument (in any order)."""
+    node whose legs are the argument's free legs (in any order), all of them."""
     if len(arg.terms) != 1:
         return None
     t = arg.terms[0]
     if t.scalar != 1 or len(t.nodes) != 1:
         return None
     [(v, n)] = t.nodes.items()
-    if any(t.link[(v, k)][0] != BOUNDARY for k in range(n.arity)):
+    # every free leg on the node: no identity wire beside it (exp(log(x) ⊗ I)
+    # is not x ⊗ I, its zeros become ones)
+    if n.arity != len(arg.free) or any(t.link[(v, k)][0] != BOUNDARY for k in range(n.arity)):
         return None
     return t, v
 
