@@ -12,6 +12,18 @@ from rewrite.language.parse import parse
 from rewrite.app.session import Session
 
 
+def _assume_pairwise_network(net) -> None:
+    """Only networks cotengra costs as we do: two operands or more, no index
+    twice on one operand, and every summed index on two operands or more."""
+    counts: dict[int, int] = {}
+    for op in net.operands:
+        for i in set(op.indices):
+            counts[i] = counts.get(i, 0) + 1
+    assume(len(net.operands) >= 2)
+    assume(all(len(set(op.indices)) == len(op.indices) for op in net.operands))
+    assume(all(c > 1 or i in net.output for i, c in counts.items()))
+
+
 def env_of(src: str):
     return build_program(parse(src))
 
@@ -205,13 +217,7 @@ def test_integer_costing_of_a_path_matches_cotengras_own_count(d, size):
     from rewrite.numerics.network import index_network
 
     net = index_network(d)
-    counts: dict[int, int] = {}
-    for op in net.operands:
-        for i in set(op.indices):
-            counts[i] = counts.get(i, 0) + 1
-    assume(len(net.operands) >= 2)
-    assume(all(len(set(op.indices)) == len(op.indices) for op in net.operands))
-    assume(all(c > 1 or i in net.output for i, c in counts.items()))
+    _assume_pairwise_network(net)
     ints = {i: size for i in net.sizes}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -258,13 +264,7 @@ def test_symbolic_flops_of_any_order_equal_cotengras_count_at_every_size(data):
     other sizes, count what cotengra counts for the same order at those sizes."""
     d = data.draw(diagrams())
     net = index_network(d)
-    counts: dict[int, int] = {}
-    for op in net.operands:
-        for i in set(op.indices):
-            counts[i] = counts.get(i, 0) + 1
-    assume(len(net.operands) >= 2)
-    assume(all(len(set(op.indices)) == len(op.indices) for op in net.operands))
-    assume(all(c > 1 or i in net.output for i, c in counts.items()))
+    _assume_pairwise_network(net)
     path, left = [], len(net.operands)
     while left > 1:  # a random pairwise order
         i = data.draw(st.integers(0, left - 1))
