@@ -166,3 +166,108 @@ def test_homogeneity_holds_for_positive_rationals_only(session, p, q, negative, 
     true = np.allclose(f(float(c) * u), float(c) * f(u))
     verdict = _verdict(session, f"{fn}({c} u[i]) == {c} {fn}(u[i])")
     assert verdict == ("proved" if true else "refuted")
+
+
+# ------------------------------------------- random equations against numpy
+#
+# Expressions of one leg over a real u, w and a complex z, built from the
+# functions the laws speak of; two drawn from a small pool often agree by a
+# law (relu(relu(u)) and relu(u)), often not.  Whatever prove says must agree
+# with numpy: proved only if equal on every instance, refuted only if not.
+
+_UNARY = {
+    "relu": _relu, "abs": np.abs, "sign": _sign, "exp": np.exp, "log": np.log,
+    "sqrt": np.sqrt, "tanh": np.tanh, "sigmoid": _sig, "step": lambda v: (v.real > 0) * 1.0,
+}
+
+
+def _expressions(depth: int):
+    leaf = st.sampled_from([("u[i]", lambda a: a["u"]), ("w[i]", lambda a: a["w"]),
+                            ("z[i]", lambda a: a["z"])])
+    if depth == 0:
+        return leaf
+    sub = _expressions(depth - 1)
+
+    def unary(fn, e):
+        f = _UNARY[fn]
+        return (f"{fn}({e[0]})", lambda a: f(e[1](a)))
+
+    def scaled(c, e):
+        return (f"{c} ({e[0]})", lambda a: float(Fraction(c)) * e[1](a))
+
+    def plus(e, g):
+        return (f"({e[0]}) + ({g[0]})", lambda a: e[1](a) + g[1](a))
+
+    def times(e, g):
+        return (f"({e[0]}) ({g[0]}) -> [i]", lambda a: e[1](a) * g[1](a))
+
+    return st.one_of(leaf,
+                     st.builds(unary, st.sampled_from(sorted(_UNARY)), sub),
+                     st.builds(scaled, st.sampled_from(["2", "-1", "1/2", "-3"]), sub),
+                     st.builds(plus, sub, sub), st.builds(times, sub, sub))
+
+# Each law (true or false on some field) as a template over an argument E.
+_R, _S = _relu, _sign
+_TEMPLATES = [
+    ("relu(relu({e}))", lambda v: _R(_R(v)), "relu({e})", lambda v: _R(v)),
+    ("abs(relu({e}))", lambda v: np.abs(_R(v)), "relu({e})", lambda v: _R(v)),
+    ("relu(abs({e}))", lambda v: _R(np.abs(v)), "abs({e})", lambda v: np.abs(v)),
+    ("sign(sign({e}))", lambda v: _S(_S(v)), "sign({e})", lambda v: _S(v)),
+    ("exp(log({e}))", lambda v: np.exp(np.log(v)), "{e}", lambda v: v),
+    ("log(exp({e}))", lambda v: np.log(np.exp(v)), "{e}", lambda v: v),
+    ("(relu({e})) (relu(-({e}))) -> [i]", lambda v: _R(v) * _R(-v), "0 ({e})", lambda v: 0 * v),
+    ("(relu({e})) (relu({e})) -> [i]", lambda v: _R(v) ** 2, "({e}) (relu({e})) -> [i]",
+     lambda v: v * _R(v)),
+    ("relu({e}) + relu(-({e}))", lambda v: _R(v) + _R(-v), "abs({e})", lambda v: np.abs(v)),
+    ("(sign({e})) (abs({e})) -> [i]", lambda v: _S(v) * np.abs(v), "{e}", lambda v: v),
+    ("(sqrt({e})) (sqrt({e})) -> [i]", lambda v: np.sqrt(v) ** 2, "{e}", lambda v: v),
+    ("sqrt(({e}) ({e}) -> [i])", lambda v: np.sqrt(v * v), "abs({e})", lambda v: np.abs(v)),
+    ("tanh({e})", lambda v: np.tanh(v), "2 sigmoid(2 ({e})) - 1 (δ[i: n])",
+     lambda v: 2 * _sig(2 * v) - 1),
+    ("relu(2 ({e}))", lambda v: _R(2 * v), "2 relu({e})", lambda v: 2 * _R(v)),
+    ("relu(-2 ({e}))", lambda v: _R(-2 * v), "-2 relu({e})", lambda v: -2 * _R(v)),
+    ("sign(3 ({e}))", lambda v: _S(3 * v), "sign({e})", lambda v: _S(v)),
+    ("abs(-3 ({e}))", lambda v: np.abs(-3 * v), "3 abs({e})", lambda v: 3 * np.abs(v)),
+    ("(pow({e}, -1)) (pow({e}, 1/2)) -> [i]", lambda v: v ** -1 * v ** 0.5, "pow({e}, -1/2)",
+     lambda v: v ** -0.5),
+]
+
+
+def _values(e):
+    out = []
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        a = {"u": rng.normal(size=N), "w": rng.normal(size=N),
+             "z": rng.normal(size=N) + 1j * rng.normal(size=N)}
+        with np.errstate(all="ignore"):
+            out.append(np.asarray(e[1](a), dtype=complex) * np.ones(N))
+    return out
+
+
+@st.composite
+def _law_instances(draw):
+    """A template above with a random argument (of any field), or two random
+    expressions."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(_expressions(2)), draw(_expressions(2))
+    lt, lf, rt, rf = draw(st.sampled_from(_TEMPLATES))
+    text, f = draw(_expressions(1))
+    return (lt.format(e=text), lambda a: lf(f(a))), (rt.format(e=text), lambda a: rf(f(a)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(eq=_law_instances())
+def test_random_elementwise_equations_agree_with_numpy(eq):
+    left, right = eq
+    lv, rv = _values(left), _values(right)
+    if not all(np.all(np.isfinite(v)) for v in lv + rv):
+        return  # a pole or a branch point drawn: no ground truth
+    equal = all(np.allclose(a, b, rtol=1e-7, atol=1e-9) for a, b in zip(lv, rv))
+    s = Session()
+    s.run("dim n\nreal tensor u[i: n]\nreal tensor w[i: n]\ntensor z[i: n]\n")
+    [r] = s.run(f"prove {left[0]} == {right[0]}\n")
+    assert r.status != "error", r.error.format()
+    if r.status == "proved":
+        assert equal, f"{left[0]} == {right[0]} proved, numpy disagrees"
+    if r.status == "refuted":
+        assert not equal, f"{left[0]} == {right[0]} refuted, numpy agrees"
