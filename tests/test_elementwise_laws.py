@@ -151,9 +151,20 @@ def test_an_argument_with_an_identity_wire_beside_its_one_node_is_not_undone(ses
     assert _verdict(session, statement) == "refuted"
 
 
-def test_exp_of_a_multiple_of_a_log_is_not_merged_into_a_power(session):
-    # exp(2 log z) = z² is true, but no law here reads a coefficient on log.
-    assert _verdict(session, "exp(2 log(x[i])) == x[i] x[i] -> [i]") == "unknown"
+def test_exp_of_a_multiple_of_a_log_is_a_principal_power(session):
+    x = _arrays()["x"]
+    assert np.allclose(np.exp(2 * np.log(x)), x * x)
+    assert _verdict(session, "exp(2 log(x[i])) == x[i] x[i] -> [i]") == "proved"
+    assert np.allclose(np.exp(0.5 * np.log(x)), np.sqrt(x))
+    assert _verdict(session, "exp(1/2 log(x[i])) == sqrt(x[i])") == "proved"
+    assert _verdict(session, "exp(2 log(x[i])) == x[i]") == "refuted"
+
+
+def test_the_square_root_of_a_square_is_not_the_argument(session):
+    # sqrt(z²) = z only where Re z > 0 (principal branch): no law may undo it.
+    x = _arrays()["x"]
+    assert not np.allclose(np.sqrt(x ** 2), x)
+    assert _verdict(session, "sqrt(pow(x[i], 2)) == x[i]") == "refuted"
 
 
 @settings(max_examples=12, deadline=None)
@@ -230,6 +241,10 @@ _TEMPLATES = [
     ("abs(-3 ({e}))", lambda v: np.abs(-3 * v), "3 abs({e})", lambda v: 3 * np.abs(v)),
     ("(pow({e}, -1)) (pow({e}, 1/2)) -> [i]", lambda v: v ** -1 * v ** 0.5, "pow({e}, -1/2)",
      lambda v: v ** -0.5),
+    ("exp(2 log({e}))", lambda v: np.exp(2 * np.log(v)), "({e}) ({e}) -> [i]", lambda v: v * v),
+    ("exp(-1/2 log({e}))", lambda v: np.exp(-0.5 * np.log(v)), "pow(sqrt({e}), -1)",
+     lambda v: 1 / np.sqrt(v)),
+    ("sqrt(pow({e}, 2))", lambda v: np.sqrt(v ** 2), "{e}", lambda v: v),
 ]
 
 

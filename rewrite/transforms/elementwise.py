@@ -16,6 +16,9 @@ a false variant of each is refuted):
                   abs(abs E) = abs E, sign(sign E) = sign E,
                   step(step E) = step E                       any field
                   exp(log E) = E                              any field, where log E is defined
+                  exp(c log E) = pow(E, c)                    rational c; any field (principal
+                                                              powers are exp(c log E))
+    powers        sqrt(E) = pow(E, 1/2)                       any field (both principal)
                   log(exp E) = E                              REAL E only (for complex E
                                                               the branch cut breaks it)
     pairs         relu(E) ⊙ relu(E) = E ⊙ relu(E)             any field (relu gates on Re)
@@ -130,13 +133,15 @@ def _ones(node: BubbleNode | TensorNode) -> Diagram:
     return r
 
 
-def _only_node(arg: Sum) -> Optional[tuple[Diagram, int]]:
-    """(term, node) when `arg` is one term with coefficient 1 made of a single
-    node whose legs are the argument's free legs (in any order), all of them."""
+def _only_node(arg: Sum, scaled: bool = False) -> Optional[tuple[Diagram, int]]:
+    """(term, node) when `arg` is one term with coefficient 1 (any rational
+    one when `scaled`) made of a single node whose legs are the argument's
+    free legs (in any order), all of them."""
     if len(arg.terms) != 1:
         return None
     t = arg.terms[0]
-    if t.scalar != 1 or len(t.nodes) != 1:
+    if not (t.scalar == 1 or (scaled and isinstance(t.scalar, (int, Fraction)))) \
+            or len(t.nodes) != 1:
         return None
     [(v, n)] = t.nodes.items()
     # every free leg on the node: no identity wire beside it (exp(log(x) ⊗ I)
@@ -163,13 +168,20 @@ def _homogeneity(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
 
 
 def _nested(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
-    found = _only_node(n.inside)
+    found = _only_node(n.inside, scaled=True)
     if found is None:
         return None
     t, w = found
     m = t.nodes[w]
     if not _plain(m):
         return None
+    if t.scalar != 1:  # exp(c log E) = pow(E, c): the principal power is exp(c log E)
+        if (n.fn, m.fn) != ("exp", "log"):
+            return None
+        r = t.copy()
+        r.scalar = 1
+        r.nodes[w] = BubbleNode(pow_name(t.scalar), m.inside)
+        return [node_replaced(d, v, _linear(as_sum(r)))]
     what = NESTED.get((n.fn, m.fn))
     if what is None and is_real(m.inside):
         what = NESTED_REAL.get((n.fn, m.fn))
@@ -290,7 +302,16 @@ def _tanh_as_sigmoid(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
             node_replaced(d, v, _ones(n), -1)]
 
 
-LAWS = (_homogeneity, _nested, _pairs, _power_atom, _abs_of_real)
+def _sqrt_as_power(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
+    """sqrt(E) = pow(E, 1/2): both the principal branch, exp(log(E) / 2)."""
+    if n.fn != "sqrt":
+        return None
+    e = d.copy()
+    e.nodes[v] = BubbleNode(pow_name(Fraction(1, 2)), n.inside)
+    return [e]
+
+
+LAWS = (_homogeneity, _nested, _pairs, _power_atom, _abs_of_real, _sqrt_as_power)
 
 
 def _step(d: Diagram, tanh: bool) -> list[Diagram] | None:
