@@ -115,3 +115,11 @@ def test_a_bare_inverse_in_a_sum_adds_the_matrix_not_its_transpose():
     assert verdict("prove (A + inv(X)) @ A == A @ A + inv(X) @ A", decls) == "proved"
     assert verdict("prove inv(X) + A == A + inv(X)", decls) == "proved"
     assert verdict("prove A + inv(X) == A + inv(X).T", decls) == "refuted"
+
+
+def test_a_number_added_to_a_tensor_is_refused_with_the_all_ones_tensor_to_write():
+    s = session_with()
+    with pytest.raises(InputError) as e:
+        built("b - 1", s)
+    assert "same free indices" in e.value.message and "δ[i]" in e.value.message
+    assert verdict("prove b - δ[i] == -(δ[i] - b)") == "proved"

@@ -103,8 +103,8 @@ def build_expr(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None = None) -
             elif set(d.free) != first_set:
                 if not _by_position(d.free, order):
                     raise error_at(f"the terms of a sum must have the same free indices: this "
-                                   f"term has {sorted(d.free)}, the first has {sorted(first_set)}",
-                                   term)
+                                   f"term has {sorted(d.free)}, the first has {sorted(first_set)}"
+                                   f"{_ones_hint(d.free, order)}", term)
                 _same_sizes(d.free_sizes, terms[0].free_sizes if terms else d.free_sizes, term)
                 if _anonymous(d.free):
                     d = d.renamed(order)
@@ -155,6 +155,19 @@ def _sized_terms(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None
                     hints.setdefault(name, size)
     return [(term, diagrams if diagrams is not None
              else _term_diagrams(term, expr.output, env, hints)) for term, diagrams in built]
+
+
+def _ones_hint(legs: Sequence[str], other: Sequence[str]) -> str:
+    """What to write for a number added to a tensor (`2 sigmoid(x[i]) - 1`):
+    a number has no legs and is not broadcast; the all-ones tensor is a
+    one-legged δ per leg."""
+    if legs and other:
+        return ""
+    named = [x for x in (other or legs) if not x.startswith("#")]
+    if len(named) != len(other or legs):
+        return "; a number has no legs: for the all-ones tensor write a one-legged δ per leg"
+    ones = " ".join(f"δ[{x}]" for x in named)
+    return f"; a number has no legs: for the all-ones tensor write {ones}"
 
 
 def _anonymous(legs: Sequence[str]) -> bool:
