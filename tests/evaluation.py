@@ -16,6 +16,13 @@ def session_with(decls: str) -> Session:
     return s
 
 
+def prove_verdict(session: Session, statement: str) -> str:
+    """The verdict of `prove statement` in the session; an input error fails the test."""
+    [r] = session.run(f"prove {statement}\n")
+    assert r.status != "error", r.error.format()
+    return r.status
+
+
 def evaluate_shown(decls: str, text: str, seed: int = 0):
     """(value of `text`, the sampled arrays it was evaluated on)."""
     s = session_with(decls)

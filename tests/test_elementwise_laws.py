@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from evaluation import prove_verdict, session_with
 from rewrite.app.session import Session
 
 DECLS = """\
@@ -58,15 +59,10 @@ def _true(sides) -> bool:
 
 @pytest.fixture(scope="module")
 def session() -> Session:
-    s = Session()
-    s.run(DECLS)
-    return s
+    return session_with(DECLS)
 
 
-def _verdict(session: Session, statement: str) -> str:
-    [r] = session.run(f"prove {statement}\n")
-    assert r.status != "error", r.error.format()
-    return r.status
+_verdict = prove_verdict
 
 
 TRUE = [

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation import prove_verdict, session_with
 from identity_cases import CASES, DECLS, Case
 from rewrite.app.session import Session
 
 
 @pytest.fixture(scope="module")
 def session() -> Session:
-    s = Session()
-    s.run(DECLS)
-    return s
+    return session_with(DECLS)
 
 
 def _verdict(session: Session, case: Case) -> str:
-    [outcome] = session.run(f"prove {case.statement}\n")
-    assert outcome.status != "error", outcome.error.format()
-    return outcome.status
+    return prove_verdict(session, case.statement)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.family}: {c.statement[:60]}")
