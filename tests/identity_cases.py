@@ -250,6 +250,11 @@ CASES: list[Case] = [
     Case("trace", "tr(Ka @ A) == 0", lambda a: (np.trace(a["Ka"] @ a["A"]), 0)),
     Case("trace", "tr(Ka @ Ka) == 0", lambda a: (np.trace(a["Ka"] @ a["Ka"]), 0)),
     Case("trace", "tr(Ka) == 0", lambda a: (np.trace(a["Ka"]), 0)),
+    # an odd power of an antisymmetric matrix is antisymmetric: nine orientations to try
+    Case("trace", "tr(" + " @ ".join(["Ka"] * 9) + ") == 0",
+         lambda a: (np.trace(np.linalg.matrix_power(a["Ka"], 9)), 0)),
+    Case("trace", "tr(" + " @ ".join(["Ka"] * 10) + ") == 0",
+         lambda a: (np.trace(np.linalg.matrix_power(a["Ka"], 10)), 0)),
     Case("trace", "x @ Ka @ x == 0", lambda a: (a["x"] @ a["Ka"] @ a["x"], 0)),
     Case("trace", "x @ Ka @ y == y @ Ka @ x",
          lambda a: (a["x"] @ a["Ka"] @ a["y"], a["y"] @ a["Ka"] @ a["x"])),

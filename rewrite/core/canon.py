@@ -792,9 +792,12 @@ def conj_inside(d: Diagram) -> Diagram:
 
 
 #: Up to this many antisymmetric matrices in one term, `orient_antisymmetric`
-#: tries every orientation (2**k canonical keys); beyond, terms are left as
+#: tries every orientation (2**k canonical keys) whatever the term's size;
+#: more are tried while 2**k times the term's nodes stays within
+#: `ORIENTATION_WORK` (tr(K⁹) = 0 needs nine).  Beyond, terms are left as
 #: they are (never wrong, only fewer equalities found).
 MAX_ANTISYMMETRIC = 8
+ORIENTATION_WORK = 2 ** 13
 
 
 def _antisymmetric_nodes(d: Diagram) -> list[int]:
@@ -829,7 +832,8 @@ def orient_antisymmetric(d: Diagram, by_position: bool = False) -> Diagram | Non
     any term whose antisymmetric matrix is traced on itself.
     """
     vs = _antisymmetric_nodes(d)
-    if not vs or len(vs) > MAX_ANTISYMMETRIC:
+    if not vs or (len(vs) > MAX_ANTISYMMETRIC
+                  and 2 ** len(vs) * len(d.nodes) > ORIENTATION_WORK):
         return d
     import itertools
 
