@@ -121,5 +121,5 @@ def test_a_number_added_to_a_tensor_is_refused_with_the_all_ones_tensor_to_write
     s = session_with()
     with pytest.raises(InputError) as e:
         built("b - 1", s)
-    assert "same free indices" in e.value.message and "δ[i]" in e.value.message
+    assert "same free indices" in e.value.message and "all-ones tensor, δ[i]" in e.value.message
     assert verdict("prove b - δ[i] == -(δ[i] - b)") == "proved"

@@ -158,16 +158,16 @@ def _sized_terms(expr: S.Expr, env: Env, sizes: Mapping[str, Any] | None
 
 
 def _ones_hint(legs: Sequence[str], other: Sequence[str]) -> str:
-    """What to write for a number added to a tensor (`2 sigmoid(x[i]) - 1`):
-    a number has no legs and is not broadcast; the all-ones tensor is a
-    one-legged δ per leg."""
+    """What to write when a term without free legs meets terms with legs
+    (`2 sigmoid(x[i]) - 1`, `tr(A) + x[i]`): nothing is broadcast; the
+    all-ones tensor is a one-legged δ per leg."""
     if legs and other:
         return ""
     named = [x for x in (other or legs) if not x.startswith("#")]
-    if len(named) != len(other or legs):
-        return "; a number has no legs: for the all-ones tensor write a one-legged δ per leg"
-    ones = " ".join(f"δ[{x}]" for x in named)
-    return f"; a number has no legs: for the all-ones tensor write {ones}"
+    ones = (" ".join(f"δ[{x}]" for x in named) if len(named) == len(other or legs)
+            else "a one-legged δ per leg")
+    return (f"; a term without free legs is not spread over the others' legs: "
+            f"multiply it by the all-ones tensor, {ones}")
 
 
 def _anonymous(legs: Sequence[str]) -> bool:
