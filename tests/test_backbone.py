@@ -136,7 +136,7 @@ def test_backbone_is_one_vertical_line_of_plus_nodes_in_layer_order(name):
     assert ps, "drawn as a backbone"
     assert len({p["x"] for p in ps}) == 1
     assert [p["y"] for p in ps] == sorted(p["y"] for p in ps) and len({p["y"] for p in ps}) == len(ps)
-    assert all(p["label"] in "+−" for p in ps)
+    assert all(p["label"] in ("+", "−") for p in ps)
     for a, b in zip(ps, ps[1:]):  # the stream between two + nodes is a straight vertical wire
         links = [w for w in data["wires"] if (w["from"], w["to"]) == (a["id"], b["id"])]
         assert len(links) == 1 and {pt[0] for pt in links[0]["points"]} == {a["x"]}
@@ -198,6 +198,24 @@ def test_a_fresh_strip_draws_a_residual_sum_as_a_backbone_and_a_followed_one_doe
     strip = Strip()
     assert plus(scene(x, strip=strip)) and plus(scene(x, strip=strip))
     assert not plus(scene(x, strip=Strip.after(value("x[s, a] W[a, h]"))))
+
+
+def test_a_backbone_asked_for_by_name_is_drawn_even_in_a_strip_that_follows():
+    from rewrite.views.draw import Strip, scene
+
+    x = value("x[s, h] + relu(x[s, a] W[a, h])")
+    sc = scene(x, strip=Strip.after(value("x[s, a] W[a, h]")), arrange="backbone")
+    assert [s for s in sc.shapes if s.node.startswith("plus")]
+    with pytest.raises(InputError):
+        scene(x, strip=Strip.after(value("x[s, a] W[a, h]")), arrange="bogus")
+
+
+def test_the_cli_offers_exactly_the_arrangements_the_drawing_knows():
+    from rewrite.app.cli import main
+    from rewrite.views.draw import ARRANGE_CHOICES
+
+    [option] = [p for p in main.commands["draw"].params if p.name == "arrange"]
+    assert tuple(option.type.choices) == ARRANGE_CHOICES
 
 
 def test_the_stream_may_be_written_after_its_blocks():

@@ -132,7 +132,7 @@ def wanted(s: Stream) -> bool:
     it is a network of blocks, that is, some block applies a nonlinearity
     (attention, an MLP) or there are two blocks or more.  A single linear
     term added to a tensor (`A + A B`) is a sum like any other, drawn in a
-    row; `rewrite draw --backbone` draws it as a backbone all the same."""
+    row; `rewrite draw --arrange backbone` draws it as a backbone all the same."""
     blocks = s.levels[1:]
     return len(blocks) >= 2 or any(isinstance(n, BubbleNode) for t in blocks for n in t.nodes.values())
 

@@ -729,8 +729,6 @@ def _arranged(x: Union[Diagram, Sum], arts: _Arts, arrange: str) -> Scene | None
     error, not a silent fallback."""
     if arrange == "terms":
         return None
-    if arrange not in ARRANGE_CHOICES:
-        raise InputError(f"unknown arrangement {arrange!r}: use one of {', '.join(ARRANGE_CHOICES)}")
     for name, kind in ARRANGEMENTS.items():
         if arrange not in ("auto", name):
             continue
@@ -750,9 +748,12 @@ def scene(x: Union[Diagram, Sum], widths: bool = False, strip: "Strip | None" = 
     (the default) uses one where it applies, "terms" never, a name always.
     A strip whose last picture can be followed keeps terms side by side, so
     that places are kept; an arranged picture leaves nothing to follow, so
-    the next one is arranged (or laid out) afresh."""
+    the next one is arranged (or laid out) afresh; an arrangement asked for
+    by name is drawn even then."""
+    if arrange not in ARRANGE_CHOICES:
+        raise InputError(f"unknown arrangement {arrange!r}: use one of {', '.join(ARRANGE_CHOICES)}")
     arts = _Arts(widths)
-    if strip is None or not strip.last:
+    if strip is None or not strip.last or arrange not in ("auto", "terms"):
         arranged = _arranged(x, arts, arrange)
         if arranged is not None:
             if strip is not None:
