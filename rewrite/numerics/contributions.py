@@ -27,7 +27,7 @@ import numpy as np
 from ..core.diagram import BubbleNode, Diagram, Sum, TensorNode
 from ..core.kinds import Decl, Kind
 from ..transforms.paths import Path, has_sites, expand_paths
-from .evaluate import bubble_array, evaluate
+from .evaluate import bubble_array, evaluate, not_finite
 from .sample import Instance
 
 
@@ -153,7 +153,6 @@ def freeze(s: Sum, inst: Instance) -> tuple[Sum, list[str]]:
 def contributions(value: Sum | Diagram, inst: Instance, *, freeze_patterns: bool = True
                   ) -> Contributions:
     """Each path term of `value` evaluated on `inst` (see the module docstring)."""
-    from .supplied import not_finite
 
     s = Sum.of(value) if isinstance(value, Diagram) else value
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -42,7 +42,7 @@ from ..core.errors import InputError
 from ..core.kinds import Decl
 from ..core.limits import LIMITS
 from .sample import Instance, array_of, sample_instance
-from .shapes import (Counterexample, check_wires, collect_decls, collect_symbols,  # noqa: F401
+from .shapes import (Counterexample, check_wires, collect_decls, collect_symbol_names, collect_symbols,  # noqa: F401
                      leg_matching, leg_sizes, shape_mismatch)
 
 #: Refuse contractions whose largest intermediate has more elements than this
@@ -900,7 +900,7 @@ def one_instance_suffices(left: Diagram | Sum, right: Diagram | Sum) -> bool:
     from ..core.kinds import Kind
 
     left, right = as_sum(left), as_sum(right)
-    if collect_symbols(left, right):
+    if collect_symbol_names(left, right):  # names: no sympy where sizes are monomials
         return False
     for side in (left, right):
         for t in side.terms:
@@ -986,8 +986,7 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
         total = sum(values[1:], values[0])
         if not all(np.all(np.isfinite(v)) for v in values):
             # inf - inf is NaN, never "close": no numeric verdict can be honest here.
-            raise InputError(f"the values overflow to inf or NaN (seed {s}); they cannot be "
-                             "compared numerically")
+            raise not_finite(inst, f"the sides cannot be compared numerically (seed {s})")
         if differs(diff, inst, values, total, max_elements):
             sizes = {str(x): v for x, v in inst.sizes.items() if x in symbols}
             scalar = total.ndim == 0
@@ -1004,6 +1003,17 @@ def compare(left: Diagram | Sum, right: Diagram | Sum, decls: Mapping[str, Decl]
                 plans.append((seed + trials, witness))
             nonzero_seen = True
     return None
+
+
+def not_finite(inst: Instance, consequence: str) -> InputError:
+    """The error for values that came out inf or NaN on the user's arrays:
+    naming the arrays with such entries, else saying the values overflowed."""
+    bad = sorted(k for k, v in inst.arrays.items()
+                 if np.issubdtype(np.asarray(v).dtype, np.number) and not np.all(np.isfinite(v)))
+    why = ("the values overflow to inf or NaN" if not bad else
+           f"the array for {bad[0]} has inf or NaN entries" if len(bad) == 1 else
+           f"the arrays for {', '.join(bad)} have inf or NaN entries")
+    return InputError(f"{why}; {consequence}")
 
 
 def _coefficient_witness(coefficients: list[Any], decls: Mapping[str, Decl],

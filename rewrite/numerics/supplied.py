@@ -289,7 +289,7 @@ def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float
     """(close?, largest difference, left value, right value) of two sides on one
     instance, legs matched as `evaluate.compare` matches them."""
     from ..core.diagram import as_sum
-    from .evaluate import allclose_rel, evaluate, leg_matching
+    from .evaluate import allclose_rel, evaluate, leg_matching, not_finite
 
     ls, rs = as_sum(left), as_sum(right)
     perm = leg_matching(ls, rs)
@@ -305,14 +305,3 @@ def compare_supplied(left: Any, right: Any, inst: Instance) -> tuple[bool, float
         raise not_finite(inst, "the sides cannot be compared numerically")
     ok, diff = allclose_rel(a, b)
     return ok, diff, a, b
-
-
-def not_finite(inst: Instance, consequence: str) -> InputError:
-    """The error for values that came out inf or NaN on the user's arrays:
-    naming the arrays with such entries, else saying the values overflowed."""
-    bad = sorted(k for k, v in inst.arrays.items()
-                 if np.issubdtype(np.asarray(v).dtype, np.number) and not np.all(np.isfinite(v)))
-    why = ("the values overflow to inf or NaN" if not bad else
-           f"the array for {bad[0]} has inf or NaN entries" if len(bad) == 1 else
-           f"the arrays for {', '.join(bad)} have inf or NaN entries")
-    return InputError(f"{why}; {consequence}")

@@ -314,10 +314,10 @@ def _bind_bubble(c: Compiled, d: Diagram, st: _State, a: int, v: int,
         return
     coeff, var = atom.inner[0]
     inside = node.inside if coeff == 1 else _negated(node.inside)
+    bound = canonical_sum(st.exprs[var], by_position=True) if var in st.exprs else None
     for perm in _orders(node):
         arg = inside if perm is None else _permuted(inside, perm)
-        if var in st.exprs and canonical_sum(st.exprs[var], by_position=True) != \
-                canonical_sum(arg, by_position=True):
+        if bound is not None and bound != canonical_sum(arg, by_position=True):
             continue
         s1 = st.fork()
         s1.exprs[var] = arg

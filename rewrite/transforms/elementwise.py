@@ -124,15 +124,6 @@ def _linear(arg: Sum) -> Diagram:
     return power_of(BubbleNode("sum", arg), 1)
 
 
-def _ones(node: BubbleNode | TensorNode) -> Diagram:
-    """The all-ones tensor on a node's legs (what a factor that cancelled leaves)."""
-    r = Diagram()
-    for k, size in enumerate(node.sizes):
-        leg = r.add_free(f"x{k}", size)
-        r.connect((r.add_node(DeltaNode(size, 1)), 0), leg)
-    return r
-
-
 def _only_node(arg: Sum, scaled: bool = False) -> Optional[tuple[Diagram, int]]:
     """(term, node) when `arg` is one term with coefficient 1 (any rational
     one when `scaled`) made of a single node whose legs are the argument's
@@ -226,7 +217,7 @@ def _replacement(what: Any, node: BubbleNode) -> Diagram | None:
     if what == "arg":
         return _linear(node.inside)
     if what == "ones":
-        return _ones(node)
+        return power_of(node, 0)
     return power_of(BubbleNode(what, node.inside), 1)
 
 
@@ -279,8 +270,8 @@ def _power_atom(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
                 break
         if not ok:
             continue
-        e = node_replaced(d, w, _ones(atom))
-        r = _ones(n) if a + 1 == 0 else power_of(BubbleNode(pow_name(a + 1), n.inside), 1)
+        e = node_replaced(d, w, power_of(atom, 0))
+        r = power_of(n, 0) if a + 1 == 0 else power_of(BubbleNode(pow_name(a + 1), n.inside), 1)
         return [node_replaced(e, v, r)]
     return None
 
@@ -299,7 +290,7 @@ def _tanh_as_sigmoid(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:
         return None
     doubled = _scaled(n.inside, Fraction(1, 2))
     return [node_replaced(d, v, power_of(BubbleNode("sigmoid", doubled), 1), 2),
-            node_replaced(d, v, _ones(n), -1)]
+            node_replaced(d, v, power_of(n, 0), -1)]
 
 
 def _sqrt_as_power(d: Diagram, v: int, n: BubbleNode) -> list[Diagram] | None:

@@ -26,7 +26,7 @@ import dataclasses
 from typing import Union
 
 from ..core.canon import collect_terms
-from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, arguments_mapped, as_sum
+from ..core.diagram import BubbleNode, DeltaNode, Diagram, Sum, TensorNode, arguments_mapped, as_sum
 from ..core.functions import pow_exponent
 from ..core.limits import LIMITS, LimitError
 from .expand import expand
@@ -125,8 +125,9 @@ def node_replaced(d: Diagram, v: int, r: Diagram, coeff: int = 1) -> Diagram:
     return e
 
 
-def power_of(f: BubbleNode, p: int) -> Diagram:
-    """f(E)^p elementwise, as a diagram whose free legs are f's legs in order."""
+def power_of(f: BubbleNode | TensorNode, p: int) -> Diagram:
+    """f(E)^p elementwise, as a diagram whose free legs are f's legs in order
+    (p = 0: the all-ones tensor on f's legs, one 1-leg δ each)."""
     r = Diagram()
     legs = [r.add_free(f"x{k}", size) for k, size in enumerate(f.sizes)]
     if p == 1:
