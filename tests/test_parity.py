@@ -212,3 +212,15 @@ def test_scaled_relu_gets_the_numpy_verdict(a, b, c):
     truth = np.allclose(relu(a * u), b * relu(u) + c * u)
     got = statuses(f"prove relu(({a}) x[i]) == ({b}) relu(x[i]) + ({c}) x[i]\n")
     assert got == (["proved"] if truth else ["refuted"])
+
+
+def test_a_sign_deep_inside_nested_bubbles_is_fixed_in_one_walk_of_the_nesting():
+    # Each level of nesting used to be walked twice per transform (2**depth
+    # walks): thirty levels would not finish.
+    lhs, rhs = "tanh(-x[i])", "-tanh(x[i])"
+    for _ in range(30):
+        lhs, rhs = f"exp({lhs})", f"exp({rhs})"
+    s = Session()
+    s.run("dim n\ntensor x[i: n]\n")
+    [r] = s.run(f"prove {lhs} == {rhs}\n")
+    assert r.status == "proved"

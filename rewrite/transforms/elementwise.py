@@ -331,7 +331,16 @@ def elementwise_laws(x: Union[Sum, Diagram], tanh_as_sigmoid: bool = False,
     when an equation has both functions, so each side is written in sigmoid).
     Refused with a `LimitError` past `max_terms`."""
     limit = LIMITS.max_terms if max_terms is None else max_terms
-    s = arguments_mapped(as_sum(x), lambda a: elementwise_laws(a, tanh_as_sigmoid, limit))
+    return _laws_here(arguments_mapped(as_sum(x),
+                                       lambda a: _laws_here(a, tanh_as_sigmoid, limit)),
+                      tanh_as_sigmoid, limit)
+
+
+def _laws_here(s: Sum, tanh_as_sigmoid: bool, limit: int) -> Sum:
+    """`elementwise_laws` of `s` itself, whose arguments are done already
+    (`arguments_mapped` walks the nesting once, innermost first); after a
+    round that changed something, the arguments are walked again, since a law
+    may have opened one whose own bubbles now meet others."""
     for _ in range(MAX_ROUNDS):
         out: list[Diagram] = []
         todo = list(s.terms)
@@ -351,5 +360,5 @@ def elementwise_laws(x: Union[Sum, Diagram], tanh_as_sigmoid: bool = False,
             return s
         s = expand(Sum(tuple(reversed(out)), s.free, s.sizes), limit)
         # a law may have opened an argument whose own bubbles now meet others
-        s = arguments_mapped(s, lambda a: elementwise_laws(a, tanh_as_sigmoid, limit))
+        s = arguments_mapped(s, lambda a: _laws_here(a, tanh_as_sigmoid, limit))
     return s

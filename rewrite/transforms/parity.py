@@ -139,7 +139,13 @@ def signs_fixed(x: Union[Sum, Diagram], max_terms: int | None = None) -> Sum:
     limit = LIMITS.max_terms if max_terms is None else max_terms
     # inside out: a bubble nested in another's argument first (exp(tanh(-x))
     # is exp(-tanh(x))), so the outer argument's sign is read from its result
-    s = arguments_mapped(as_sum(x), lambda a: signs_fixed(a, limit))
+    return _signs_fixed_here(arguments_mapped(as_sum(x), lambda a: _signs_fixed_here(a, limit)),
+                             limit)
+
+
+def _signs_fixed_here(s: Sum, limit: int) -> Sum:
+    """`signs_fixed` of `s` itself, whose arguments are done already
+    (`arguments_mapped` walks the nesting once, innermost first)."""
     total = 0
     for t in s.terms:
         n = 1

@@ -80,7 +80,12 @@ def unfold_derivatives(x: Union[Sum, Diagram], max_terms: int | None = None) -> 
     `LIMITS.max_terms`)."""
     limit = LIMITS.max_terms if max_terms is None else max_terms
     # inside out: bubbles nested in another's argument first (exp(dtanh(x)))
-    s = arguments_mapped(as_sum(x), lambda a: unfold_derivatives(a, limit))
+    return _unfolded_here(arguments_mapped(as_sum(x), lambda a: _unfolded_here(a, limit)), limit)
+
+
+def _unfolded_here(s: Sum, limit: int) -> Sum:
+    """`unfold_derivatives` of `s` itself, whose arguments are done already
+    (`arguments_mapped` walks the nesting once, innermost first)."""
     total = unfolded_terms(s)
     if total > limit:
         raise LimitError("unfolding derivatives would make too many terms", total, limit,
